@@ -57,6 +57,8 @@ export const THROWN_ERROR_CODES = [
   'invalid_response',
   'jwks_unavailable',
   'not_mocked',
+  'invalid_argument',
+  'api_error',
 ] as const;
 
 /** A code of a thrown `ProtektError`. */

@@ -1,0 +1,187 @@
+/**
+ * The `Protekt` client: configured once (options checked here, at construction), then used
+ * everywhere through its resources `auth`, `users`, `sessions` and `mfa`.
+ */
+import { ProtektError } from './errors/protekt-error.js';
+import { Transport, type FetchLike } from './http/transport.js';
+import { AuthResource } from './resources/auth.js';
+import { MfaResource } from './resources/mfa.js';
+import { SessionsResource } from './resources/sessions.js';
+import type { ResourceContext } from './resources/shared.js';
+import { UsersResource } from './resources/users.js';
+import { createTokenVerifier, validateTokenOptions, type TokenOptions } from './tokens/index.js';
+import type { DefaultMetadata } from './types.js';
+import { createMock, type ProtektMockOverrides } from './mock.js';
+
+/** Default API base URL; every path of the API hangs below it. */
+export const DEFAULT_BASE_URL = 'https://auth.protekt.io/v1';
+
+/** Options of `new Protekt(...)`. */
+export interface ProtektOptions extends TokenOptions {
+  /** Required. The project's login id (`lp_...`). Public; it is also the token audience. */
+  loginId: string;
+  /** Required. The project API key (`pk_...`). A secret: keep it on the server. */
+  apiKey: string;
+  /** Access-token lifetime in seconds (60–86400) for tokens issued through this client. Default: the project's setting. */
+  tokenExpiry?: number;
+  /** Per-attempt HTTP timeout in milliseconds. Default 5000. */
+  timeout?: number;
+  /** API base URL. Default `https://auth.protekt.io/v1`. Plain `http` only for loopback and `.localhost`/`.test` hosts. */
+  baseUrl?: string;
+  /** `true` logs one line per request through `console.debug`; a function receives the lines instead. Never logs a secret. */
+  debug?: boolean | ((line: string) => void);
+  /** Extra attempts after a network error, timeout, 408, 429 or 5xx (not 501). Default 2. */
+  maxRetries?: number;
+  /** Longest `Retry-After` (ms) worth waiting for; a longer one ends the call at once. Default 10000. */
+  maxRetryAfter?: number;
+  /** Replaces the global `fetch` (an emulator's `fetch`, a proxy-aware fetch, a test double). */
+  fetch?: FetchLike;
+  /** The API key is a secret: the client refuses to run in a browser page unless this is `true`. */
+  dangerouslyAllowBrowser?: boolean;
+  /** Clock in milliseconds, for tests that move time (token expiry, cache ages). Default `Date.now`. */
+  now?: () => number;
+}
+
+const LOGIN_ID = /^lp_[A-Za-z0-9_-]{3,128}$/;
+const API_KEY = /^pk_[A-Za-z0-9_-]{8,256}$/;
+
+function configError(option: string, why: string): ProtektError {
+  return new ProtektError('config_invalid', `Protekt option \`${option}\` ${why}`, { details: { option } });
+}
+
+function checkNumber(value: unknown, option: string, min: number, max: number, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    throw configError(option, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/** Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or hash. */
+function checkBaseUrl(value: unknown): string {
+  if (value === undefined) return DEFAULT_BASE_URL;
+  if (typeof value !== 'string' || value.trim() === '') throw configError('baseUrl', 'must be a non-empty URL string.');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw configError('baseUrl', 'is not an absolute URL (expected e.g. https://auth.protekt.io/v1).');
+  }
+  if (url.username || url.password) throw configError('baseUrl', 'must not contain credentials.');
+  if (url.search || url.hash) throw configError('baseUrl', 'must not contain a query string or fragment.');
+  if (url.protocol !== 'https:') {
+    const host = url.hostname;
+    const local =
+      host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.test') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+    if (url.protocol !== 'http:' || !local) {
+      throw configError('baseUrl', 'must use https (plain http is allowed only for localhost, 127.0.0.0/8, [::1], *.localhost and *.test).');
+    }
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+function isBrowserPage(): boolean {
+  const g = globalThis as { window?: { document?: unknown } };
+  return typeof g.window === 'object' && g.window !== null && typeof g.window.document === 'object';
+}
+
+/**
+ * The Protekt client. Create it once per project and reuse it: it keeps the JWKS and
+ * verification caches.
+ *
+ * ```ts
+ * const protekt = new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY });
+ * const { user, error } = await protekt.auth.verifyToken(token);
+ * ```
+ */
+export class Protekt<M extends object = DefaultMetadata> {
+  /** Sign-up, login, tokens, passwordless, passwords, redirect URLs. */
+  readonly auth: AuthResource<M>;
+  /** The project's users (back-office). */
+  readonly users: UsersResource<M>;
+  /** A user's sessions. */
+  readonly sessions: SessionsResource;
+  /** MFA enrollment, challenge and backup codes. */
+  readonly mfa: MfaResource<M>;
+  /** The project's login id. */
+  readonly loginId: string;
+  /** The API base URL in use. */
+  readonly baseUrl: string;
+
+  constructor(options: ProtektOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new ProtektError('config_invalid', 'new Protekt(options) needs an options object with loginId and apiKey.');
+    }
+    if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
+      throw new ProtektError(
+        'browser_not_allowed',
+        'The Protekt client holds your project API key, a secret, and must run on a server. Pass dangerouslyAllowBrowser: true only if you understand the risk.',
+      );
+    }
+    const { loginId, apiKey } = options;
+    if (typeof loginId !== 'string' || loginId === '') throw configError('loginId', 'is required (your project login id, lp_...).');
+    if (!LOGIN_ID.test(loginId)) throw configError('loginId', 'is malformed: expected lp_ followed by letters, digits, - or _.');
+    // The key itself never appears in a message.
+    if (typeof apiKey !== 'string' || apiKey === '') throw configError('apiKey', 'is required (your project API key, pk_...).');
+    if (!API_KEY.test(apiKey)) throw configError('apiKey', 'is malformed: expected pk_ followed by at least 8 letters, digits, - or _.');
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw configError('fetch', 'must be a function.');
+    if (options.now !== undefined && typeof options.now !== 'function') throw configError('now', 'must be a function returning milliseconds.');
+    if (options.debug !== undefined && typeof options.debug !== 'boolean' && typeof options.debug !== 'function') {
+      throw configError('debug', 'must be a boolean or a function.');
+    }
+
+    const baseUrl = checkBaseUrl(options.baseUrl);
+    const timeout = checkNumber(options.timeout, 'timeout', 1, 600_000, false) ?? 5_000;
+    const maxRetries = checkNumber(options.maxRetries, 'maxRetries', 0, 10, true) ?? 2;
+    const maxRetryAfter = checkNumber(options.maxRetryAfter, 'maxRetryAfter', 0, 3_600_000, false) ?? 10_000;
+    const tokenExpiry = checkNumber(options.tokenExpiry, 'tokenExpiry', 60, 86_400, true);
+    const tokenOptions = validateTokenOptions(options);
+    const now = options.now ?? Date.now;
+    const log =
+      typeof options.debug === 'function' ? options.debug : options.debug === true ? (line: string) => console.debug(line) : undefined;
+
+    this.loginId = loginId;
+    this.baseUrl = baseUrl;
+    const http = new Transport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch: options.fetch, log, now });
+    const ctx: ResourceContext = { http, tokenExpiry };
+    const verifier = createTokenVerifier<M>({
+      jwksUrl: `${baseUrl}/.well-known/jwks.json`,
+      issuer: new URL(baseUrl).origin,
+      audience: loginId,
+      send: (req) => http.send(req),
+      fetchIdentity: http.fetchIdentity,
+      options: tokenOptions,
+      now,
+      log,
+    });
+    this.auth = new AuthResource<M>(ctx, verifier, baseUrl, loginId);
+    this.users = new UsersResource<M>(ctx);
+    this.sessions = new SessionsResource(ctx);
+    this.mfa = new MfaResource<M>(ctx);
+  }
+
+  /**
+   * A stand-in client for unit tests: each method you pass answers as you say; any other method
+   * rejects with a `ProtektError` (`not_mocked`) naming it, instead of returning `undefined`.
+   * Auth methods may be given at the top level (`verifyToken`), any method under its resource
+   * (`users: { get }`).
+   */
+  static mock<M extends object = DefaultMetadata>(overrides: ProtektMockOverrides<M> = {}): Protekt<M> {
+    return createMock<M>(overrides, Protekt.prototype);
+  }
+
+  /** Serialises without the API key. */
+  toJSON(): { loginId: string; baseUrl: string } {
+    return { loginId: this.loginId, baseUrl: this.baseUrl };
+  }
+
+  /** Node's `util.inspect` / `console.log` view, without the API key. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
+  }
+
+  /** Deno's `console.log` view, without the API key. */
+  [Symbol.for('Deno.customInspect')](): string {
+    return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
+  }
+}

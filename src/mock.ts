@@ -1,0 +1,73 @@
+/** `Protekt.mock()`: a client whose answers a unit test chooses, typed like the real one. */
+import { ProtektError } from './errors/protekt-error.js';
+import type { AuthResource } from './resources/auth.js';
+import type { MfaResource } from './resources/mfa.js';
+import type { SessionsResource } from './resources/sessions.js';
+import type { UsersResource } from './resources/users.js';
+import type { Protekt } from './client.js';
+import type { DefaultMetadata } from './types.js';
+
+type Fn = (...args: never[]) => unknown;
+/** The methods of a resource, each optional. */
+export type MockMethods<T> = { [K in keyof T as T[K] extends Fn ? K : never]?: T[K] };
+
+/** What `Protekt.mock()` accepts: auth methods at the top level, or any method under its resource. */
+export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMethods<AuthResource<M>> & {
+  auth?: MockMethods<AuthResource<M>>;
+  users?: MockMethods<UsersResource<M>>;
+  sessions?: MockMethods<SessionsResource>;
+  mfa?: MockMethods<MfaResource<M>>;
+};
+
+const METHODS = {
+  auth: [
+    'signUp', 'login', 'logout', 'verifyToken', 'refreshToken', 'revokeToken', 'getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl',
+    'sendMagicLink', 'verifyMagicLink', 'sendOtp', 'verifyOtp', 'requestPasswordReset', 'confirmPasswordReset', 'changePassword', 'verifyEmail',
+  ],
+  users: ['list', 'listAll', 'get', 'update', 'delete'],
+  sessions: ['list', 'revoke', 'revokeAll'],
+  mfa: ['enroll', 'verify', 'verifyLogin', 'unenroll', 'generateBackupCodes'],
+} as const;
+
+// Methods that are not async in the real client: their stand-in throws instead of rejecting.
+const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll']);
+
+/** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
+export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
+  if (typeof overrides !== 'object' || overrides === null) {
+    throw new ProtektError('invalid_argument', 'Protekt.mock(overrides) expects an object of methods.');
+  }
+  const given = overrides as Record<string, unknown>;
+  const client: Record<string, unknown> = {};
+  for (const [resource, names] of Object.entries(METHODS)) {
+    const nested = (given[resource] ?? {}) as Record<string, unknown>;
+    const stub: Record<string, unknown> = {};
+    for (const name of names) {
+      const impl = nested[name] ?? (resource === 'auth' ? given[name] : undefined);
+      if (impl !== undefined && typeof impl !== 'function') {
+        throw new ProtektError('invalid_argument', `Protekt.mock: ${resource}.${name} must be a function.`);
+      }
+      stub[name] = impl ?? notMocked(`${resource}.${name}`, SYNC.has(name));
+    }
+    client[resource] = Object.freeze(stub);
+  }
+  const mock = Object.create(proto, {
+    auth: { value: client.auth, enumerable: true },
+    users: { value: client.users, enumerable: true },
+    sessions: { value: client.sessions, enumerable: true },
+    mfa: { value: client.mfa, enumerable: true },
+    loginId: { value: 'lp_mock', enumerable: true },
+    baseUrl: { value: 'mock:', enumerable: true },
+  }) as Protekt<M>;
+  return mock;
+}
+
+function notMocked(name: string, sync: boolean): (...args: unknown[]) => unknown {
+  const error = (): ProtektError =>
+    new ProtektError('not_mocked', `protekt.${name} is not mocked: pass it to Protekt.mock({ ... }) to choose its answer.`);
+  return sync
+    ? () => {
+        throw error();
+      }
+    : () => Promise.reject(error());
+}

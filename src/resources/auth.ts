@@ -1,0 +1,307 @@
+/** `protekt.auth`: sign-up, login, tokens, passwordless, passwords and the redirect URL builders. */
+import { ProtektError } from '../errors/protekt-error.js';
+import type {
+  AuthTokenResponse,
+  DefaultMetadata,
+  EmptyResult,
+  LoginResult,
+  MfaMethod,
+  MfaRequiredError,
+  RefreshResult,
+  RequestOptions,
+  SendCodeResult,
+  VerifyEmailResult,
+  VerifyTokenResult,
+} from '../types.js';
+import { localError } from '../errors/api-error.js';
+import {
+  checkEmail,
+  checkMetadata,
+  checkNewPassword,
+  checkOneOf,
+  checkOptionalBoolean,
+  checkParams,
+  checkPassword,
+  checkPhone,
+  checkString,
+  checkUrl,
+  firstError,
+} from './validate.js';
+import { call, failure, num, success, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
+
+/** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
+export interface TokenVerifier<M extends object> {
+  verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+}
+
+/** Social providers `getSocialLoginUrl` accepts. */
+export const SOCIAL_PROVIDERS = ['google', 'github', 'apple', 'microsoft'] as const;
+/** A social provider. */
+export type SocialProvider = (typeof SOCIAL_PROVIDERS)[number];
+
+/** Parameters of `auth.signUp`. */
+export interface SignUpParams<M extends object = DefaultMetadata> {
+  email: string;
+  password: string;
+  metadata?: Partial<M>;
+  sendVerification?: boolean;
+}
+
+/** Parameters of `auth.login`. */
+export interface LoginParams {
+  email: string;
+  password: string;
+}
+
+/** Parameters of `auth.sendOtp`: an e-mail or an E.164 phone. */
+export interface SendOtpParams {
+  email?: string;
+  phone?: string;
+  channel?: 'email' | 'sms';
+}
+
+/** Parameters of `auth.verifyOtp`. */
+export interface VerifyOtpParams {
+  email?: string;
+  phone?: string;
+  otp: string;
+}
+
+const REFRESH_KEYS = ['accessToken', 'refreshToken', 'expiresIn'] as const;
+
+/** The `auth` resource. */
+export class AuthResource<M extends object = DefaultMetadata> {
+  readonly #ctx: ResourceContext;
+  readonly #verifier: TokenVerifier<M>;
+  readonly #baseUrl: string;
+  readonly #loginId: string;
+  // Concurrent refreshes of one refresh token share one request: a second rotation of the same
+  // token would look like reuse to Protekt and end the user's session.
+  readonly #refreshing = new Map<string, Promise<RefreshResult>>();
+
+  /** @internal Built by the `Protekt` client. */
+  constructor(ctx: ResourceContext, verifier: TokenVerifier<M>, baseUrl: string, loginId: string) {
+    this.#ctx = ctx;
+    this.#verifier = verifier;
+    this.#baseUrl = baseUrl;
+    this.#loginId = loginId;
+  }
+
+  /** Creates a user with e-mail and password and signs them in. */
+  async signUp(params: SignUpParams<M>, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
+    const invalid =
+      checkParams(params, 'auth.signUp') ??
+      firstError(
+        checkEmail(params.email),
+        checkNewPassword(params.password),
+        params.metadata === undefined ? null : checkMetadata(params.metadata),
+        checkOptionalBoolean(params.sendVerification, 'sendVerification'),
+      );
+    if (invalid) return failure(TOKEN_KEYS, invalid);
+    const body: Record<string, unknown> = { email: params.email, password: params.password };
+    if (params.metadata !== undefined) body.metadata = params.metadata;
+    if (params.sendVerification !== undefined) body.send_verification = params.sendVerification;
+    return call(this.#ctx, { method: 'POST', path: '/auth/signup', body: withExpiry(this.#ctx, body), options }, TOKEN_KEYS, (d) => toTokens<M>(d));
+  }
+
+  /**
+   * Signs a user in with e-mail and password. When the user has MFA, `error.code` is
+   * `'mfa_required'` and `error.mfaToken` / `error.availableMethods` start the challenge.
+   */
+  async login(params: LoginParams, options?: RequestOptions): Promise<LoginResult<M>> {
+    const invalid = checkParams(params, 'auth.login') ?? firstError(checkEmail(params.email), checkPassword(params.password));
+    if (invalid) return failure(TOKEN_KEYS, invalid);
+    const body = withExpiry(this.#ctx, { email: params.email, password: params.password });
+    const res = await this.#ctx.http.send({ method: 'POST', path: '/auth/login', body, options });
+    if (res.error) return failure(TOKEN_KEYS, res.error);
+    const data = res.data ?? {};
+    if (data.mfa_required === true) return failure(TOKEN_KEYS, mfaChallenge(data));
+    return success(toTokens<M>(data));
+  }
+
+  /** Ends the session of `accessToken` (its access and refresh tokens stop working). */
+  async logout(accessToken: string, options?: RequestOptions): Promise<EmptyResult> {
+    const invalid = checkString(accessToken, 'accessToken', 'token_invalid');
+    if (invalid) return { error: invalid };
+    return call(this.#ctx, { method: 'POST', path: '/auth/logout', accessToken, options }, [], () => ({}));
+  }
+
+  /**
+   * Verifies an access token locally (signature, issuer, audience, expiry) with the cached JWKS,
+   * then against the revocation list as the client's `revocationCheck` decides.
+   */
+  verifyToken(token: string, options?: RequestOptions): Promise<VerifyTokenResult<M>> {
+    return this.#verifier.verify(token, options);
+  }
+
+  /** Exchanges a refresh token for a new pair (the old refresh token is rotated out). */
+  refreshToken(refreshToken: string, options?: RequestOptions): Promise<RefreshResult> {
+    const invalid = checkString(refreshToken, 'refreshToken', 'refresh_token_invalid');
+    if (invalid) return Promise.resolve(failure(REFRESH_KEYS, invalid));
+    const pending = this.#refreshing.get(refreshToken);
+    if (pending) return pending;
+    const body = withExpiry(this.#ctx, { refresh_token: refreshToken });
+    const promise = call(this.#ctx, { method: 'POST', path: '/auth/token/refresh', body, options }, REFRESH_KEYS, (d) => ({
+      accessToken: String(d.access_token ?? ''),
+      refreshToken: String(d.refresh_token ?? ''),
+      expiresIn: num(d, 'expires_in'),
+    })) as Promise<RefreshResult>;
+    this.#refreshing.set(refreshToken, promise);
+    const forget = (): void => void this.#refreshing.delete(refreshToken);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** Revokes one access or refresh token without ending the whole session. */
+  async revokeToken(token: string, options?: RequestOptions): Promise<EmptyResult> {
+    const invalid = checkString(token, 'token', 'token_invalid');
+    if (invalid) return { error: invalid };
+    return call(this.#ctx, { method: 'POST', path: '/auth/token/revoke', body: { token }, options }, [], () => ({}));
+  }
+
+  /** URL of the hosted login page. Synchronous; carries the login id, never a secret. */
+  getLoginUrl(params: { redirectUrl?: string; state?: string } = {}): string {
+    return this.#redirectUrl('/auth/authorize', {}, params);
+  }
+
+  /** URL that starts a social login with `provider`. Synchronous; carries no secret. */
+  getSocialLoginUrl(params: { provider: SocialProvider; redirectUrl?: string; state?: string }): string {
+    if (checkParams(params, 'auth.getSocialLoginUrl') || checkOneOf(params.provider, SOCIAL_PROVIDERS, 'provider')) {
+      throw new ProtektError('invalid_argument', `provider must be one of ${SOCIAL_PROVIDERS.join(', ')}.`);
+    }
+    return this.#redirectUrl('/auth/sso/authorize', { provider: params.provider }, params);
+  }
+
+  /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
+  getSsoUrl(params: { connection?: string; email?: string; redirectUrl?: string; state?: string }): string {
+    if (checkParams(params, 'auth.getSsoUrl')) throw new ProtektError('invalid_argument', 'auth.getSsoUrl expects an object.');
+    const query: Record<string, string> = {};
+    if (params.connection !== undefined) {
+      if (checkString(params.connection, 'connection')) throw new ProtektError('invalid_argument', 'connection must be a non-empty string.');
+      query.connection = params.connection;
+    } else if (params.email !== undefined) {
+      if (checkEmail(params.email)) throw new ProtektError('invalid_argument', 'email must be a valid e-mail address.');
+      query.email = params.email;
+    } else {
+      throw new ProtektError('invalid_argument', 'auth.getSsoUrl needs a connection or an email.');
+    }
+    return this.#redirectUrl('/auth/sso/authorize', query, params);
+  }
+
+  /** E-mails a single-use sign-in link (15 minutes). */
+  async sendMagicLink(params: { email: string; redirectUrl?: string }, options?: RequestOptions): Promise<SendCodeResult> {
+    const invalid =
+      checkParams(params, 'auth.sendMagicLink') ??
+      firstError(checkEmail(params.email), params.redirectUrl === undefined ? null : checkUrl(params.redirectUrl, 'redirectUrl'));
+    if (invalid) return failure(['expiresIn'], invalid);
+    const body: Record<string, unknown> = { email: params.email };
+    if (params.redirectUrl !== undefined) body.redirect_url = params.redirectUrl;
+    return call(this.#ctx, { method: 'POST', path: '/auth/magic-link/send', body, options }, ['expiresIn'], (d) => ({
+      expiresIn: typeof d.expires_in === 'number' ? d.expires_in : 900,
+    }));
+  }
+
+  /** Exchanges the token of a magic link for a session. */
+  async verifyMagicLink(token: string, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
+    const invalid = checkString(token, 'token', 'magic_link_expired');
+    if (invalid) return failure(TOKEN_KEYS, invalid);
+    const body = withExpiry(this.#ctx, { token });
+    return call(this.#ctx, { method: 'POST', path: '/auth/magic-link/verify', body, options }, TOKEN_KEYS, (d) => toTokens<M>(d));
+  }
+
+  /** Sends a one-time passcode by e-mail or SMS (10 minutes). */
+  async sendOtp(params: SendOtpParams, options?: RequestOptions): Promise<SendCodeResult> {
+    const invalid = checkParams(params, 'auth.sendOtp') ?? checkOtpTarget(params);
+    if (invalid) return failure(['expiresIn'], invalid);
+    const channel = params.channel ?? (params.email !== undefined ? 'email' : 'sms');
+    const body: Record<string, unknown> = { channel };
+    if (params.email !== undefined) body.email = params.email;
+    if (params.phone !== undefined) body.phone = params.phone;
+    return call(this.#ctx, { method: 'POST', path: '/auth/otp/send', body, options }, ['expiresIn'], (d) => ({
+      expiresIn: typeof d.expires_in === 'number' ? d.expires_in : 600,
+    }));
+  }
+
+  /** Exchanges a one-time passcode for a session. */
+  async verifyOtp(params: VerifyOtpParams, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
+    const invalid = checkParams(params, 'auth.verifyOtp') ?? firstError(checkOtpTarget(params), checkString(params.otp, 'otp', 'invalid_otp'));
+    if (invalid) return failure(TOKEN_KEYS, invalid);
+    const body: Record<string, unknown> = { otp: params.otp };
+    if (params.email !== undefined) body.email = params.email;
+    if (params.phone !== undefined) body.phone = params.phone;
+    return call(this.#ctx, { method: 'POST', path: '/auth/otp/verify', body: withExpiry(this.#ctx, body), options }, TOKEN_KEYS, (d) =>
+      toTokens<M>(d),
+    );
+  }
+
+  /** Starts a password reset. Succeeds whether or not the e-mail exists (no enumeration). */
+  async requestPasswordReset(params: { email: string }, options?: RequestOptions): Promise<EmptyResult> {
+    const invalid = checkParams(params, 'auth.requestPasswordReset') ?? checkEmail(params.email);
+    if (invalid) return { error: invalid };
+    return call(this.#ctx, { method: 'POST', path: '/auth/password/reset', body: { email: params.email }, options }, [], () => ({}));
+  }
+
+  /** Sets a new password with the token from the reset e-mail. */
+  async confirmPasswordReset(params: { resetToken: string; newPassword: string }, options?: RequestOptions): Promise<EmptyResult> {
+    const invalid =
+      checkParams(params, 'auth.confirmPasswordReset') ??
+      firstError(checkString(params.resetToken, 'resetToken', 'reset_token_invalid'), checkNewPassword(params.newPassword, 'newPassword'));
+    if (invalid) return { error: invalid };
+    const body = { reset_token: params.resetToken, new_password: params.newPassword };
+    return call(this.#ctx, { method: 'POST', path: '/auth/password/confirm', body, options }, [], () => ({}));
+  }
+
+  /** Changes the password of the user of `accessToken`. */
+  async changePassword(params: { currentPassword: string; newPassword: string }, accessToken: string, options?: RequestOptions): Promise<EmptyResult> {
+    const invalid =
+      checkParams(params, 'auth.changePassword') ??
+      firstError(
+        checkPassword(params.currentPassword, 'currentPassword'),
+        checkNewPassword(params.newPassword, 'newPassword'),
+        checkString(accessToken, 'accessToken', 'token_invalid'),
+      );
+    if (invalid) return { error: invalid };
+    const body = { current_password: params.currentPassword, new_password: params.newPassword };
+    return call(this.#ctx, { method: 'POST', path: '/auth/password/change', body, accessToken, options }, [], () => ({}));
+  }
+
+  /** Confirms an e-mail address with the token of the verification e-mail. */
+  async verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>> {
+    const invalid = checkString(token, 'token', 'verification_token_invalid');
+    if (invalid) return failure(['user'], invalid);
+    return call(this.#ctx, { method: 'POST', path: '/auth/email/verify', body: { token }, options }, ['user'], (d) => ({ user: toUser<M>(d.user) }));
+  }
+
+  #redirectUrl(path: string, query: Record<string, string>, params: { redirectUrl?: string; state?: string }): string {
+    if (params.redirectUrl !== undefined && checkUrl(params.redirectUrl, 'redirectUrl')) {
+      throw new ProtektError('invalid_argument', 'redirectUrl must be an absolute http(s) URL.');
+    }
+    if (params.state !== undefined && typeof params.state !== 'string') throw new ProtektError('invalid_argument', 'state must be a string.');
+    const url = new URL(this.#baseUrl + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    url.searchParams.set('login_id', this.#loginId);
+    if (params.redirectUrl !== undefined) url.searchParams.set('redirect_url', params.redirectUrl);
+    if (params.state !== undefined) url.searchParams.set('state', params.state);
+    return url.toString();
+  }
+}
+
+function checkOtpTarget(params: { email?: unknown; phone?: unknown; channel?: unknown }) {
+  if (params.channel !== undefined) {
+    const bad = checkOneOf(params.channel, ['email', 'sms'], 'channel');
+    if (bad) return bad;
+  }
+  if (params.channel === 'sms' || (params.email === undefined && params.phone !== undefined)) return checkPhone(params.phone);
+  if (params.email === undefined) return localError('invalid_request', 'An email or a phone is required.', { field: 'email' });
+  return checkEmail(params.email);
+}
+
+function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
+  const methods = Array.isArray(data.available_methods)
+    ? data.available_methods.filter((m): m is MfaMethod => m === 'totp' || m === 'sms')
+    : [];
+  const error = { code: 'mfa_required', message: 'Multi-factor authentication is required to finish this login.', status: 200, availableMethods: methods };
+  // Not enumerable: logging or serialising the error does not print the challenge token.
+  Object.defineProperty(error, 'mfaToken', { value: typeof data.mfa_token === 'string' ? data.mfa_token : '', enumerable: false });
+  return error as MfaRequiredError;
+}

@@ -1,0 +1,200 @@
+/**
+ * Public types of the SDK: users, sessions, claims, the returned error and every method's result.
+ * Results are discriminated unions on `error`: after `if (error) return`, TypeScript knows the
+ * success fields are set.
+ */
+import type { ApiErrorCode } from './errors/codes.js';
+
+/** Default shape of user metadata when the client is not given a type. */
+export type DefaultMetadata = Record<string, unknown>;
+
+/** An MFA method a user can enroll. */
+export type MfaMethod = 'totp' | 'sms';
+
+/** A Protekt user, in camelCase. */
+export interface ProtektUser<M extends object = DefaultMetadata> {
+  /** User id, e.g. `usr_9klabc`. */
+  id: string;
+  /** E-mail address. */
+  email: string;
+  /** Whether the e-mail address was verified. */
+  emailVerified: boolean;
+  /** Whether any MFA method is enrolled. Absent when the user was built from token claims. */
+  mfaEnabled?: boolean;
+  /** Enrolled MFA methods. Absent when the user was built from token claims. */
+  mfaMethods?: MfaMethod[];
+  /** Project-defined data stored with the user. */
+  metadata: M;
+  /** Whether the account is disabled. Absent when built from token claims. */
+  disabled?: boolean;
+  /** Creation time (ISO 8601). Absent when built from token claims. */
+  createdAt?: string;
+  /** Last login time (ISO 8601) or `null`. Absent when built from token claims. */
+  lastLoginAt?: string | null;
+  /** The project the user belongs to (set when built from token claims). */
+  projectId?: string;
+}
+
+/** A login session of a user. */
+export interface Session {
+  /** Session id, e.g. `sess_kl8abc`. */
+  id: string;
+  /** IP address the session was created from. */
+  ipAddress: string;
+  /** User agent the session was created with. */
+  userAgent: string;
+  /** Creation time (ISO 8601). */
+  createdAt: string;
+  /** Last activity (ISO 8601). */
+  lastActiveAt: string;
+  /** Whether this is the session of the access token used for the call. */
+  isCurrent: boolean;
+}
+
+/** Claims of a verified Protekt access token. */
+export interface ProtektClaims {
+  /** Issuer: the origin of the API base URL. */
+  iss: string;
+  /** Subject: the user id. */
+  sub: string;
+  /** Audience: the project's login id and project id. */
+  aud: string | string[];
+  /** Issued at (seconds since the epoch). */
+  iat: number;
+  /** Expiry (seconds since the epoch). */
+  exp: number;
+  /** Not before (seconds since the epoch). */
+  nbf?: number;
+  /** Token id, used for revocation. */
+  jti?: string;
+  /** Session id. */
+  sid?: string;
+  /** User e-mail. */
+  email?: string;
+  /** Whether the e-mail was verified. */
+  email_verified?: boolean;
+  /** Project id. */
+  project_id?: string;
+  /** Top-level metadata keys forwarded as claims, and any other claim. */
+  [claim: string]: unknown;
+}
+
+/**
+ * An expected failure, returned in a result's `error` field (never thrown). Plain data: safe to
+ * log and to serialise; it never holds a secret.
+ */
+export interface ProtektApiError {
+  /** Machine-readable code, e.g. `invalid_credentials`. */
+  code: ApiErrorCode | (string & {});
+  /** Human-readable description. */
+  message: string;
+  /** HTTP status, or 0 for a failure found before any request was sent. */
+  status: number;
+  /** Extra context, e.g. `retryAfter` (seconds) on `rate_limited`, `field` on validation errors. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The login MFA challenge, returned as `error` by `auth.login` when the user has MFA. `mfaToken`
+ * is not enumerable, so logging or serialising the error does not leak it.
+ */
+export interface MfaRequiredError extends ProtektApiError {
+  code: 'mfa_required';
+  /** Short-lived token to pass to `mfa.verifyLogin` with the user's code. */
+  readonly mfaToken: string;
+  /** Methods the user can complete the challenge with. */
+  availableMethods: MfaMethod[];
+}
+
+/** Per-call options accepted as the last argument of every method that talks to the API. */
+export interface RequestOptions {
+  /** Aborts the call (every attempt and every backoff wait). */
+  signal?: AbortSignal;
+  /** Per-attempt timeout in milliseconds, overriding the client's `timeout`. */
+  timeout?: number;
+  /** Idempotency key for this call's POST; one is generated when absent. */
+  idempotencyKey?: string;
+}
+
+type Nulls<T> = { [K in keyof T]: null };
+
+/** A result: the fields and `error: null`, or every field `null` and an `error`. */
+export type Result<T extends object, E extends ProtektApiError = ProtektApiError> =
+  | (T & { error: null })
+  | (Nulls<T> & { error: E });
+
+/** Tokens and user issued by sign-up, login and the passwordless and MFA flows. */
+export interface AuthTokens<M extends object = DefaultMetadata> {
+  /** The signed access token (JWT). */
+  accessToken: string;
+  /** The opaque refresh token, rotated on each use. */
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  /** Always `Bearer`. */
+  tokenType: 'Bearer';
+  /** The signed-in user. */
+  user: ProtektUser<M>;
+  /** True when the project requires MFA and the user has not enrolled yet. */
+  mfaEnrollmentRequired: boolean;
+}
+
+/** Result of `signUp`, `login`, `verifyOtp`, `verifyMagicLink` and `mfa.verifyLogin`. */
+export type AuthTokenResponse<M extends object = DefaultMetadata> = Result<AuthTokens<M>>;
+
+/** Result of `login`: tokens, or an error that may be the MFA challenge. */
+export type LoginResult<M extends object = DefaultMetadata> = Result<AuthTokens<M>, ProtektApiError | MfaRequiredError>;
+
+/** Result of `refreshToken`. */
+export type RefreshResult = Result<{ accessToken: string; refreshToken: string; expiresIn: number }>;
+
+/** Result of `verifyToken`. */
+export type VerifyTokenResult<M extends object = DefaultMetadata> = Result<{ user: ProtektUser<M>; claims: ProtektClaims }>;
+
+/** Result of a call whose success carries no data (`logout`, `revokeToken`, `sendOtp`…). */
+export type EmptyResult = { error: null } | { error: ProtektApiError };
+
+/** Result of `sendOtp` and `sendMagicLink`. */
+export type SendCodeResult = Result<{ expiresIn: number }>;
+
+/** Result of `users.get` and `users.update`. */
+export type UserResult<M extends object = DefaultMetadata> = Result<{ user: ProtektUser<M> }>;
+
+/** Result of `users.list`. */
+export type UserListResult<M extends object = DefaultMetadata> = Result<{
+  users: ProtektUser<M>[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}>;
+
+/** Result of `sessions.list`. */
+export type SessionListResult = Result<{ sessions: Session[] }>;
+
+/** Result of `sessions.revokeAll`. */
+export type RevokeAllResult = Result<{ revokedCount: number }>;
+
+/** Result of `mfa.enroll`: the TOTP URI and QR code, or (SMS) the masked phone. */
+export type MfaEnrollResult = Result<{
+  method: MfaMethod;
+  totpUri: string | null;
+  qrCode: string | null;
+  phoneMasked: string | null;
+}>;
+
+/**
+ * Result of `mfa.verify`: tokens when it completed a login challenge; `enrolled: true` and the
+ * user (tokens `null`) when it confirmed an enrollment.
+ */
+export type MfaVerifyResult<M extends object = DefaultMetadata> = Result<{
+  accessToken: string | null;
+  refreshToken: string | null;
+  expiresIn: number | null;
+  user: ProtektUser<M>;
+  enrolled: boolean;
+}>;
+
+/** Result of `mfa.generateBackupCodes`. */
+export type BackupCodesResult = Result<{ backupCodes: string[] }>;
+
+/** Result of `auth.verifyEmail`. */
+export type VerifyEmailResult<M extends object = DefaultMetadata> = Result<{ user: ProtektUser<M> }>;
