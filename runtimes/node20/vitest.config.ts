@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.url));
+
+/**
+ * Node 20 (the machine's own Node), two projects:
+ * - `unit`: every test under test/ except the conformance suite and the packaging checks, against
+ *   the SOURCES (`#crypto` aliased to the web-standard shim).
+ * - `conformance`: test/conformance against the BUILT package, imported by name through its
+ *   `exports` and `imports` (no alias: Node's own conditions pick `#crypto`).
+ * The repo-root vitest.config.ts re-exports this, so `npx vitest` runs the same.
+ */
+export default defineConfig({
+  root,
+  test: {
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    projects: [
+      {
+        resolve: { alias: { '#crypto': src('runtime/crypto.ts') } },
+        test: {
+          name: 'unit',
+          root,
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/conformance/**', 'test/packaging/**', '**/node_modules/**'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'conformance',
+          root,
+          include: ['test/conformance/**/*.test.ts'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
