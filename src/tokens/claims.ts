@@ -1,0 +1,108 @@
+/**
+ * Claim rules of Protekt access tokens, and the user built from them. Run only after the
+ * signature holds.
+ */
+import { decodeBase64urlText } from '../util/base64url.js';
+import type { DefaultMetadata, ProtektClaims, ProtektUser } from '../types.js';
+import { failure, type Failure, invalid } from './failure.js';
+
+/** What this verifier expects of every token. */
+export interface ClaimRules {
+  /** Exact `iss`. */
+  issuer: string;
+  /** A value `aud` must be or contain (the client's login id). */
+  audience: string;
+  /** Leeway in seconds for `exp`, `nbf` and `iat`. */
+  tolerance: number;
+}
+
+/** The time claims of a token, kept to re-check a cached verification. */
+export interface TokenTimes {
+  exp: number;
+  nbf: number | undefined;
+  iat: number;
+}
+
+// Claims with a meaning of their own (RFC 7519 and Protekt's): everything else is metadata.
+const REGISTERED = new Set([
+  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'email_verified', 'project_id',
+  'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
+]);
+
+// Keys that would touch an object's prototype if assigned.
+const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Decodes and parses the payload segment. Returns the JSON object (wrapped) or a failure. */
+export function decodePayload(segment: string): { payload: Record<string, unknown> } | Failure {
+  const text = decodeBase64urlText(segment);
+  if (text === null) return invalid('malformed', 'The token payload is not strict base64url.');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return invalid('malformed', 'The token payload is not JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return invalid('malformed', 'The token payload is not a JSON object.');
+  }
+  return { payload: value as Record<string, unknown> };
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
+ * Checks `exp`, `nbf` and `iat` against the clock (`now` in ms). Expired means
+ * `now >= exp + tolerance`; not yet valid means `nbf > now + tolerance`; issued in the future
+ * means `iat > now + tolerance`.
+ */
+export function checkTimes(times: TokenTimes, now: number, tolerance: number): Failure | null {
+  const seconds = now / 1000;
+  if (seconds >= times.exp + tolerance) return failure('token_expired', 'exp', 'The token has expired.');
+  if (times.nbf !== undefined && times.nbf > seconds + tolerance) return invalid('nbf', 'The token is not valid yet (nbf).');
+  if (times.iat > seconds + tolerance) return invalid('iat', 'The token was issued in the future (iat).');
+  return null;
+}
+
+/**
+ * Checks the claims of a token whose signature holds. Returns the claims typed, with their
+ * times, or the first failed rule.
+ */
+export function checkClaims(
+  claims: Record<string, unknown>,
+  rules: ClaimRules,
+  now: number,
+): { claims: ProtektClaims; times: TokenTimes } | Failure {
+  if (claims.iss !== rules.issuer) return invalid('iss', 'The token was issued by another issuer.');
+  const aud = claims.aud;
+  if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
+    return invalid('aud', 'The token is meant for another audience (project).');
+  }
+  if (typeof claims.sub !== 'string' || claims.sub === '') return invalid('sub', 'The token has no subject (sub).');
+  const { exp, nbf, iat } = claims;
+  if (!isTime(exp)) return invalid('exp', 'The token has no expiry (exp).');
+  if (!isTime(iat)) return invalid('iat', 'The token has no issue time (iat).');
+  if (nbf !== undefined && !isTime(nbf)) return invalid('nbf', 'The token has a malformed nbf.');
+  if (claims.jti !== undefined && typeof claims.jti !== 'string') return invalid('jti', 'The token has a malformed jti.');
+  const times: TokenTimes = { exp, nbf, iat };
+  const timeFailure = checkTimes(times, now, rules.tolerance);
+  if (timeFailure) return timeFailure;
+  return { claims: claims as ProtektClaims, times };
+}
+
+/** Builds the user of a verified token: `id` from `sub`, metadata from unregistered claims. */
+export function userFromClaims<M extends object = DefaultMetadata>(claims: ProtektClaims): ProtektUser<M> {
+  const metadata: Record<string, unknown> = {};
+  for (const key of Object.keys(claims)) {
+    if (!REGISTERED.has(key) && !UNSAFE.has(key)) metadata[key] = claims[key];
+  }
+  const user: ProtektUser<M> = {
+    id: claims.sub,
+    email: typeof claims.email === 'string' ? claims.email : '',
+    emailVerified: claims.email_verified === true,
+    metadata: metadata as M,
+  };
+  if (typeof claims.project_id === 'string') user.projectId = claims.project_id;
+  return user;
+}

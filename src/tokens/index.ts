@@ -1,0 +1,14 @@
+/**
+ * Token verification for `protekt.auth.verifyToken`: local checks on WebCrypto against the cached
+ * JWKS, then the remote revocation check. See docs/tokens.md.
+ */
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierConfig } from './verify.js';
+export {
+  validateTokenOptions,
+  type JwksCacheStore,
+  type RevocationCheckOptions,
+  type StoredJwks,
+  type TokenOptions,
+  type VerifiedCacheOptions,
+} from './options.js';
+export type { TokenErrorCode } from './failure.js';

@@ -1,0 +1,104 @@
+/**
+ * Strict parsing of a JWS in compact serialisation (RFC 7515 §7.1) and the header rules of
+ * Protekt access tokens. Nothing here is cryptographic: it only decides whether a string is
+ * shaped like a token worth verifying, and which key and algorithm it claims.
+ */
+import { decodeBase64url, decodeBase64urlText } from '../util/base64url.js';
+import { type Failure, invalid } from './failure.js';
+
+/** Signature algorithms a Protekt key can pin. */
+export type JwsAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
+
+/** The protected header fields the verifier uses. */
+export interface JwsHeader {
+  /** The algorithm the token claims; must equal the one its key pins. */
+  alg: JwsAlgorithm;
+  /** Key id: only ever used to look a key up in the cached key set. */
+  kid: string;
+}
+
+/** A compact JWS split and decoded, not yet verified. */
+export interface ParsedJws {
+  /** Header fields that were checked. */
+  header: JwsHeader;
+  /** `BASE64URL(header) '.' BASE64URL(payload)`, the bytes the signature covers. */
+  signingInput: string;
+  /** The payload segment, still encoded (decoded only once the signature holds). */
+  payloadSegment: string;
+  /** The raw signature bytes. */
+  signature: Uint8Array;
+  /** The signature segment, still encoded (a stable per-token key for caches). */
+  signatureSegment: string;
+}
+
+// Header parameters that carry or point at a key, or would change how the token is processed.
+// Accepting any of them would let the token choose its own key: they are refused outright.
+const KEY_BEARING = ['jwk', 'jku', 'x5u', 'x5c'] as const;
+
+/** Longest `kid` looked up. Longer ones cannot name a Protekt key. */
+const MAX_KID_LENGTH = 256;
+
+/**
+ * Splits and checks a compact JWS. Returns the parsed token, or a {@link Failure} naming the
+ * rule that was broken (never the token or an attacker-controlled value).
+ */
+export function parseCompactJws(token: string): ParsedJws | Failure {
+  const first = token.indexOf('.');
+  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) {
+    return invalid('malformed', 'The token is not a compact JWS (three dot-separated parts).');
+  }
+  if (first === 0 || second === first + 1) return invalid('malformed', 'The token has an empty header or payload.');
+
+  const headerText = decodeBase64urlText(token.slice(0, first));
+  if (headerText === null) return invalid('malformed', 'The token header is not strict base64url.');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(headerText);
+  } catch {
+    return invalid('malformed', 'The token header is not JSON.');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return invalid('malformed', 'The token header is not a JSON object.');
+  }
+  const header = checkHeader(raw as Record<string, unknown>);
+  if ('code' in header) return header;
+
+  const signatureSegment = token.slice(second + 1);
+  if (signatureSegment === '') return invalid('signature', 'The token has no signature.');
+  const signature = decodeBase64url(signatureSegment);
+  if (signature === null) return invalid('malformed', 'The token signature is not strict base64url.');
+
+  return {
+    header,
+    signingInput: token.slice(0, second),
+    payloadSegment: token.slice(first + 1, second),
+    signature,
+    signatureSegment,
+  };
+}
+
+function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
+  const alg = h.alg;
+  if (typeof alg !== 'string') return invalid('alg', 'The token header has no algorithm.');
+  if (alg.toLowerCase() === 'none') return invalid('alg', 'Unsigned tokens (alg "none") are refused.');
+  if (alg.startsWith('HS')) return invalid('alg', 'Symmetric algorithms (HS*) are refused.');
+  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalid('alg', 'The token algorithm is not supported.');
+
+  for (const name of KEY_BEARING) {
+    if (h[name] !== undefined) return invalid('header_key', `The token header carries "${name}": keys are never taken from a token.`);
+  }
+  if (h.crit !== undefined) return invalid('crit', 'The token header has critical extensions ("crit"), none of which are supported.');
+
+  const typ = h.typ;
+  if (typ !== undefined) {
+    const t = typeof typ === 'string' ? typ.toLowerCase() : '';
+    if (t !== 'jwt' && t !== 'at+jwt') return invalid('typ', 'The token type ("typ") is not JWT.');
+  }
+
+  const kid = h.kid;
+  if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
+    return invalid('kid', 'The token header has no usable key id ("kid").');
+  }
+  return { alg, kid };
+}

@@ -1,0 +1,211 @@
+/**
+ * Options of token verification, their defaults, and the one validator the client runs at
+ * construction. A mistake here is a configuration error: it throws `ProtektError('config_invalid')`
+ * once, at startup, never on a request.
+ */
+import { ProtektError } from '../errors/protekt-error.js';
+
+/** A key set as persisted by a {@link JwksCacheStore}. Times are milliseconds since the epoch. */
+export interface StoredJwks {
+  /** The public keys, exactly as the JWKS endpoint served them. */
+  keys: JsonWebKey[];
+  /** When the keys were fetched. */
+  fetchedAt: number;
+  /** Until when they may be used without asking the endpoint again. */
+  expiresAt: number;
+}
+
+/**
+ * A persistence hook for the JWKS, so that a fresh isolate (a new Worker instance, a cold
+ * serverless function) can verify tokens without fetching the keys first. Backed by, e.g.,
+ * Workers KV or the Cache API. Read before the network on a cold start; written after each
+ * successful fetch. A hook that throws or rejects is logged and otherwise ignored.
+ */
+export interface JwksCacheStore {
+  /** Returns the stored key set for a JWKS URL, if any. */
+  get(url: string): Promise<StoredJwks | undefined | null>;
+  /** Stores the key set just fetched from a JWKS URL. */
+  set(url: string, value: StoredJwks): Promise<void>;
+}
+
+/** How `verifyToken` asks Protekt whether a locally valid token was revoked. */
+export interface RevocationCheckOptions {
+  /**
+   * Seconds a remote answer is trusted for a given token (default 30). `0` asks on every call.
+   * A revoked token is refused at the latest `maxAge` seconds after its revocation.
+   */
+  maxAge?: number;
+  /**
+   * When the remote check cannot be completed (network failure, timeout, 5xx, rate limit):
+   * `false` (default) keeps the local answer (fail-open); `true` throws the `ProtektError`, so
+   * that a middleware answers 503 instead of letting the request in (fail-closed).
+   */
+  failClosed?: boolean;
+}
+
+/** Options of a verified-token cache. */
+export interface VerifiedCacheOptions {
+  /** Most tokens kept (default 1,000); the least recently used one is evicted first. */
+  max?: number;
+}
+
+/** Token verification options, given to the client constructor. */
+export interface TokenOptions {
+  /** Leeway in seconds for `exp`, `nbf` and `iat` (default 5, at most 60). */
+  clockTolerance?: number;
+  /**
+   * Remote revocation check after local verification (on by default). `false` verifies locally
+   * only: once the keys are cached, no request is made at all.
+   */
+  revocationCheck?: boolean | RevocationCheckOptions;
+  /** Static public keys: when set, keys are never fetched. */
+  jwks?: { keys: JsonWebKey[] };
+  /** Persistence hook for fetched keys (e.g. Workers KV), shared across isolates. */
+  jwksCache?: JwksCacheStore;
+  /** Longest token accepted, in characters (default 8,192), checked before any parsing. */
+  maxTokenLength?: number;
+  /**
+   * Seconds fetched keys are used before being fetched again. When unset, the endpoint's
+   * `Cache-Control: max-age` decides (kept between 60 s and 24 h), or 600 s without one.
+   */
+  jwksCacheMaxAge?: number;
+  /** Least seconds between two fetches of the keys caused by unknown `kid`s or failed refreshes (default 30). */
+  jwksCooldown?: number;
+  /**
+   * Cache of tokens already verified, so that the same token verified again costs a map lookup.
+   * Expiry and revocation are still checked on every hit. `false` turns it off. Default `{ max: 1000 }`.
+   */
+  verifiedCache?: boolean | VerifiedCacheOptions;
+}
+
+/** Options with every default applied. Internal. */
+export interface ResolvedTokenOptions {
+  clockTolerance: number;
+  revocation: { maxAge: number; failClosed: boolean } | null;
+  staticKeys: JsonWebKey[] | null;
+  store: JwksCacheStore | null;
+  maxTokenLength: number;
+  jwksCacheMaxAge: number | null;
+  jwksCooldown: number;
+  verifiedCacheMax: number;
+}
+
+/** Defaults, in the units of the options (seconds, characters, entries). */
+export const TOKEN_DEFAULTS = {
+  clockTolerance: 5,
+  maxClockTolerance: 60,
+  revocationMaxAge: 30,
+  maxTokenLength: 8192,
+  jwksCooldown: 30,
+  jwksDefaultMaxAge: 600,
+  jwksMinMaxAge: 60,
+  jwksMaxMaxAge: 86_400,
+  verifiedCacheMax: 1000,
+} as const;
+
+function fail(option: string, message: string): never {
+  throw new ProtektError('config_invalid', message, { details: { option } });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numberIn(options: Record<string, unknown>, name: string, min: number, max: number, what: string, integer = false): number | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    fail(name, `${name} must be ${what} between ${min} and ${max}.`);
+  }
+  return value;
+}
+
+/**
+ * Checks the token options of a client and returns a clean copy holding only them. Keys that
+ * are not token options are ignored, so the whole client options object may be passed.
+ *
+ * @throws {ProtektError} `config_invalid` naming the option, e.g. when `clockTolerance` is
+ *   negative or above 60 seconds.
+ */
+export function validateTokenOptions(options: unknown): TokenOptions {
+  if (options === undefined || options === null) return {};
+  if (!isRecord(options)) fail('options', 'Token options must be an object.');
+  const out: TokenOptions = {};
+
+  const clockTolerance = numberIn(options, 'clockTolerance', 0, TOKEN_DEFAULTS.maxClockTolerance, 'a number of seconds');
+  if (clockTolerance !== undefined) out.clockTolerance = clockTolerance;
+
+  const revocation = options.revocationCheck;
+  if (revocation === false || revocation === true) {
+    out.revocationCheck = revocation;
+  } else if (isRecord(revocation)) {
+    const copy: RevocationCheckOptions = {};
+    const maxAge = numberIn(revocation, 'maxAge', 0, 86_400, 'a number of seconds');
+    if (maxAge !== undefined) copy.maxAge = maxAge;
+    if (revocation.failClosed !== undefined) {
+      if (typeof revocation.failClosed !== 'boolean') fail('revocationCheck.failClosed', 'revocationCheck.failClosed must be a boolean.');
+      copy.failClosed = revocation.failClosed;
+    }
+    out.revocationCheck = copy;
+  } else if (revocation !== undefined) {
+    fail('revocationCheck', 'revocationCheck must be false, true or an object { maxAge, failClosed }.');
+  }
+
+  const jwks = options.jwks;
+  if (jwks !== undefined) {
+    if (!isRecord(jwks) || !Array.isArray(jwks.keys) || !jwks.keys.every(isRecord)) {
+      fail('jwks', 'jwks must be a JSON Web Key Set: an object { keys: [...] } of key objects.');
+    }
+    out.jwks = { keys: (jwks.keys as JsonWebKey[]).slice() };
+  }
+
+  const store = options.jwksCache;
+  if (store !== undefined) {
+    if (!isRecord(store) || typeof store.get !== 'function' || typeof store.set !== 'function') {
+      fail('jwksCache', 'jwksCache must be an object with get(url) and set(url, value) methods.');
+    }
+    out.jwksCache = store as unknown as JwksCacheStore;
+  }
+
+  const maxTokenLength = numberIn(options, 'maxTokenLength', 64, 1_048_576, 'a whole number of characters', true);
+  if (maxTokenLength !== undefined) out.maxTokenLength = maxTokenLength;
+
+  const maxAge = numberIn(options, 'jwksCacheMaxAge', 1, TOKEN_DEFAULTS.jwksMaxMaxAge, 'a number of seconds');
+  if (maxAge !== undefined) out.jwksCacheMaxAge = maxAge;
+
+  const cooldown = numberIn(options, 'jwksCooldown', 0, 3600, 'a number of seconds');
+  if (cooldown !== undefined) out.jwksCooldown = cooldown;
+
+  const verified = options.verifiedCache;
+  if (verified === false || verified === true) {
+    out.verifiedCache = verified;
+  } else if (isRecord(verified)) {
+    const max = numberIn(verified, 'max', 1, 1_000_000, 'a whole number of entries', true);
+    out.verifiedCache = max === undefined ? {} : { max };
+  } else if (verified !== undefined) {
+    fail('verifiedCache', 'verifiedCache must be false, true or an object { max }.');
+  }
+  return out;
+}
+
+/** Applies defaults to validated options. Internal. */
+export function resolveTokenOptions(options: TokenOptions): ResolvedTokenOptions {
+  const revocation = options.revocationCheck;
+  const verified = options.verifiedCache;
+  return {
+    clockTolerance: options.clockTolerance ?? TOKEN_DEFAULTS.clockTolerance,
+    revocation:
+      revocation === false
+        ? null
+        : {
+            maxAge: (typeof revocation === 'object' ? revocation.maxAge : undefined) ?? TOKEN_DEFAULTS.revocationMaxAge,
+            failClosed: (typeof revocation === 'object' ? revocation.failClosed : undefined) ?? false,
+          },
+    staticKeys: options.jwks ? options.jwks.keys : null,
+    store: options.jwksCache ?? null,
+    maxTokenLength: options.maxTokenLength ?? TOKEN_DEFAULTS.maxTokenLength,
+    jwksCacheMaxAge: options.jwksCacheMaxAge ?? null,
+    jwksCooldown: options.jwksCooldown ?? TOKEN_DEFAULTS.jwksCooldown,
+    verifiedCacheMax: verified === false ? 0 : ((typeof verified === 'object' ? verified.max : undefined) ?? TOKEN_DEFAULTS.verifiedCacheMax),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The one runtime difference token verification cares about: whether a request may await a
+ * promise started by another request. Cloudflare Workers forbid it (I/O belongs to the request
+ * that started it, and awaiting another request's fetch can hang), so there nothing in flight is
+ * shared between calls. Detected lazily, on first use, never at import.
+ */
+import { ProtektError } from '../errors/protekt-error.js';
+
+let sharing: boolean | undefined;
+
+/** Whether concurrent verifications may share one in-flight fetch or import (false on workerd). */
+export function canShareInFlight(): boolean {
+  if (sharing === undefined) {
+    const nav = (globalThis as { navigator?: { userAgent?: unknown } }).navigator;
+    sharing = nav?.userAgent !== 'Cloudflare-Workers';
+  }
+  return sharing;
+}
+
+/** Test hook: forces the runtime detection (undefined re-detects). Internal. */
+export function setInFlightSharing(value: boolean | undefined): void {
+  sharing = value;
+}
+
+/**
+ * Awaits a shared promise on behalf of one caller, giving up (with `ProtektError('aborted')`)
+ * if that caller's signal aborts. The shared work itself goes on for the other callers.
+ */
+export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): ProtektError {
+  return new ProtektError('aborted', 'The call was aborted by the caller.', { cause: signal.reason });
+}

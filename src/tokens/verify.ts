@@ -1,0 +1,202 @@
+/**
+ * `verifyToken`, put together: size and shape checks, the verified-token cache, the strict JWS
+ * parse, the key pinned by `kid`, the WebCrypto signature check, the claim rules, then the remote
+ * revocation check. Expected failures come back in `error`; only an outage that leaves no usable
+ * key (and, with fail-closed revocation, an unreachable revocation check) throws.
+ */
+import type { ApiRequest, ApiResponse } from '../http/types.js';
+import { ProtektError } from '../errors/protekt-error.js';
+import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
+import { checkClaims, checkTimes, decodePayload, type ClaimRules, type TokenTimes, userFromClaims } from './claims.js';
+import { type Failure, invalid } from './failure.js';
+import { jwksTtl, type FetchedJwks, type KeyLookup, type KeySource, parseMaxAge, sharedKeySet, StaticKeySet } from './jwks-cache.js';
+import { parseCompactJws } from './jws.js';
+import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
+import { resolveTokenOptions, type TokenOptions, validateTokenOptions } from './options.js';
+import { RevocationChecker } from './revocation.js';
+import { canShareInFlight } from './runtime.js';
+import { LruCache } from './verified-cache.js';
+
+/**
+ * What the client gives its token verifier. `M` is the client's metadata type (carried for
+ * symmetry with {@link createTokenVerifier}; the config does not depend on it).
+ */
+export interface TokenVerifierConfig<M extends object = DefaultMetadata> {
+  /** `${baseUrl}/.well-known/jwks.json`: the key of the shared JWKS cache. */
+  jwksUrl: string;
+  /** Expected `iss`: the origin of the base URL, e.g. `https://auth.protekt.io`. */
+  issuer: string;
+  /** Expected audience: the client's login id, which `aud` must be or contain. */
+  audience: string;
+  /** The client's transport (timeouts, retries, project key). */
+  send: (req: ApiRequest) => Promise<ApiResponse>;
+  /** The fetch function in use (or an object standing for it): scopes the shared JWKS cache. */
+  fetchIdentity: object;
+  /** Token options from the client constructor. */
+  options: TokenOptions;
+  /** Clock in milliseconds since the epoch. */
+  now: () => number;
+  /** Debug logger, when `debug` is on. */
+  log?: ((line: string) => void) | undefined;
+}
+
+/** A token verifier bound to one client: its issuer, audience, options and caches. */
+export interface TokenVerifier<M extends object = DefaultMetadata> {
+  /**
+   * Verifies an access token. Resolves `{ user, claims, error: null }` for a valid token, or
+   * `{ user: null, claims: null, error }` with code `token_invalid`, `token_expired` or
+   * `token_revoked` (status 401) for any bad input, whatever its type or size. The returned
+   * `user` and `claims` are frozen: the same objects may be returned for the same token again.
+   *
+   * @throws {ProtektError} `jwks_unavailable` when no signing key is cached and the JWKS cannot be
+   *   fetched; the transport's error when revocation is fail-closed and the check cannot be
+   *   completed; `invalid_api_key` or `aborted` from the revocation check.
+   */
+  verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+}
+
+interface VerifiedEntry<M extends object> {
+  key: VerificationKey;
+  claims: ProtektClaims;
+  user: ProtektUser<M>;
+  times: TokenTimes;
+  jti: string | undefined;
+  signatureSegment: string;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+function refused<M extends object>(error: Failure): VerifyTokenResult<M> {
+  return { user: null, claims: null, error };
+}
+
+/**
+ * Creates the verifier behind `protekt.auth.verifyToken`. Options are validated here too (the
+ * client also validates them at construction), so a bad option throws `config_invalid` at once.
+ */
+export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig<M>): TokenVerifier<M> {
+  const opts = resolveTokenOptions(validateTokenOptions(config.options));
+  const log = config.log;
+  const rules: ClaimRules = { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance };
+  const tolerance = opts.clockTolerance;
+  const maxLength = opts.maxTokenLength;
+  const keys: KeySource = opts.staticKeys ? new StaticKeySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, config.jwksUrl);
+  const ttl = (maxAge: number | undefined): number => jwksTtl(opts.jwksCacheMaxAge, maxAge);
+  const cooldownMs = opts.jwksCooldown * 1000;
+  const verified = opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null;
+  const revocation = opts.revocation
+    ? new RevocationChecker({ send: config.send, maxAge: opts.revocation.maxAge, failClosed: opts.revocation.failClosed, log })
+    : null;
+
+  const fetchJwks = async (signal: AbortSignal | undefined): Promise<FetchedJwks> => {
+    const res = await config.send({ method: 'GET', path: '/.well-known/jwks.json', options: signal ? { signal } : undefined });
+    const body = res.data;
+    if (res.error || !body) {
+      throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${res.status}.`, { status: res.status });
+    }
+    if (!Array.isArray(body.keys)) throw new ProtektError('invalid_response', 'The JWKS answer has no "keys" array.', { status: res.status });
+    return { keys: body.keys as unknown[], maxAge: parseMaxAge(res.headers.get('cache-control')) };
+  };
+
+  const lookup = (now: number, options: RequestOptions | undefined): KeyLookup => ({
+    now,
+    url: config.jwksUrl,
+    fetchJwks,
+    ttl,
+    cooldownMs,
+    store: opts.store,
+    signal: options?.signal,
+    log,
+  });
+
+  // Re-validates a cached verification: same key still published, times, revocation.
+  const fromCache = async (entry: VerifiedEntry<M>, token: string, now: number, options: RequestOptions | undefined): Promise<VerifyTokenResult<M> | null> => {
+    if (keys.peek(entry.key.kid, now, ttl) !== entry.key) {
+      const current = await keys.resolve(entry.key.kid, lookup(now, options));
+      if (current !== entry.key || entry.key.retired) {
+        verified!.delete(token);
+        return null;
+      }
+    }
+    const timeFailure = checkTimes(entry.times, now, tolerance);
+    if (timeFailure) {
+      if (timeFailure.code === 'token_expired') verified!.delete(token);
+      return refused(timeFailure);
+    }
+    if (revocation) {
+      const token_ = { token, jti: entry.jti, signatureSegment: entry.signatureSegment, exp: entry.times.exp };
+      const cached = revocation.cached(token_, now);
+      const revoked = cached !== undefined ? cached : await revocation.check(token_, now, options);
+      if (revoked) return refused(revoked);
+    }
+    return { user: entry.user, claims: entry.claims, error: null };
+  };
+
+  const verify = async (token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>> => {
+    if (typeof token !== 'string') return refused(invalid('type', 'The token is not a string.'));
+    if (token.length === 0) return refused(invalid('empty', 'The token is empty.'));
+    if (token.length > maxLength) return refused(invalid('size', `The token is longer than ${maxLength} characters.`));
+    const now = config.now();
+
+    if (verified) {
+      const entry = verified.get(token);
+      if (entry) {
+        if (!entry.key.retired) {
+          const result = await fromCache(entry, token, now, options);
+          if (result) return result;
+        } else {
+          verified.delete(token);
+        }
+      }
+    }
+
+    if (token.startsWith('rt_')) return refused(invalid('refresh_token', 'This is a refresh token, not an access token.'));
+    if (token.startsWith('mfa_tmp_')) return refused(invalid('mfa_token', 'This is an MFA challenge token, not an access token.'));
+    if (/^bearer\s/i.test(token)) return refused(invalid('bearer', 'Pass the token without its "Bearer " prefix.'));
+
+    const parsed = parseCompactJws(token);
+    if ('code' in parsed) return refused(parsed);
+    const { alg, kid } = parsed.header;
+
+    let key = keys.peek(kid, now, ttl);
+    let cryptoKey = key?.key;
+    if (key === undefined || cryptoKey === undefined) {
+      key = await keys.resolve(kid, lookup(now, options));
+      if (key === undefined) return refused(invalid('kid', 'No published key has the key id of this token.'));
+      if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not the one its key is pinned to.'));
+      cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight())) ?? undefined;
+      if (cryptoKey === undefined) return refused(invalid('key', 'The key of this token could not be used.'));
+    } else if (key.alg !== alg) {
+      return refused(invalid('alg', 'The token algorithm is not the one its key is pinned to.'));
+    }
+
+    if (!(await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput))) {
+      return refused(invalid('signature', 'The token signature is invalid.'));
+    }
+    const decoded = decodePayload(parsed.payloadSegment);
+    if ('code' in decoded) return refused(decoded);
+    const checked = checkClaims(decoded.payload, rules, now);
+    if ('code' in checked) return refused(checked);
+
+    const jti = checked.claims.jti;
+    if (revocation) {
+      const revoked = await revocation.check({ token, jti, signatureSegment: parsed.signatureSegment, exp: checked.times.exp }, now, options);
+      if (revoked) return refused(revoked);
+    }
+
+    const claims = deepFreeze(checked.claims);
+    const user = deepFreeze(userFromClaims<M>(claims));
+    if (verified && !key.retired) {
+      verified.set(token, { key, claims, user, times: checked.times, jti, signatureSegment: parsed.signatureSegment });
+    }
+    return { user, claims, error: null };
+  };
+
+  return { verify };
+}
