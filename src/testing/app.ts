@@ -1,0 +1,241 @@
+/**
+ * The emulator's Hono app, built from the route table in `src/contract`: every route gets the
+ * same pipeline — identify the project, read and bound the body, honour `Idempotency-Key`,
+ * validate with the route's schema, run the handler, answer errors in the envelope.
+ */
+import { Hono } from 'hono';
+import { ROUTES, pathPattern, type RouteSpec } from '../contract/routes.js';
+import { validateBody, validateQuery } from '../contract/schema.js';
+import * as auth from './handlers/auth.js';
+import * as browser from './handlers/browser.js';
+import * as mfa from './handlers/mfa.js';
+import * as passwordless from './handlers/passwordless.js';
+import * as passwords from './handlers/passwords.js';
+import * as sessions from './handlers/sessions.js';
+import * as tokens from './handlers/tokens.js';
+import * as users from './handlers/users.js';
+import {
+  EmulatorError,
+  decodeUtf8,
+  errorResponse,
+  fail,
+  fromError,
+  isJsonMediaType,
+  json,
+  mediaType,
+  readBody,
+} from './http.js';
+import type { EmulatorState, Handler, OpContext } from './state.js';
+import { clientInfo } from './state.js';
+import type { EmulatorProject, StoredAnswer } from './store.js';
+
+/** Route id → handler. Every route of the table has one (the contract test checks it). */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  'auth.signup': auth.signup,
+  'auth.login': auth.login,
+  'auth.logout': auth.logout,
+  'tokens.refresh': tokens.refresh,
+  'tokens.verify': tokens.verify,
+  'tokens.revoke': tokens.revoke,
+  'password.reset': passwords.reset,
+  'password.confirm': passwords.confirm,
+  'password.change': passwords.change,
+  'otp.send': passwordless.sendOtp,
+  'otp.verify': passwordless.verifyOtp,
+  'magicLink.send': passwordless.sendMagicLink,
+  'magicLink.verify': passwordless.verifyMagicLink,
+  'sso.authorize': browser.ssoAuthorize,
+  'sso.callback': browser.ssoCallback,
+  'mfa.enroll': mfa.enroll,
+  'mfa.verify': mfa.verify,
+  'mfa.unenroll': mfa.unenroll,
+  'users.list': users.list,
+  'users.get': users.get,
+  'users.update': users.update,
+  'users.delete': users.remove,
+  'sessions.list': sessions.list,
+  'sessions.revokeAll': sessions.revokeAll,
+  'sessions.revoke': sessions.revokeOne,
+  jwks: async (c) => json(await c.state.keys.jwks(), 200, { 'cache-control': 'public, max-age=600' }),
+  'mfa.backupCodes': mfa.backupCodes,
+  'email.verify': auth.verifyEmail,
+  'hosted.page': browser.hostedPage,
+  'hosted.submit': browser.hostedSubmit,
+  'idp.page': browser.idpPage,
+  'idp.submit': browser.idpSubmit,
+};
+
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+const lenientDecoder = new TextDecoder();
+
+/** The path below `/v1`, or `null` when the request is not under `/v1`. */
+export function apiPath(url: URL): string | null {
+  if (url.pathname === '/v1') return '/';
+  return url.pathname.startsWith('/v1/') ? url.pathname.slice(3) : null;
+}
+
+function parseBody(route: RouteSpec, request: Request, raw: Uint8Array): unknown {
+  const spec = route.body;
+  if (!spec) return Object.create(null);
+  const type = mediaType(request);
+  if (raw.length === 0) {
+    if (spec.required) fail('invalid_request', 'A request body is required.', { field: 'body' });
+    return Object.create(null);
+  }
+  if (spec.type === 'form') {
+    if (type !== null && type !== 'application/x-www-form-urlencoded') {
+      fail('unsupported_media_type', 'This endpoint reads application/x-www-form-urlencoded bodies.');
+    }
+    const out = Object.create(null) as Record<string, string>;
+    for (const [k, v] of new URLSearchParams(decodeUtf8(raw))) if (!(k in out)) out[k] = v;
+    return out;
+  }
+  if (type !== null && !isJsonMediaType(type)) fail('unsupported_media_type', 'This endpoint reads application/json bodies.');
+  const text = decodeUtf8(raw);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    fail('invalid_request', 'The request body is not valid JSON.', { field: 'body' });
+  }
+}
+
+function projectByKey(state: EmulatorState, request: Request): EmulatorProject | undefined {
+  const key = request.headers.get('x-protekt-key');
+  return key ? state.store.projectsByKey.get(key.trim()) : undefined;
+}
+
+function withHeaders(response: Response, headers: Record<string, string>): Response {
+  if (Object.keys(headers).length === 0) return response;
+  const h = new Headers(response.headers);
+  for (const [k, v] of Object.entries(headers)) h.set(k, v);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: h });
+}
+
+let sweepCounter = 0;
+
+async function handle(state: EmulatorState, route: RouteSpec, handler: Handler, request: Request, params: Record<string, string>): Promise<Response> {
+  const url = new URL(request.url);
+  const now = state.clock.now();
+  if (++sweepCounter % 64 === 0) state.store.sweep(now);
+  try {
+    let project: EmulatorProject | undefined;
+    if (route.auth.startsWith('apiKey')) {
+      project = projectByKey(state, request);
+      if (!project) fail('invalid_api_key', 'The X-Protekt-Key header is missing or not a valid API key.');
+    }
+    const raw = request.method === 'GET' || request.method === 'HEAD' ? new Uint8Array(0) : await readBody(request);
+    const parsed = parseBody(route, request, raw);
+    if (route.auth === 'loginId') {
+      const fromForm = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)['login_id'] : undefined;
+      const loginId = url.searchParams.get('login_id') ?? (typeof fromForm === 'string' ? fromForm : null);
+      project = loginId ? state.store.projectsByLoginId.get(loginId) : projectByKey(state, request);
+      if (!project) fail('invalid_request', 'The login_id parameter is missing or unknown.', { field: 'login_id' });
+    }
+    const headers: Record<string, string> = {};
+    const run = async (): Promise<Response> => {
+      try {
+        let body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+        if (route.body) {
+          const v = validateBody(route.body.schema, parsed);
+          if (!v.ok) fail(v.code, v.message, { field: v.field });
+          body = v.value;
+        }
+        let query: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+        if (route.query) {
+          const v = validateQuery(route.query, url.searchParams);
+          if (!v.ok) fail(v.code, v.message, { field: v.field });
+          query = v.value;
+        }
+        const c: OpContext = { state, route, request, url, origin: url.origin, project, body, query, params, client: clientInfo(request), headers, now };
+        return withHeaders(await handler(c), headers);
+      } catch (err) {
+        if (err instanceof EmulatorError) return withHeaders(fromError(err), headers);
+        throw err;
+      }
+    };
+    const key = request.headers.get('idempotency-key');
+    if (route.idempotent && request.method === 'POST' && project && key !== null && key !== '') {
+      if (key.length > 255) fail('invalid_request', 'The Idempotency-Key header is longer than 255 characters.', { field: 'Idempotency-Key' });
+      const fingerprint = `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n${lenientDecoder.decode(raw)}`;
+      return await idempotent(state, `${project.projectId}|${key}`, fingerprint, now, run);
+    }
+    return await run();
+  } catch (err) {
+    if (err instanceof EmulatorError) return fromError(err);
+    throw err;
+  }
+}
+
+function replay(answer: StoredAnswer): Response {
+  const headers = new Headers(answer.headers);
+  headers.set('idempotent-replayed', 'true');
+  return new Response(answer.body, { status: answer.status, headers });
+}
+
+async function idempotent(state: EmulatorState, id: string, fingerprint: string, now: number, run: () => Promise<Response>): Promise<Response> {
+  const { idempotency } = state.store;
+  for (;;) {
+    const existing = idempotency.get(id);
+    if (existing && existing.expiresAt > now) {
+      if (existing.fingerprint !== fingerprint) {
+        return errorResponse('idempotency_conflict', 422, 'This Idempotency-Key was already used with a different request.');
+      }
+      const answer = await existing.answer;
+      if (answer) return replay(answer);
+      if (idempotency.get(id) === existing) idempotency.delete(id);
+      continue;
+    }
+    let settle!: (a: StoredAnswer | null) => void;
+    const answer = new Promise<StoredAnswer | null>((resolve) => {
+      settle = resolve;
+    });
+    const record = { fingerprint, expiresAt: now + IDEMPOTENCY_TTL_MS, answer };
+    idempotency.set(id, record);
+    let response: Response;
+    try {
+      response = await run();
+    } catch (err) {
+      if (idempotency.get(id) === record) idempotency.delete(id);
+      settle(null);
+      throw err;
+    }
+    // Answers that say "try again" are not remembered, so a retry with the same key acts.
+    if (response.status === 429 || response.status >= 500) {
+      if (idempotency.get(id) === record) idempotency.delete(id);
+      settle(null);
+      return response;
+    }
+    const body = await response.text();
+    const headers: [string, string][] = [];
+    response.headers.forEach((v, k) => headers.push([k, v]));
+    settle({ status: response.status, headers, body });
+    return new Response(body, { status: response.status, headers });
+  }
+}
+
+function notFound(request: Request): Response {
+  const url = new URL(request.url);
+  const path = apiPath(url);
+  if (path !== null) {
+    const allowed: string[] = ROUTES.filter((r) => pathPattern(r.path).test(path)).map((r) => r.method);
+    if (allowed.length > 0) {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      return errorResponse('method_not_allowed', 405, `This endpoint does not support ${request.method}.`, { allowed }, { allow: allowed.join(', ') });
+    }
+  }
+  return errorResponse('not_found', 404, 'No such endpoint.');
+}
+
+/** Builds the Hono app for a state. */
+export function buildApp(state: EmulatorState): Hono {
+  const app = new Hono();
+  for (const route of ROUTES) {
+    const handler = HANDLERS[route.id];
+    if (!handler) continue;
+    const path = `/v1${route.path.replace(/\{(\w+)\}/g, ':$1')}`;
+    app.on(route.method, path, (c) => handle(state, route, handler, c.req.raw, c.req.param() as Record<string, string>));
+  }
+  app.notFound((c) => notFound(c.req.raw));
+  app.onError(() => errorResponse('internal_error', 500, 'The emulator failed unexpectedly (this is a bug in the emulator).'));
+  return app;
+}

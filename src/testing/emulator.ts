@@ -1,0 +1,317 @@
+/**
+ * `createEmulator()`: a local, in-memory Protekt behind a `fetch` function.
+ */
+import type { Hono } from 'hono';
+import { buildApp, apiPath } from './app.js';
+import { createClock, type EmulatorClock } from './clock.js';
+import { createFaults, redactHeaders, type FaultRegistry, type FaultSpec, type Faults, type RequestRecord } from './faults.js';
+import { errorResponse } from './http.js';
+import { KeyRing, isSigningAlgorithm, type PublicJwk, type SigningAlgorithm } from './keys.js';
+import { Lockout, RateLimiter, resolveRateLimits, type RateLimitOptions } from './limits.js';
+import { createOutbox, type Outbox } from './outbox.js';
+import { hashPassword } from './password.js';
+import { openSessionFor, signAccessToken, userJson } from './sessions.js';
+import type { EmulatorState } from './state.js';
+import { Store, normalizeEmail, type EmulatorProject, type ProjectSettings, type UserRecord } from './store.js';
+import { cleanMetadata } from './handlers/common.js';
+import { isEmail } from '../contract/schema.js';
+
+/** Options of {@link createEmulator}. */
+export interface EmulatorOptions {
+  /** PBKDF2 iterations for password hashes (default 100 000; tests may pass e.g. 1 000). */
+  pbkdf2Iterations?: number;
+  /** Algorithm of the first signing key (default `RS256`). */
+  algorithm?: SigningAlgorithm;
+  /** Initial emulator time in ms since the epoch (default: real time). */
+  now?: number;
+  /** Rate limits and lockout (defaults in {@link RateLimitOptions}). */
+  rateLimits?: RateLimitOptions;
+  /** Settings of the default project. */
+  project?: ProjectSettings;
+  /** More projects to create up front (`emulator.projects[1…]`). */
+  projects?: ProjectSettings[];
+  /** Issuer used by {@link Emulator.issueAccessToken} and {@link Emulator.signToken} by default (`https://auth.protekt.io`). */
+  issuer?: string;
+}
+
+/** Options of {@link Emulator.signToken}. */
+export interface SignTokenOptions {
+  /** Header entries overriding `{ alg, kid, typ: 'JWT' }`. */
+  header?: Record<string, unknown>;
+  /** Which key signs (only the current key today). */
+  key?: 'current';
+}
+
+/** Options of {@link Emulator.issueAccessToken}. */
+export interface IssueAccessTokenOptions {
+  /** The user (must exist). */
+  userId: string;
+  /** The user's project (default: the default project). */
+  projectId?: string;
+  /** Lifetime in seconds (default: the project's `tokenExpiry`; not clamped). */
+  expiresIn?: number;
+  /** Claims added to (or overriding) the usual ones. */
+  extraClaims?: Record<string, unknown>;
+  /** Issuer (default: the emulator's `issuer` option). */
+  issuer?: string;
+}
+
+/** Options of {@link Emulator.createUser}. */
+export interface CreateUserOptions {
+  email: string;
+  /** Password (hashed like sign-up); absent = a passwordless user. */
+  password?: string;
+  emailVerified?: boolean;
+  metadata?: Record<string, unknown>;
+  /** Default: the default project. */
+  projectId?: string;
+}
+
+/** A read-only peek into the emulator's data, for assertions. Go through the API for behaviour. */
+export interface EmulatorStoreView {
+  /** The `User` JSON of every user of a project (default project by default), in creation order. */
+  users(projectId?: string): Record<string, unknown>[];
+  /** The `User` JSON of one user by id or e-mail, or `undefined`. */
+  user(idOrEmail: string, projectId?: string): Record<string, unknown> | undefined;
+  /** Sessions of a user (active and ended). */
+  sessions(userId: string): { id: string; active: boolean; createdAt: number; endedAt: number | null; ip: string; userAgent: string }[];
+}
+
+/** A running emulator. */
+export interface Emulator {
+  /**
+   * The emulator as a `fetch` function: pass it as the client's `fetch` option, call it from a
+   * Worker or `Deno.serve` handler, or put it behind a Node server (`serveEmulator`). An arrow
+   * function property, so it can be passed around unbound.
+   */
+  readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  /** The default project. */
+  readonly project: EmulatorProject;
+  /** Every project, the default one first. */
+  readonly projects: readonly EmulatorProject[];
+  /** Adds a project. All projects share one issuer and one JWKS. */
+  createProject(settings?: ProjectSettings): EmulatorProject;
+  /** What would have been e-mailed or texted. */
+  readonly outbox: Outbox;
+  /** The clock every time-based rule reads. */
+  readonly clock: EmulatorClock;
+  /** Fault injection, and `faults.hits(path)` request counts. */
+  readonly faults: Faults;
+  /** Every request seen, oldest first (secrets redacted, `idempotencyKey` kept). */
+  readonly requests: readonly RequestRecord[];
+  /** Makes a new signing key current; the old one stays published until its tokens have expired. */
+  rotateKeys(options?: { alg?: SigningAlgorithm }): Promise<{ kid: string; alg: SigningAlgorithm }>;
+  /** The JWKS as served at `/v1/.well-known/jwks.json`. */
+  jwks(): Promise<{ keys: PublicJwk[] }>;
+  /** Signs an arbitrary payload with the current key (edge cases: odd `exp`, wrong `aud`, …). */
+  signToken(payload: Record<string, unknown>, options?: SignTokenOptions): Promise<string>;
+  /** Opens a session for an existing user and returns its access token (revocable like any other). */
+  issueAccessToken(options: IssueAccessTokenOptions): Promise<string>;
+  /** Creates a user directly (a shortcut for test setup); returns its `User` JSON. */
+  createUser(options: CreateUserOptions): Promise<Record<string, unknown>>;
+  /** Read helpers over the data. */
+  readonly store: EmulatorStoreView;
+}
+
+const DROP_MESSAGE = 'fetch failed: the emulator dropped the connection (injected fault)';
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const FAULT_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'token_invalid',
+  403: 'forbidden',
+  404: 'not_found',
+  408: 'request_timeout',
+  409: 'conflict',
+  429: 'rate_limited',
+  500: 'internal_error',
+  501: 'not_implemented',
+  502: 'bad_gateway',
+  503: 'service_unavailable',
+  504: 'gateway_timeout',
+};
+
+/** Applies a fault; `null` means "carry on normally" (a pure delay). */
+async function applyFault(spec: FaultSpec, request: Request): Promise<Response | null> {
+  if (spec.delayMs !== undefined && spec.delayMs > 0) await sleep(spec.delayMs, request.signal);
+  if (spec.drop) throw new TypeError(DROP_MESSAGE);
+  if (spec.status === undefined && spec.body === undefined && spec.headers === undefined) return null;
+  const status = spec.status ?? 500;
+  const headers: Record<string, string> = { ...(spec.headers ?? {}) };
+  if (spec.retryAfter !== undefined) headers['retry-after'] = String(spec.retryAfter);
+  if (spec.body !== undefined) {
+    const h = new Headers({ 'content-type': 'application/json' });
+    for (const [k, v] of Object.entries(headers)) h.set(k, v);
+    return new Response(status === 204 || status === 304 ? null : spec.body, { status, headers: h });
+  }
+  const code = FAULT_CODES[status] ?? 'injected_fault';
+  const details = status === 429 && typeof spec.retryAfter === 'number' ? { retry_after: spec.retryAfter } : undefined;
+  return errorResponse(code, status, `Injected fault (HTTP ${status}).`, details, headers);
+}
+
+function toRequest(input: RequestInfo | URL, init?: RequestInit): Request {
+  if (typeof input === 'string' && input.startsWith('/')) return new Request(`http://localhost${input}`, init);
+  return new Request(input, init);
+}
+
+/**
+ * Creates an in-memory Protekt. Cheap: keys are generated on first use.
+ *
+ * @example
+ * const emu = createEmulator({ pbkdf2Iterations: 1_000 });
+ * const res = await emu.fetch('https://auth.protekt.io/v1/auth/signup', {
+ *   method: 'POST',
+ *   headers: { 'content-type': 'application/json', 'x-protekt-key': emu.project.apiKey },
+ *   body: JSON.stringify({ email: 'ada@example.com', password: 'correct horse' }),
+ * });
+ */
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const algorithm = options.algorithm ?? 'RS256';
+  if (!isSigningAlgorithm(algorithm)) throw new TypeError(`createEmulator: unsupported algorithm ${String(algorithm)}`);
+  const iterations = options.pbkdf2Iterations ?? 100_000;
+  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new TypeError('createEmulator: pbkdf2Iterations must be a positive integer');
+  const clock = createClock(options.now);
+  const store = new Store();
+  const state: EmulatorState = {
+    clock,
+    outbox: createOutbox(),
+    keys: new KeyRing(clock, algorithm),
+    store,
+    limiter: new RateLimiter(),
+    lockout: new Lockout(),
+    limits: resolveRateLimits(options.rateLimits),
+    pbkdf2Iterations: iterations,
+  };
+  const faults: FaultRegistry = createFaults();
+  const defaultIssuer = options.issuer ?? 'https://auth.protekt.io';
+  const projects: EmulatorProject[] = [store.addProject(options.project)];
+  for (const p of options.projects ?? []) projects.push(store.addProject(p));
+  let app: Hono | undefined;
+
+  const projectFor = (projectId: string | undefined): EmulatorProject => {
+    const p = projectId === undefined ? projects[0]! : store.projects.get(projectId);
+    if (!p) throw new TypeError(`unknown projectId ${String(projectId)}`);
+    return p;
+  };
+
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = toRequest(input, init);
+    if (request.signal.aborted) throw abortReason(request.signal);
+    const url = new URL(request.url);
+    const path = apiPath(url) ?? url.pathname;
+    const method = request.method.toUpperCase();
+    faults.record({
+      method,
+      path,
+      url: request.url,
+      headers: redactHeaders(request.headers),
+      idempotencyKey: request.headers.get('idempotency-key'),
+      at: clock.now(),
+    });
+    const before = faults.take(method, path, 'before');
+    if (before) {
+      const faulted = await applyFault(before, request);
+      if (faulted) return faulted;
+    }
+    app ??= buildApp(state);
+    let response: Response;
+    try {
+      response = await app.fetch(request);
+    } catch {
+      response = errorResponse('internal_error', 500, 'The emulator failed unexpectedly (this is a bug in the emulator).');
+    }
+    const after = faults.take(method, path, 'after');
+    if (after) {
+      const faulted = await applyFault(after, request);
+      if (faulted) return faulted;
+    }
+    if (request.signal.aborted) throw abortReason(request.signal);
+    return response;
+  };
+
+  const findUser = (idOrEmail: string, projectId?: string): UserRecord | undefined => {
+    const p = projectFor(projectId);
+    return store.userById(p.projectId, idOrEmail) ?? store.userByEmail(p.projectId, idOrEmail);
+  };
+
+  const emulator: Emulator = {
+    fetch,
+    get project() {
+      return projects[0]!;
+    },
+    get projects() {
+      return projects;
+    },
+    createProject(settings?: ProjectSettings) {
+      const p = store.addProject(settings);
+      projects.push(p);
+      return p;
+    },
+    outbox: state.outbox,
+    clock,
+    faults,
+    get requests() {
+      return faults.requests;
+    },
+    rotateKeys: (opts) => state.keys.rotate(opts?.alg),
+    jwks: () => state.keys.jwks(),
+    signToken: (payload, opts) => state.keys.sign(payload, opts?.header),
+    async issueAccessToken(opts) {
+      const project = projectFor(opts.projectId);
+      const user = store.userById(project.projectId, opts.userId);
+      if (!user) throw new TypeError(`issueAccessToken: unknown user ${opts.userId}`);
+      const issuer = opts.issuer ?? defaultIssuer;
+      const body = await openSessionFor(state, issuer, project, user, { ip: '127.0.0.1', userAgent: 'emulator' }, opts.expiresIn ?? project.settings.tokenExpiry);
+      if (opts.extraClaims === undefined) return body['access_token'] as string;
+      const sid = [...store.sessions.values()].filter((s) => s.userId === user.id).at(-1)?.id;
+      return signAccessToken(state, issuer, project, user, sid, opts.expiresIn ?? project.settings.tokenExpiry, opts.extraClaims);
+    },
+    async createUser(opts) {
+      const project = projectFor(opts.projectId);
+      if (!isEmail(opts.email)) throw new TypeError('createUser: invalid e-mail address');
+      if (store.userByEmail(project.projectId, opts.email)) throw new TypeError('createUser: e-mail already taken');
+      const user = store.createUser(project.projectId, {
+        email: normalizeEmail(opts.email),
+        emailVerified: opts.emailVerified ?? false,
+        password: opts.password === undefined ? null : await hashPassword(opts.password, iterations),
+        metadata: cleanMetadata(opts.metadata ?? {}),
+        now: clock.now(),
+      });
+      return userJson(user);
+    },
+    store: {
+      users(projectId?: string) {
+        const p = projectFor(projectId);
+        return [...store.users.values()].filter((u) => u.projectId === p.projectId).map(userJson);
+      },
+      user(idOrEmail: string, projectId?: string) {
+        const u = findUser(idOrEmail, projectId);
+        return u ? userJson(u) : undefined;
+      },
+      sessions(userId: string) {
+        return [...store.sessions.values()]
+          .filter((s) => s.userId === userId)
+          .map((s) => ({ id: s.id, active: s.endedAt === null, createdAt: s.createdAt, endedAt: s.endedAt, ip: s.ip, userAgent: s.userAgent }));
+      },
+    },
+  };
+  return emulator;
+}

@@ -1,0 +1,150 @@
+/** Fault injection and the request log. */
+
+/** A fault to inject into the next matching request(s). */
+export interface FaultSpec {
+  /** Path below `/v1` (exact, query ignored), e.g. `'/auth/login'`, or a RegExp tested on it. */
+  path: string | RegExp;
+  /** Only for this method (case-insensitive); any method when absent. */
+  method?: string;
+  /** How many matching requests it applies to (default 1; `Infinity` for all). */
+  times?: number;
+  /** Answer with this status instead of processing the request. */
+  status?: number;
+  /** `Retry-After` header: seconds, or an HTTP date string. */
+  retryAfter?: number | string;
+  /** Wait this long (real timers) first, honouring the request's abort signal. */
+  delayMs?: number;
+  /** Reject `fetch` with a `TypeError`, as a dropped connection does. */
+  drop?: boolean;
+  /** Raw answer body (e.g. non-JSON or truncated JSON) instead of the JSON error envelope. */
+  body?: string;
+  /** Extra answer headers. */
+  headers?: Record<string, string>;
+  /**
+   * Apply after the emulator has processed the request: the request takes effect, then its
+   * answer is replaced (status/body) or lost (`drop`). Tests idempotent retries. Default false.
+   */
+  after?: boolean;
+}
+
+/** One request the emulator saw (secrets redacted). */
+export interface RequestRecord {
+  /** Upper-case method. */
+  readonly method: string;
+  /** Path below `/v1` (or the raw path when it is not under `/v1`). */
+  readonly path: string;
+  /** The full URL (query included). */
+  readonly url: string;
+  /** Lower-case header names; `authorization`, `x-protekt-key` and `cookie` values redacted. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The `Idempotency-Key` header, or `null`. */
+  readonly idempotencyKey: string | null;
+  /** Emulator clock time (ms). */
+  readonly at: number;
+}
+
+/** A registered fault; `remove()` withdraws it early. */
+export interface FaultHandle {
+  /** How many requests it still applies to. */
+  readonly remaining: number;
+  /** Withdraws the fault. */
+  remove(): void;
+}
+
+/** Fault injection controls. */
+export interface Faults {
+  /** Registers a fault. Faults are matched in the order they were added; one fault per request. */
+  add(spec: FaultSpec): FaultHandle;
+  /** Removes every fault. */
+  clear(): void;
+  /** How many requests were seen for a path (string: exact; RegExp: tested), optionally by method. */
+  hits(path: string | RegExp, method?: string): number;
+}
+
+interface ActiveFault {
+  spec: FaultSpec;
+  remaining: number;
+}
+
+/** Emulator-internal fault registry. */
+export interface FaultRegistry extends Faults {
+  /** Takes (and consumes one use of) the first fault matching a request in a phase. */
+  take(method: string, path: string, phase: 'before' | 'after'): FaultSpec | undefined;
+  /** Records a request. */
+  record(entry: RequestRecord): void;
+  /** The request log. */
+  readonly requests: readonly RequestRecord[];
+  /** Forgets the request log. */
+  clearRequests(): void;
+}
+
+function pathMatches(pattern: string | RegExp, path: string): boolean {
+  if (typeof pattern === 'string') return pattern === path;
+  pattern.lastIndex = 0;
+  return pattern.test(path);
+}
+
+/** Creates an empty registry. */
+export function createFaults(): FaultRegistry {
+  let active: ActiveFault[] = [];
+  const requests: RequestRecord[] = [];
+  return {
+    add(spec: FaultSpec): FaultHandle {
+      const times = spec.times ?? 1;
+      if (!(times > 0)) throw new TypeError('faults.add: times must be a positive number');
+      if (typeof spec.path !== 'string' && !(spec.path instanceof RegExp)) throw new TypeError('faults.add: path must be a string or RegExp');
+      const entry: ActiveFault = { spec: { ...spec }, remaining: times };
+      active.push(entry);
+      return {
+        get remaining() {
+          return entry.remaining;
+        },
+        remove() {
+          entry.remaining = 0;
+          active = active.filter((f) => f !== entry);
+        },
+      };
+    },
+    clear() {
+      for (const f of active) f.remaining = 0;
+      active = [];
+    },
+    hits(path: string | RegExp, method?: string) {
+      const m = method?.toUpperCase();
+      return requests.filter((r) => pathMatches(path, r.path) && (m === undefined || r.method === m)).length;
+    },
+    take(method: string, path: string, phase: 'before' | 'after') {
+      for (const f of active) {
+        if (f.remaining <= 0) continue;
+        if (Boolean(f.spec.after) !== (phase === 'after')) continue;
+        if (f.spec.method && f.spec.method.toUpperCase() !== method) continue;
+        if (!pathMatches(f.spec.path, path)) continue;
+        f.remaining--;
+        if (f.remaining <= 0) active = active.filter((x) => x !== f);
+        return f.spec;
+      }
+      return undefined;
+    },
+    record(entry: RequestRecord) {
+      requests.push(Object.freeze(entry));
+    },
+    get requests() {
+      return requests;
+    },
+    clearRequests() {
+      requests.length = 0;
+    },
+  };
+}
+
+const SECRET_HEADERS = new Set(['authorization', 'x-protekt-key', 'cookie', 'proxy-authorization']);
+
+/** Copies request headers for the log, redacting secret ones. */
+export function redactHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  headers.forEach((value, name) => {
+    const n = name.toLowerCase();
+    out[n] = SECRET_HEADERS.has(n) ? '[redacted]' : value;
+  });
+  return out;
+}

@@ -1,0 +1,80 @@
+/** The outbox: everything a real Protekt would have e-mailed or texted. */
+
+/** Why a message was sent. */
+export type OutboxKind =
+  | 'otp'
+  | 'magic_link'
+  | 'password_reset'
+  | 'email_verification'
+  | 'mfa_sms'
+  | 'mfa_enroll_sms';
+
+/** One message a real service would have delivered. */
+export interface OutboxMessage {
+  /** The e-mail address or E.164 phone number. */
+  readonly to: string;
+  /** How it would have been delivered. */
+  readonly channel: 'email' | 'sms';
+  /** What it is. */
+  readonly kind: OutboxKind;
+  /** The numeric code, for OTP and SMS MFA messages. */
+  readonly code?: string;
+  /** The token, for magic links, password resets and e-mail verification. */
+  readonly token?: string;
+  /** The full link, for magic links, password resets and e-mail verification. */
+  readonly link?: string;
+  /** The project that sent it. */
+  readonly projectId: string;
+  /** When it was sent (emulator clock, ms). */
+  readonly at: number;
+}
+
+/** A filter for {@link Outbox.last}. */
+export interface OutboxFilter {
+  /** Recipient (e-mail compared case-insensitively). */
+  to?: string;
+  /** Message kind. */
+  kind?: OutboxKind;
+}
+
+/** Read access to the messages, for tests. */
+export interface Outbox {
+  /** Every message, oldest first. */
+  readonly messages: readonly OutboxMessage[];
+  /** The newest message matching the filter, or `undefined`. */
+  last(filter?: OutboxFilter): OutboxMessage | undefined;
+  /** Forgets every message. */
+  clear(): void;
+}
+
+/** The outbox plus the emulator-internal `push`. */
+export interface WritableOutbox extends Outbox {
+  /** Records a message. */
+  push(message: OutboxMessage): void;
+}
+
+/** Creates an empty outbox. */
+export function createOutbox(): WritableOutbox {
+  const messages: OutboxMessage[] = [];
+  return {
+    get messages() {
+      return messages;
+    },
+    last(filter: OutboxFilter = {}) {
+      const to = filter.to?.toLowerCase();
+      for (let i = messages.length - 1; i >= 0; i--) {
+        const m = messages[i]!;
+        if (to !== undefined && m.to.toLowerCase() !== to) continue;
+        if (filter.kind !== undefined && m.kind !== filter.kind) continue;
+        return m;
+      }
+      return undefined;
+    },
+    clear() {
+      messages.length = 0;
+    },
+    push(message: OutboxMessage) {
+      messages.push(Object.freeze({ ...message }));
+    },
+  };
+}

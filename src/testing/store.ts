@@ -1,0 +1,309 @@
+/** The emulator's in-memory data: projects, users, sessions and every short-lived secret. */
+import type { PasswordHash } from './password.js';
+import { randomId, randomToken } from './random.js';
+
+/** An SSO connection of a project (the fake identity provider serves it). */
+export interface SsoConnection {
+  /** Connection name, used as `connection=` (or `provider=`) on the authorize URL. */
+  name: string;
+  /** E-mail domains routed to this connection (`email=` on the authorize URL). */
+  domains: string[];
+  /** Identity provider label stored in the user's `metadata.provider` (default `'sso'`). */
+  provider?: string;
+}
+
+/** Settings of a project. All optional on input. */
+export interface ProjectSettings {
+  /** Display name. */
+  name?: string;
+  /** Access token lifetime in seconds when the caller sends no `token_expiry` (default 3600). */
+  tokenExpiry?: number;
+  /** Refresh token lifetime in seconds, renewed on each rotation (default 2592000 = 30 days). */
+  refreshTokenExpiry?: number;
+  /** Every user must use MFA: logins of users without MFA carry `mfa_enrollment_required`, unenroll is refused (default false). */
+  mfaRequired?: boolean;
+  /** Password login is refused with `email_not_verified` until the address is verified (default false). */
+  requireEmailVerification?: boolean;
+  /** Default redirect target of magic links, SSO and the hosted login page (default `http://localhost:3000/auth/callback`). */
+  redirectUrl?: string;
+  /** More origins a `redirect_url` may point to (the `redirectUrl` origin is always allowed). */
+  allowedOrigins?: string[];
+  /** SSO connections, e.g. `[{ name: 'acme-okta', domains: ['acme.com'] }]`. */
+  ssoConnections?: SsoConnection[];
+  /** Pin the login id (default random `lp_…`). */
+  loginId?: string;
+  /** Pin the API key (default random `pk_test_…`). */
+  apiKey?: string;
+  /** Pin the project id (default random `proj_…`). */
+  projectId?: string;
+}
+
+/** Resolved, live settings of a project (tests may change them in place). */
+export interface ResolvedProjectSettings {
+  name: string;
+  tokenExpiry: number;
+  refreshTokenExpiry: number;
+  mfaRequired: boolean;
+  requireEmailVerification: boolean;
+  redirectUrl: string;
+  allowedOrigins: string[];
+  ssoConnections: SsoConnection[];
+}
+
+/** A project of the emulator: its public identifiers, its API key and its live settings. */
+export interface EmulatorProject {
+  /** Public login id (`lp_…`), used by browser redirects and as a token audience. */
+  readonly loginId: string;
+  /** Secret API key (`pk_test_…`), sent as `X-Protekt-Key`. */
+  readonly apiKey: string;
+  /** Project id (`proj_…`), the `project_id` claim and a token audience. */
+  readonly projectId: string;
+  /** Live settings: changing a field takes effect on the next request. */
+  readonly settings: ResolvedProjectSettings;
+}
+
+/** MFA state of a user. */
+export interface UserMfa {
+  totp: { secret: string; lastStep: number } | null;
+  sms: { phone: string } | null;
+  pendingTotp: { secret: string; expiresAt: number } | null;
+  pendingSms: { phone: string; code: string; expiresAt: number; attempts: number } | null;
+  backupCodes: string[];
+}
+
+/** A stored user. */
+export interface UserRecord {
+  readonly id: string;
+  readonly projectId: string;
+  email: string | null;
+  emailVerified: boolean;
+  password: PasswordHash | null;
+  /** Null-prototype object; never holds `__proto__`/`constructor`/`prototype`. */
+  metadata: Record<string, unknown>;
+  disabled: boolean;
+  readonly createdAt: number;
+  lastLoginAt: number | null;
+  /** A verified phone number (from SMS MFA enrollment). */
+  phone: string | null;
+  mfa: UserMfa;
+}
+
+/** A stored session. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly projectId: string;
+  readonly userId: string;
+  readonly createdAt: number;
+  lastActiveAt: number;
+  readonly ip: string;
+  readonly userAgent: string;
+  endedAt: number | null;
+}
+
+/** A stored refresh token. */
+export interface RefreshRecord {
+  readonly sessionId: string;
+  readonly projectId: string;
+  readonly expiresAt: number;
+  state: 'active' | 'rotated' | 'revoked';
+}
+
+/** A pending login MFA challenge. */
+export interface MfaChallenge {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly expiresAt: number;
+  readonly tokenExpiry: number | undefined;
+  sms: { code: string; expiresAt: number } | null;
+  attempts: number;
+}
+
+/** A short-lived single-use secret sent by e-mail/SMS. */
+export interface CodeRecord {
+  readonly projectId: string;
+  readonly code: string;
+  readonly expiresAt: number;
+  attempts: number;
+}
+
+/** A single-use link token (magic link, password reset, e-mail verification). */
+export interface LinkToken {
+  readonly projectId: string;
+  readonly email: string;
+  readonly userId: string | null;
+  readonly expiresAt: number;
+}
+
+/** A started SSO/social authorization. */
+export interface SsoRequest {
+  readonly id: string;
+  readonly projectId: string;
+  readonly provider: string;
+  readonly connection: SsoConnection | null;
+  readonly redirectUrl: string;
+  readonly state: string | null;
+  readonly loginHint: string | null;
+  readonly expiresAt: number;
+}
+
+/** An authorization code of the fake identity provider. */
+export interface SsoCode {
+  readonly requestId: string;
+  readonly email: string;
+  readonly expiresAt: number;
+}
+
+/** A stored answer for idempotent replay. */
+export interface StoredAnswer {
+  readonly status: number;
+  readonly headers: [string, string][];
+  readonly body: string;
+}
+
+/** An idempotency record. */
+export interface IdempotencyRecord {
+  readonly fingerprint: string;
+  readonly expiresAt: number;
+  readonly answer: Promise<StoredAnswer | null>;
+}
+
+/** Normalizes an e-mail address for lookup and storage (trimmed, lower-case). */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The whole in-memory state. */
+export class Store {
+  readonly projects = new Map<string, EmulatorProject>();
+  readonly projectsByKey = new Map<string, EmulatorProject>();
+  readonly projectsByLoginId = new Map<string, EmulatorProject>();
+  readonly users = new Map<string, UserRecord>();
+  /** projectId → (normalized e-mail → user id). */
+  readonly emailIndex = new Map<string, Map<string, string>>();
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly refreshTokens = new Map<string, RefreshRecord>();
+  /** Revoked access token ids → their `exp` (seconds). */
+  readonly revokedJtis = new Map<string, number>();
+  readonly mfaChallenges = new Map<string, MfaChallenge>();
+  /** `${projectId}|${address}` → code. */
+  readonly otps = new Map<string, CodeRecord>();
+  readonly magicLinks = new Map<string, LinkToken>();
+  readonly resetTokens = new Map<string, LinkToken>();
+  readonly verificationTokens = new Map<string, LinkToken>();
+  readonly ssoRequests = new Map<string, SsoRequest>();
+  readonly ssoCodes = new Map<string, SsoCode>();
+  readonly idempotency = new Map<string, IdempotencyRecord>();
+
+  /** Registers a project. */
+  addProject(settings: ProjectSettings = {}): EmulatorProject {
+    const project: EmulatorProject = {
+      loginId: settings.loginId ?? randomId('lp_', 20),
+      apiKey: settings.apiKey ?? randomToken('pk_test_', 24),
+      projectId: settings.projectId ?? randomId('proj_', 16),
+      settings: {
+        name: settings.name ?? 'Emulated project',
+        tokenExpiry: settings.tokenExpiry ?? 3600,
+        refreshTokenExpiry: settings.refreshTokenExpiry ?? 2_592_000,
+        mfaRequired: settings.mfaRequired ?? false,
+        requireEmailVerification: settings.requireEmailVerification ?? false,
+        redirectUrl: settings.redirectUrl ?? 'http://localhost:3000/auth/callback',
+        allowedOrigins: [...(settings.allowedOrigins ?? [])],
+        ssoConnections: (settings.ssoConnections ?? []).map((c) => ({ ...c, domains: c.domains.map((d) => d.toLowerCase()) })),
+      },
+    };
+    if (this.projects.has(project.projectId) || this.projectsByKey.has(project.apiKey) || this.projectsByLoginId.has(project.loginId)) {
+      throw new Error('createProject: a project with that projectId, apiKey or loginId already exists');
+    }
+    this.projects.set(project.projectId, project);
+    this.projectsByKey.set(project.apiKey, project);
+    this.projectsByLoginId.set(project.loginId, project);
+    this.emailIndex.set(project.projectId, new Map());
+    return project;
+  }
+
+  /** Finds a user of a project by e-mail. */
+  userByEmail(projectId: string, email: string): UserRecord | undefined {
+    const id = this.emailIndex.get(projectId)?.get(normalizeEmail(email));
+    return id === undefined ? undefined : this.users.get(id);
+  }
+
+  /** Finds a user of a project by id. */
+  userById(projectId: string, id: string): UserRecord | undefined {
+    const u = this.users.get(id);
+    return u && u.projectId === projectId ? u : undefined;
+  }
+
+  /** Creates a user (the e-mail must be free). */
+  createUser(projectId: string, fields: { email: string | null; emailVerified: boolean; password: PasswordHash | null; metadata: Record<string, unknown>; now: number }): UserRecord {
+    const user: UserRecord = {
+      id: randomId('usr_', 16),
+      projectId,
+      email: fields.email === null ? null : normalizeEmail(fields.email),
+      emailVerified: fields.emailVerified,
+      password: fields.password,
+      metadata: fields.metadata,
+      disabled: false,
+      createdAt: fields.now,
+      lastLoginAt: null,
+      phone: null,
+      mfa: { totp: null, sms: null, pendingTotp: null, pendingSms: null, backupCodes: [] },
+    };
+    this.users.set(user.id, user);
+    if (user.email !== null) this.emailIndex.get(projectId)?.set(user.email, user.id);
+    return user;
+  }
+
+  /** Changes a user's e-mail and its index entry. */
+  changeEmail(user: UserRecord, email: string): void {
+    const index = this.emailIndex.get(user.projectId);
+    if (user.email !== null) index?.delete(user.email);
+    user.email = normalizeEmail(email);
+    index?.set(user.email, user.id);
+  }
+
+  /** Deletes a user (its sessions must be ended by the caller). */
+  deleteUser(user: UserRecord): void {
+    if (user.email !== null) this.emailIndex.get(user.projectId)?.delete(user.email);
+    this.users.delete(user.id);
+  }
+
+  /** Ends one session. Returns true when it was active. */
+  endSession(session: SessionRecord, now: number): boolean {
+    if (session.endedAt !== null) return false;
+    session.endedAt = now;
+    return true;
+  }
+
+  /** Active sessions of a user. */
+  activeSessions(user: UserRecord): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const s of this.sessions.values()) {
+      if (s.userId === user.id && s.projectId === user.projectId && s.endedAt === null) out.push(s);
+    }
+    return out;
+  }
+
+  /** Ends every active session of a user except `keep`. Returns how many were ended. */
+  endUserSessions(user: UserRecord, now: number, keep?: string): number {
+    let n = 0;
+    for (const s of this.activeSessions(user)) {
+      if (s.id === keep) continue;
+      if (this.endSession(s, now)) n++;
+    }
+    return n;
+  }
+
+  /** Drops expired short-lived records (called now and then). */
+  sweep(now: number): void {
+    const nowSec = Math.floor(now / 1000);
+    for (const [k, exp] of this.revokedJtis) if (exp < nowSec) this.revokedJtis.delete(k);
+    for (const [k, v] of this.mfaChallenges) if (v.expiresAt <= now) this.mfaChallenges.delete(k);
+    for (const [k, v] of this.otps) if (v.expiresAt <= now) this.otps.delete(k);
+    for (const m of [this.magicLinks, this.resetTokens, this.verificationTokens]) {
+      for (const [k, v] of m) if (v.expiresAt <= now) m.delete(k);
+    }
+    for (const [k, v] of this.ssoRequests) if (v.expiresAt <= now) this.ssoRequests.delete(k);
+    for (const [k, v] of this.ssoCodes) if (v.expiresAt <= now) this.ssoCodes.delete(k);
+    for (const [k, v] of this.idempotency) if (v.expiresAt <= now) this.idempotency.delete(k);
+  }
+}
