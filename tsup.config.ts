@@ -31,12 +31,15 @@ export default defineConfig([
     sourcemap: false,
     target: 'es2022',
     platform: 'neutral',
+    // tsup strips `node:` by default; keep it (Deno and Workers need the prefix, and the checks look for it).
+    removeNodeProtocol: false,
     external: ['#crypto', 'hono', /^hono\//, 'uqr', 'node:crypto'],
   },
   {
     entry: { 'emulator-cli': 'src/cli/emulator-cli.ts' },
     format: ['esm'],
     platform: 'node',
+    removeNodeProtocol: false,
     target: 'node18',
     clean: false,
     external: ['#crypto', 'hono', /^hono\//, 'uqr'],

@@ -10,6 +10,8 @@ const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.u
  *   the SOURCES (`#crypto` aliased to the web-standard shim).
  * - `conformance`: test/conformance against the BUILT package, imported by name through its
  *   `exports` and `imports` (no alias: Node's own conditions pick `#crypto`).
+ * - `packaging`: test/packaging, static checks of dist/ and of what `npm pack` ships (the packed
+ *   tarball smoke run, test/packaging/smoke.mjs, is a step of its own in scripts/test.mjs).
  * The repo-root vitest.config.ts re-exports this, so `npx vitest` runs the same.
  */
 export default defineConfig({
@@ -36,6 +38,14 @@ export default defineConfig({
           include: ['test/conformance/**/*.test.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'packaging',
+          root,
+          include: ['test/packaging/**/*.test.ts'],
+          testTimeout: 60_000,
         },
       },
     ],

@@ -1,0 +1,133 @@
+/**
+ * Static checks of the built package (dist/) and of what `npm pack` ships. Run on Node 20 after
+ * the build (`npm test` step `packaging`). The run-time proof that the package works everywhere is
+ * the conformance suite on every runtime; these checks catch packaging mistakes early and with a
+ * precise message.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, unknown>;
+  imports: Record<string, Record<string, Record<string, string>>>;
+  sideEffects: boolean;
+  engines: { node: string };
+  files: string[];
+  main: string;
+  types: string;
+  module: string;
+};
+const read = (rel: string) => readFileSync(join(root, rel), 'utf8');
+
+/** Every file path a conditions object can lead to. */
+function targets(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(targets);
+  return [];
+}
+
+/** The files of the web-standard entries (everything a Worker / Edge function loads). */
+const WEB_FILES = ['index', 'hono', 'testing', 'runtime/crypto'].flatMap((n) => [`dist/${n}.js`, `dist/${n}.cjs`]);
+
+/** `import … from "x"`, `import("x")`, `export … from "x"` and `require("x")` specifiers. */
+function specifiers(code: string): string[] {
+  const out = new Set<string>();
+  const res = [
+    /\bfrom\s*["']([^"']+)["']/g,
+    /\bimport\s*["']([^"']+)["']/g,
+    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
+    /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const re of res) for (const m of code.matchAll(re)) out.add(m[1]!);
+  return [...out];
+}
+
+describe('package.json', () => {
+  it('points every export condition at a built file', () => {
+    for (const [entry, value] of Object.entries(pkg.exports)) {
+      for (const t of targets(value)) expect(existsSync(join(root, t)), `${entry} → ${t}`).toBe(true);
+    }
+    for (const t of [pkg.main, pkg.module, pkg.types]) expect(existsSync(join(root, t)), t).toBe(true);
+  });
+
+  it('gives every public entry types for import and require, types first', () => {
+    for (const entry of ['.', './hono', './testing']) {
+      const e = pkg.exports[entry] as Record<string, Record<string, string>>;
+      for (const mode of ['import', 'require'] as const) {
+        expect(Object.keys(e[mode]!)[0], `${entry} ${mode}`).toBe('types');
+        expect(e[mode]!.types).toMatch(mode === 'import' ? /\.d\.ts$/ : /\.d\.cts$/);
+        expect(e[mode]!.default).toMatch(mode === 'import' ? /\.js$/ : /\.cjs$/);
+      }
+    }
+  });
+
+  it('maps #crypto to the node:crypto shim for node only, to the web shim everywhere else', () => {
+    const map = pkg.imports['#crypto']!;
+    const keys = Object.keys(map);
+    expect(keys[keys.length - 1]).toBe('default');
+    // The runtimes that also match `node` (Deno, Bun) must meet their own condition first.
+    for (const c of ['deno', 'bun', 'workerd', 'worker', 'edge-light', 'browser']) {
+      expect(keys.indexOf(c), c).toBeGreaterThan(-1);
+      expect(keys.indexOf(c), c).toBeLessThan(keys.indexOf('node'));
+      expect(map[c]).toEqual({ import: './dist/runtime/crypto.js', require: './dist/runtime/crypto.cjs' });
+    }
+    expect(map.node).toEqual({ import: './dist/runtime/crypto-node.js', require: './dist/runtime/crypto-node.cjs' });
+    for (const t of targets(map)) expect(existsSync(join(root, t)), t).toBe(true);
+  });
+
+  it('declares sideEffects: false, engines node >= 18 and ships only dist/', () => {
+    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.engines.node).toBe('>=18');
+    expect(pkg.files).toEqual(['dist', 'README.md']);
+  });
+});
+
+describe('dist/', () => {
+  it('has no Node built-in in the web entries (only the node:crypto shim may import one)', () => {
+    for (const f of WEB_FILES) {
+      const bad = specifiers(read(f)).filter((s) => s.startsWith('node:') || /^(crypto|buffer|fs|path|util|stream|events|http|https|net|os|url|process)$/.test(s));
+      expect(bad, f).toEqual([]);
+      expect(read(f), f).not.toMatch(/\bBuffer\.(from|alloc|isBuffer|concat)\b/);
+    }
+    for (const f of ['dist/runtime/crypto-node.js', 'dist/runtime/crypto-node.cjs']) {
+      expect(specifiers(read(f)).filter((s) => s.startsWith('node:'))).toEqual(['node:crypto']);
+    }
+  });
+
+  it('keeps #crypto external (the runtime picks the shim, not the bundler)', () => {
+    for (const f of ['index', 'hono', 'testing'].flatMap((n) => [`dist/${n}.js`, `dist/${n}.cjs`])) {
+      const code = read(f);
+      expect(code, f).not.toContain('WebCrypto is not available in this runtime');
+      expect(code, f).not.toMatch(/\bwebcrypto\b/);
+    }
+  });
+
+  it('does not contain or import jose (the core verifies tokens on WebCrypto directly)', () => {
+    for (const f of WEB_FILES) {
+      expect(specifiers(read(f)).filter((s) => s === 'jose' || s.startsWith('jose/')), f).toEqual([]);
+      expect(read(f), f).not.toMatch(/\bJOSEError\b|\bJWSSignatureVerificationFailed\b/);
+    }
+  });
+
+  it('leaves hono external (optional peer of ./hono, dependency of ./testing)', () => {
+    for (const f of WEB_FILES) expect(read(f), f).not.toMatch(/\bclass Hono\b|\bvar Hono = class\b|\bHonoBase\b/);
+    for (const f of ['dist/index.js', 'dist/index.cjs']) {
+      expect(specifiers(read(f)).filter((s) => s === 'hono' || s.startsWith('hono/')), `${f} must not need hono`).toEqual([]);
+    }
+  });
+});
+
+describe('npm pack', () => {
+  it('ships dist/, package.json and README.md only', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+    for (const f of files) expect(f).toMatch(/^(dist\/|package\.json$|README\.md$|LICENSE)/);
+    for (const needed of ['package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/runtime/crypto.js', 'dist/runtime/crypto-node.cjs']) {
+      expect(files).toContain(needed);
+    }
+  });
+});
