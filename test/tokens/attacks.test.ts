@@ -1,0 +1,256 @@
+/**
+ * The attack suite: tokens forged the ways JWT verifiers have been broken before. Each one is
+ * refused with `token_invalid` (or `token_expired`) and the reason that names the broken rule;
+ * none throws, none makes a request anywhere but the JWKS endpoint.
+ */
+import { SignJWT } from 'jose';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
+import { claimsAt, FakeProtekt, fakeWith, ISSUER, makeKey, signRaw, type TestKey } from './_helpers.js';
+import type { TokenVerifier } from '../../src/tokens/index.js';
+
+let fake: FakeProtekt;
+let rsa: TestKey;
+let ec: TestKey;
+let ed: TestKey;
+let v: TokenVerifier;
+
+function b64(value: unknown): string {
+  return encodeBase64urlText(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+async function expectRefused(token: string, reason: string, code = 'token_invalid'): Promise<void> {
+  const r = await v.verify(token);
+  expect(r.user, reason).toBeNull();
+  expect(r.claims).toBeNull();
+  expect(r.error, reason).toMatchObject({ code, status: 401, details: { reason } });
+}
+
+function spkiPem(der: ArrayBuffer): string {
+  const b = Buffer.from(der).toString('base64');
+  return `-----BEGIN PUBLIC KEY-----\n${b.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
+}
+
+beforeAll(async () => {
+  fake = await fakeWith('RS256', 'ES256', 'EdDSA');
+  [rsa, ec, ed] = fake.keys as [TestKey, TestKey, TestKey];
+  v = fake.verifier({ revocationCheck: false, verifiedCache: false });
+  // warm the key set with a good token of each kind
+  for (const k of fake.keys) expect((await v.verify(await fake.sign({}, k))).error).toBeNull();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('algorithm attacks', () => {
+  it('alg "none" in any case, with or without a signature', async () => {
+    const payload = b64(claimsAt(fake.clock));
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      await expectRefused(`${b64({ alg, kid: rsa.kid })}.${payload}.`, 'alg');
+      await expectRefused(`${b64({ alg, kid: rsa.kid })}.${payload}.${encodeBase64url(new Uint8Array(256))}`, 'alg');
+    }
+    await expectRefused(`${b64({ alg: 'none' })}.${payload}.`, 'alg');
+  });
+
+  it('HS256 with the RSA public key (PEM, DER, JWK JSON, n) as the HMAC secret', async () => {
+    const spki = await crypto.subtle.exportKey('spki', rsa.publicKey);
+    const secrets = [
+      new TextEncoder().encode(spkiPem(spki)),
+      new Uint8Array(spki),
+      new TextEncoder().encode(JSON.stringify(rsa.jwk)),
+      new TextEncoder().encode(rsa.jwk.n!),
+    ];
+    for (const secret of secrets) {
+      for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
+        const token = await new SignJWT(claimsAt(fake.clock)).setProtectedHeader({ alg, kid: rsa.kid, typ: 'JWT' }).sign(secret);
+        await expectRefused(token, 'alg');
+      }
+    }
+  });
+
+  it('an algorithm outside RS256/ES256/EdDSA (PS256, RS512, ES384, ES256K)', async () => {
+    for (const alg of ['PS256', 'RS512', 'ES384', 'ES256K', 'Ed25519', 'rs256', '']) {
+      await expectRefused(`${b64({ alg, kid: rsa.kid })}.${b64(claimsAt(fake.clock))}.AAAA`, 'alg');
+    }
+  });
+
+  it('ES256 and EdDSA keys named with an RS256 header (and the reverse): alg confusion', async () => {
+    // a real signature of the right key, but the header claims another algorithm
+    for (const [key, alg] of [
+      [ec, 'RS256'],
+      [ed, 'RS256'],
+      [rsa, 'ES256'],
+      [rsa, 'EdDSA'],
+      [ec, 'EdDSA'],
+      [ed, 'ES256'],
+    ] as const) {
+      const token = await signRaw({ alg: key.alg, kid: key.kid }, claimsAt(fake.clock), key);
+      const [, p, s] = token.split('.');
+      await expectRefused(`${b64({ alg, kid: key.kid })}.${p}.${s}`, 'alg');
+    }
+    // an attacker's EC key signing under the RSA key's kid with ES256
+    const attacker = await makeKey('ES256');
+    await expectRefused(await signRaw({ alg: 'ES256', kid: rsa.kid }, claimsAt(fake.clock), attacker), 'alg');
+  });
+
+  it('a JWK whose own alg disagrees with its type is ignored', async () => {
+    const f = await fakeWith('ES256');
+    const k = f.keys[0]!;
+    k.jwk = { ...k.jwk, alg: 'RS256' };
+    const verifier = f.verifier({ revocationCheck: false });
+    const r = await verifier.verify(await f.sign());
+    expect(r.error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+  });
+});
+
+describe('keys from the token itself', () => {
+  it('an attacker key embedded in the header (jwk) is refused, whatever the kid', async () => {
+    const attacker = await makeKey('RS256');
+    for (const kid of [rsa.kid, attacker.kid]) {
+      await expectRefused(await signRaw({ alg: 'RS256', kid, jwk: attacker.jwk }, claimsAt(fake.clock), attacker), 'header_key');
+    }
+  });
+
+  it('jku / x5u / x5c are refused and nothing is fetched from them', async () => {
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    const before = fake.requests.length;
+    const attacker = await makeKey('RS256');
+    const der = Buffer.from(await crypto.subtle.exportKey('spki', attacker.publicKey)).toString('base64');
+    for (const extra of [
+      { jku: 'https://evil.example/jwks.json' },
+      { x5u: 'https://evil.example/cert.pem' },
+      { x5c: [der] },
+      { jku: `${ISSUER}/v1/.well-known/jwks.json` },
+    ]) {
+      await expectRefused(await signRaw({ alg: 'RS256', kid: attacker.kid, ...extra }, claimsAt(fake.clock), attacker), 'header_key');
+      await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid, ...extra }, claimsAt(fake.clock), attacker), 'header_key');
+    }
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('crit is refused, even listing a standard parameter', async () => {
+    for (const crit of [['exp'], ['b64'], [], 'b64']) {
+      await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid, crit, b64: true }, claimsAt(fake.clock), rsa), 'crit');
+    }
+  });
+
+  it('a signature from a different key with the same kid', async () => {
+    const impostor = await makeKey('RS256', rsa.kid);
+    await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid }, claimsAt(fake.clock), impostor), 'signature');
+    const edImpostor = await makeKey('EdDSA', ed.kid);
+    await expectRefused(await signRaw({ alg: 'EdDSA', kid: ed.kid }, claimsAt(fake.clock), edImpostor), 'signature');
+  });
+
+  it('kid with path, SQL, prototype or control characters just misses', async () => {
+    const kids = ['../../../../etc/passwd', "' OR '1'='1' --", '__proto__', 'constructor', 'toString', 'hasOwnProperty', '%00', '\u0000', 'a'.repeat(257)];
+    for (const kid of kids) {
+      const r = await v.verify(await signRaw({ alg: 'RS256', kid }, claimsAt(fake.clock), rsa));
+      expect(r.error?.code, kid).toBe('token_invalid');
+      expect(['kid']).toContain(r.error?.details?.reason);
+    }
+    for (const kid of [42, null, ['x'], { k: 1 }, '']) {
+      await expectRefused(await signRaw({ alg: 'RS256', kid }, claimsAt(fake.clock), rsa), 'kid');
+    }
+    await expectRefused(await signRaw({ alg: 'RS256' }, claimsAt(fake.clock), rsa), 'kid');
+  });
+
+  it('typ other than JWT / at+jwt', async () => {
+    for (const typ of ['JWE', 'dpop+jwt', 'secevent+jwt', 1, null]) {
+      await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid, typ }, claimsAt(fake.clock), rsa), 'typ');
+    }
+  });
+});
+
+describe('claims attacks', () => {
+  it('another audience, another issuer, a token of the right project from the wrong issuer', async () => {
+    await expectRefused(await fake.sign({ aud: 'lp_project_b' }), 'aud');
+    await expectRefused(await fake.sign({ aud: ['lp_project_b'] }), 'aud');
+    await expectRefused(await fake.sign({ aud: [['lp_project_a']] }), 'aud');
+    await expectRefused(await fake.sign({ iss: 'https://auth.protekt.io' }), 'iss');
+    await expectRefused(await fake.sign({ iss: ISSUER.toUpperCase() }), 'iss');
+  });
+
+  it('expired and not-yet-valid at the edges of the tolerance', async () => {
+    const now = fake.clock.seconds;
+    await expectRefused(await fake.sign({ exp: now - 5 }), 'exp', 'token_expired');
+    expect((await v.verify(await fake.sign({ exp: now - 4 }))).error).toBeNull();
+    await expectRefused(await fake.sign({ nbf: now + 6 }), 'nbf');
+    expect((await v.verify(await fake.sign({ nbf: now + 5 }))).error).toBeNull();
+    await expectRefused(await fake.sign({ iat: now + 6 }), 'iat');
+  });
+
+  it('a valid signature over a modified payload', async () => {
+    const token = await fake.sign();
+    const [h, , s] = token.split('.');
+    await expectRefused(`${h}.${b64(claimsAt(fake.clock, { sub: 'usr_admin' }))}.${s}`, 'signature');
+  });
+});
+
+describe('malformed encodings', () => {
+  it('truncated tokens', async () => {
+    const token = await fake.sign();
+    const [h, p, s] = token.split('.') as [string, string, string];
+    await expectRefused(`${h}.${p}`, 'malformed');
+    await expectRefused(`${h}.${p}.`, 'signature');
+    await expectRefused(`${h}`, 'malformed');
+    await expectRefused(`${h}.${p}.${s.slice(0, -2)}`, 'signature'); // 255 bytes: too short for the key
+    await expectRefused(token.slice(0, -1), 'malformed'); // 341 chars: an impossible base64url length
+    await expectRefused(`.${p}.${s}`, 'malformed');
+    await expectRefused(`${h}..${s}`, 'malformed');
+  });
+
+  it('padding, whitespace, standard base64 and non-canonical trailing bits', async () => {
+    const token = await fake.sign();
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const pad = (x: string): string => x + '='.repeat((4 - (x.length % 4)) % 4 || 4);
+    await expectRefused(`${pad(h)}.${p}.${s}`, 'malformed');
+    await expectRefused(`${h}.${p}.${pad(s)}`, 'malformed');
+    await expectRefused(`${h} .${p}.${s}`, 'malformed');
+    await expectRefused(`${h}.${p}.${s}\n`, 'malformed');
+    await expectRefused(`${h}.${p}.${s.replace(/-/g, '+').replace(/_/g, '/')}${/[-_]/.test(s) ? '' : '+'}`, 'malformed');
+    // RS256 signatures are 256 bytes → 342 chars, whose last char carries 4 unused bits
+    const last = s[s.length - 1]!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const idx = alphabet.indexOf(last);
+    const twin = alphabet[idx | 1]!; // same decoded bytes, non-zero unused bit
+    expect(twin).not.toBe(last);
+    await expectRefused(`${h}.${p}.${s.slice(0, -1)}${twin}`, 'malformed');
+    // payload re-encoded with padding inside a signed token: the signature no longer matches
+    const repadded = await signRaw({ alg: 'RS256', kid: rsa.kid }, pad(p), rsa);
+    expect((await v.verify(repadded)).error?.code).toBe('token_invalid');
+  });
+
+  it('non-JSON or non-object headers', async () => {
+    const p = b64(claimsAt(fake.clock));
+    for (const header of ['not json', '[1]', '"RS256"', 'null', '{"alg":"RS256","kid":']) {
+      await expectRefused(`${b64(header)}.${p}.AAAA`, 'malformed');
+    }
+    // invalid UTF-8 in the header
+    await expectRefused(`${encodeBase64url(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))}.${p}.AAAA`, 'malformed');
+  });
+
+  it('JWE (five parts), non-ASCII characters and oversized tokens', async () => {
+    const token = await fake.sign();
+    await expectRefused(`${token}.AAAA.BBBB`, 'malformed');
+    await expectRefused(`é${token}`, 'malformed');
+    await expectRefused(`${token}é`, 'malformed');
+    await expectRefused(`${token}${'A'.repeat(9000)}`, 'size');
+  });
+
+  it('a refresh token and an MFA token', async () => {
+    await expectRefused('rt_Hq3xLp9Zk2MvB7nT4yW1', 'refresh_token');
+    await expectRefused('mfa_tmp_0f9a8b7c6d5e4f3a2b1c', 'mfa_token');
+  });
+
+  it('an ES256 signature in DER (ASN.1) form instead of raw r||s', async () => {
+    const token = await signRaw({ alg: 'ES256', kid: ec.kid }, claimsAt(fake.clock), ec);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const raw = Buffer.from(s, 'base64url');
+    const int = (b: Buffer): Buffer => (b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+    const r = int(raw.subarray(0, 32)), q = int(raw.subarray(32));
+    const der = Buffer.concat([Buffer.from([0x30, r.length + q.length + 4, 0x02, r.length]), r, Buffer.from([0x02, q.length]), q]);
+    await expectRefused(`${h}.${p}.${der.toString('base64url')}`, 'signature');
+  });
+});
