@@ -1,0 +1,217 @@
+/**
+ * `@protekt/node/hono`: a Hono middleware that guards routes with Protekt access tokens.
+ *
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { Protekt } from '@protekt/node';
+ * import { protektAuth, type ProtektVariables } from '@protekt/node/hono';
+ *
+ * const app = new Hono<{ Variables: ProtektVariables }>();
+ * app.use('/api/*', protektAuth({ client: new Protekt({ loginId, apiKey }) }));
+ * app.get('/api/me', (c) => c.json({ id: c.get('user').id }));
+ * ```
+ *
+ * Web standards and `hono` only. The module never builds a client itself (it holds no copy of
+ * the SDK core): the client is passed in, or made by the application's own `fromEnv` factory.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
+
+/**
+ * What the middleware needs of a client: `auth.verifyToken`. A `Protekt` instance fits, and so
+ * does a `Protekt.mock({ verifyToken })` in unit tests.
+ */
+export interface ProtektTokenClient<M extends object = DefaultMetadata> {
+  /** The client's `auth` resource. */
+  readonly auth: {
+    /** Verifies an access token (see `Protekt#auth.verifyToken`). */
+    verifyToken(token: string, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+  };
+}
+
+/**
+ * Context variables set by a required {@link protektAuth}: use as `new Hono<{ Variables: ProtektVariables<M> }>()`,
+ * then `c.get('user')` is a `ProtektUser<M>` and `c.get('claims')` the verified token claims.
+ */
+export type ProtektVariables<M extends object = DefaultMetadata> = {
+  /** The signed-in user, built from the verified token's claims. */
+  user: ProtektUser<M>;
+  /** The verified access token's claims. */
+  claims: ProtektClaims;
+};
+
+/**
+ * Context variables set by `protektAuth({ optional: true })`: `user` and `claims` are `null` for
+ * an anonymous request.
+ */
+export type ProtektOptionalVariables<M extends object = DefaultMetadata> = {
+  /** The signed-in user, or `null` when the request carried no token. */
+  user: ProtektUser<M> | null;
+  /** The verified claims, or `null` when the request carried no token. */
+  claims: ProtektClaims | null;
+};
+
+/** Options shared by every form of {@link protektAuth}. */
+export interface ProtektAuthCommonOptions {
+  /**
+   * Also read the access token from this cookie when the request has no `Authorization: Bearer`
+   * header (the header wins when both are present). Off by default.
+   */
+  cookie?: string;
+  /** `realm` of the `WWW-Authenticate` challenge. Default `"protekt"`. */
+  realm?: string;
+  /**
+   * `true` lets requests without any token through with `user` and `claims` set to `null`. A token
+   * that is present but invalid, expired or revoked is still answered 401, so that the caller
+   * learns it must refresh or sign in again. Default `false`.
+   */
+  optional?: boolean;
+}
+
+/** Options of {@link protektAuth} with a client made once, outside the middleware. */
+export interface ProtektAuthClientOptions<M extends object = DefaultMetadata> extends ProtektAuthCommonOptions {
+  /** The client that verifies tokens (create it once and share it: it holds the key cache). */
+  client: ProtektTokenClient<M>;
+  /** Not with `client`. */
+  fromEnv?: never;
+}
+
+/**
+ * Options of {@link protektAuth} with a client made lazily from the request's bindings (`c.env`),
+ * for Cloudflare Workers, where credentials exist only as bindings.
+ */
+export interface ProtektAuthEnvOptions<M extends object = DefaultMetadata, B extends object = object> extends ProtektAuthCommonOptions {
+  /**
+   * Makes the client from `c.env`, e.g.
+   * `(env) => new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY })`.
+   * Called on the first request only: the client is kept for the life of the isolate, for the
+   * same bindings (same `env` object, or the same string values in it). If it throws (e.g. a
+   * missing secret), the error propagates to Hono's error handler (500) and the next request tries again.
+   */
+  fromEnv: (env: B) => ProtektTokenClient<M>;
+  /** Not with `fromEnv`. */
+  client?: never;
+}
+
+/** Options of {@link protektAuth}: a `client`, or a `fromEnv` factory, plus the common options. */
+export type ProtektAuthOptions<M extends object = DefaultMetadata, B extends object = object> =
+  | ProtektAuthClientOptions<M>
+  | ProtektAuthEnvOptions<M, B>;
+
+/** The Hono environment a {@link protektAuth} middleware contributes. */
+export type ProtektAuthEnv<V extends object, B extends object = object> = { Bindings: B; Variables: V };
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^Bearer +([\w\-.~+/]+=*) *$/i;
+
+/** Scalar values of the bindings (vars and secrets): the same deployment gives the same key. */
+const envKey = (env: object): string =>
+  JSON.stringify(Object.entries(env).filter(([, v]) => typeof v !== 'object' && typeof v !== 'function'));
+
+/**
+ * Hono middleware that requires (or, with `optional: true`, accepts) a Protekt access token.
+ *
+ * The token is read from `Authorization: Bearer <token>` (the scheme is case-insensitive) or, when
+ * `cookie` is set and no bearer header was sent, from that cookie; it is verified with
+ * `client.auth.verifyToken` (signature, issuer, audience, expiry, revocation). On success
+ * `c.get('user')` and `c.get('claims')` are set and the next handler runs. Otherwise:
+ *
+ * - no token: **401** with `WWW-Authenticate: Bearer realm="protekt"` (RFC 6750 §3.1: no error code)
+ *   and `{"error":{"code":"token_missing",...}}`;
+ * - a malformed `Authorization: Bearer` value, or a token that is forged, expired, revoked, for
+ *   another project or not an access token: **401** with
+ *   `WWW-Authenticate: Bearer realm="protekt", error="invalid_token", error_description="..."`
+ *   and `{"error":{"code":"token_invalid"|"token_expired"|"token_revoked",...}}`;
+ * - `verifyToken` throws a `ProtektError` (no signing key can be had, Protekt unreachable with
+ *   fail-closed revocation, API key rejected): **503** with `Retry-After` and
+ *   `{"error":{"code":"service_unavailable",...}}`: an outage is not the caller's fault. Any other
+ *   thrown error goes to Hono's error handler.
+ *
+ * Every refusal carries `Cache-Control: no-store`. Descriptions are fixed texts: nothing from the
+ * token is echoed.
+ *
+ * @example Cloudflare Workers, client made once per isolate from the bindings
+ * ```ts
+ * app.use('/api/*', protektAuth({
+ *   fromEnv: (env: Bindings) => new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY }),
+ * }));
+ * ```
+ */
+export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
+  options: ProtektAuthOptions<M, B> & { optional: true },
+): MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>>;
+export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
+  options: ProtektAuthOptions<M, B> & { optional?: false },
+): MiddlewareHandler<ProtektAuthEnv<ProtektVariables<M>, B>>;
+export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
+  options: ProtektAuthOptions<M, B>,
+): MiddlewareHandler {
+  const { client, cookie, optional, fromEnv } = options;
+  if (!client === !fromEnv) throw new TypeError('protektAuth: pass either `client` or `fromEnv`');
+  const realm = `Bearer realm="${(options.realm ?? 'protekt').replace(/["\\]/g, '')}"`;
+  const byEnv = new WeakMap<object, ProtektTokenClient<M>>();
+  const byValues = new Map<string, ProtektTokenClient<M>>();
+
+  // The client for these bindings: made once, then found by the env object or its values.
+  const clientFor = (env: B): ProtektTokenClient<M> => {
+    if (client) return client;
+    const e: object = Object(env);
+    let made = byEnv.get(e);
+    if (!made) {
+      const key = envKey(e);
+      made = byValues.get(key);
+      if (!made) {
+        made = fromEnv!(env);
+        if (byValues.size > 15) byValues.clear();
+        byValues.set(key, made);
+      }
+      byEnv.set(e, made);
+    }
+    return made;
+  };
+
+  const deny = (c: Context, status: 401 | 503, code: string, message: string, header: string, value: string): Response =>
+    c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store', [header]: value });
+
+  const invalid = (c: Context, code: string): Response => {
+    const message =
+      code === 'token_expired' ? 'The access token expired' : code === 'token_revoked' ? 'The access token was revoked' : 'The access token is invalid';
+    if (message.endsWith('invalid')) code = 'token_invalid';
+    return deny(c, 401, code, message, 'WWW-Authenticate', `${realm}, error="invalid_token", error_description="${message}"`);
+  };
+
+  const middleware: MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>> = async (c, next) => {
+    const header = c.req.header('authorization')?.trim();
+    let token: string | undefined;
+    if (header && /^bearer( |$)/i.test(header)) {
+      token = BEARER.exec(header)?.[1];
+      if (!token) return invalid(c, '');
+    } else if (cookie) {
+      token = getCookie(c, cookie) || undefined;
+    }
+
+    if (!token) {
+      if (!optional) return deny(c, 401, 'token_missing', 'A bearer token is required', 'WWW-Authenticate', realm);
+      c.set('user', null);
+      c.set('claims', null);
+      return next();
+    }
+
+    let result: VerifyTokenResult<M>;
+    try {
+      result = await clientFor(c.env).auth.verifyToken(token);
+    } catch (err) {
+      // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
+      const e = Object(err) as { details?: { retryAfter?: unknown } };
+      if ((e as Record<symbol, unknown>)[Symbol.for('@protekt/node.ProtektError')] !== true) throw err;
+      const after = e.details?.retryAfter;
+      return deny(c, 503, 'service_unavailable', 'Authentication is temporarily unavailable', 'Retry-After', String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5));
+    }
+    if (result.error) return invalid(c, result.error.code);
+    c.set('user', result.user);
+    c.set('claims', result.claims);
+    return next();
+  };
+  return middleware as MiddlewareHandler;
+}
