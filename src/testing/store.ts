@@ -50,8 +50,12 @@ export interface ResolvedProjectSettings {
   ssoConnections: SsoConnection[];
 }
 
-/** A project of the emulator: its public identifiers, its API key and its live settings. */
-export interface EmulatorProject {
+/**
+ * A project of the emulator: its public identifiers, its API key and its live settings. The
+ * settings are readable and writable both flat (`project.mfaRequired = true`) and under
+ * `project.settings` (the same object); a change takes effect on the next request.
+ */
+export interface EmulatorProject extends ResolvedProjectSettings {
   /** Public login id (`lp_…`), used by browser redirects and as a token audience. */
   readonly loginId: string;
   /** Secret API key (`pk_test_…`), sent as `X-Protekt-Key`. */
@@ -196,21 +200,21 @@ export class Store {
 
   /** Registers a project. */
   addProject(settings: ProjectSettings = {}): EmulatorProject {
-    const project: EmulatorProject = {
+    const fields = {
       loginId: settings.loginId ?? randomId('lp_', 20),
       apiKey: settings.apiKey ?? randomToken('pk_test_', 24),
       projectId: settings.projectId ?? randomId('proj_', 16),
-      settings: {
-        name: settings.name ?? 'Emulated project',
-        tokenExpiry: settings.tokenExpiry ?? 3600,
-        refreshTokenExpiry: settings.refreshTokenExpiry ?? 2_592_000,
-        mfaRequired: settings.mfaRequired ?? false,
-        requireEmailVerification: settings.requireEmailVerification ?? false,
-        redirectUrl: settings.redirectUrl ?? 'http://localhost:3000/auth/callback',
-        allowedOrigins: [...(settings.allowedOrigins ?? [])],
-        ssoConnections: (settings.ssoConnections ?? []).map((c) => ({ ...c, domains: c.domains.map((d) => d.toLowerCase()) })),
-      },
+      name: settings.name ?? 'Emulated project',
+      tokenExpiry: settings.tokenExpiry ?? 3600,
+      refreshTokenExpiry: settings.refreshTokenExpiry ?? 2_592_000,
+      mfaRequired: settings.mfaRequired ?? false,
+      requireEmailVerification: settings.requireEmailVerification ?? false,
+      redirectUrl: settings.redirectUrl ?? 'http://localhost:3000/auth/callback',
+      allowedOrigins: [...(settings.allowedOrigins ?? [])],
+      ssoConnections: (settings.ssoConnections ?? []).map((c) => ({ ...c, domains: c.domains.map((d) => d.toLowerCase()) })),
     };
+    // `settings` is the project itself (non-enumerable, so JSON.stringify(project) stays flat).
+    const project = Object.defineProperty(fields, 'settings', { get: () => project, enumerable: false }) as EmulatorProject;
     if (this.projects.has(project.projectId) || this.projectsByKey.has(project.apiKey) || this.projectsByLoginId.has(project.loginId)) {
       throw new Error('createProject: a project with that projectId, apiKey or loginId already exists');
     }

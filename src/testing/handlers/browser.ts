@@ -1,16 +1,183 @@
-/** Browser flows: SSO/social through the fake identity provider, and the hosted login page. */
-import { fail } from '../http.js';
-import type { Handler } from '../state.js';
+/** Browser flows: social/SSO through the built-in fake identity provider, and the hosted login page. */
+import { isEmail } from '../../contract/schema.js';
+import { EmulatorError, fail, html, redirect } from '../http.js';
+import { hostedLoginPage, hostedMfaPage, idpPage as renderIdpPage } from '../pages.js';
+import { randomId, randomToken } from '../random.js';
+import { openSession } from '../sessions.js';
+import type { Handler, OpContext } from '../state.js';
+import { projectOf } from '../state.js';
+import { normalizeEmail, type SsoConnection, type SsoRequest } from '../store.js';
+import { cleanMetadata, resolveRedirect, withParams } from './common.js';
+import { passwordLogin } from './auth.js';
+import { completeMfaChallenge } from './mfa.js';
+
+/** Social providers the fake identity provider impersonates. */
+export const SOCIAL_PROVIDERS: readonly string[] = ['google', 'github', 'apple', 'microsoft'];
+
+const REQUEST_LIFETIME_MS = 10 * 60_000;
+const CODE_LIFETIME_MS = 5 * 60_000;
+
+function label(request: SsoRequest): string {
+  if (request.connection) return request.connection.name;
+  return request.provider.charAt(0).toUpperCase() + request.provider.slice(1);
+}
+
+function connectionFor(c: OpContext): { provider: string; connection: SsoConnection | null; loginHint: string | null } {
+  const project = projectOf(c);
+  const conns = project.settings.ssoConnections;
+  const provider = c.query['provider'] as string | undefined;
+  const connection = c.query['connection'] as string | undefined;
+  const email = c.query['email'] as string | undefined;
+  if (provider !== undefined) {
+    const p = provider.toLowerCase();
+    if (SOCIAL_PROVIDERS.includes(p)) return { provider: p, connection: null, loginHint: email ?? null };
+    const conn = conns.find((x) => x.name === provider);
+    if (conn) return { provider: conn.provider ?? 'sso', connection: conn, loginHint: email ?? null };
+    fail('invalid_provider', 'Unknown provider or SSO connection.', { field: 'provider' });
+  }
+  if (connection !== undefined) {
+    const conn = conns.find((x) => x.name === connection);
+    if (!conn) fail('invalid_provider', 'Unknown SSO connection.', { field: 'connection' });
+    return { provider: conn.provider ?? 'sso', connection: conn, loginHint: email ?? null };
+  }
+  if (email !== undefined) {
+    const domain = normalizeEmail(email).split('@')[1] ?? '';
+    const conn = conns.find((x) => x.domains.includes(domain));
+    if (!conn) fail('invalid_provider', 'No SSO connection is configured for this e-mail domain.', { field: 'email' });
+    return { provider: conn.provider ?? 'sso', connection: conn, loginHint: normalizeEmail(email) };
+  }
+  fail('invalid_request', 'One of provider, connection or email is required.', { field: 'provider' });
+}
 
 /** GET /auth/sso/authorize */
-export const ssoAuthorize: Handler = async () => fail('invalid_request', 'not yet');
-/** GET /auth/sso/callback */
-export const ssoCallback: Handler = async () => fail('invalid_request', 'not yet');
-/** GET /auth/authorize */
-export const hostedPage: Handler = async () => fail('invalid_request', 'not yet');
-/** POST /auth/authorize */
-export const hostedSubmit: Handler = async () => fail('invalid_request', 'not yet');
-/** GET /_idp/authorize */
-export const idpPage: Handler = async () => fail('invalid_request', 'not yet');
-/** POST /_idp/authorize */
-export const idpSubmit: Handler = async () => fail('invalid_request', 'not yet');
+export const ssoAuthorize: Handler = async (c) => {
+  const project = projectOf(c);
+  const target = resolveRedirect(project, c.query['redirect_url']);
+  const { provider, connection, loginHint } = connectionFor(c);
+  const request: SsoRequest = {
+    id: randomId('ssoreq_', 20),
+    projectId: project.projectId,
+    provider,
+    connection,
+    redirectUrl: target,
+    state: (c.query['state'] as string | undefined) ?? null,
+    loginHint,
+    expiresAt: c.now + REQUEST_LIFETIME_MS,
+  };
+  c.state.store.ssoRequests.set(request.id, request);
+  return redirect(withParams(`${c.origin}/v1/_idp/authorize`, { request: request.id, login_hint: loginHint }));
+};
+
+function pendingRequest(c: OpContext, id: string): SsoRequest {
+  const request = c.state.store.ssoRequests.get(id);
+  if (!request || request.expiresAt <= c.now) fail('invalid_request', 'The sign-in request is unknown or has expired; start again.', { field: 'request' });
+  return request;
+}
+
+/** The fake IdP's answer to a signed-in e-mail: a code, back to Protekt's callback. */
+function idpAnswer(c: OpContext, request: SsoRequest, rawEmail: string): Response {
+  if (!isEmail(rawEmail.trim())) fail('invalid_email', 'Enter a valid e-mail address.', { field: 'email' });
+  const email = normalizeEmail(rawEmail);
+  if (request.connection && request.connection.domains.length > 0) {
+    const domain = email.split('@')[1] ?? '';
+    if (!request.connection.domains.includes(domain)) fail('invalid_email', 'This identity provider does not manage that e-mail domain.', { field: 'email' });
+  }
+  const code = randomToken('idpc_', 24);
+  c.state.store.ssoCodes.set(code, { requestId: request.id, email, expiresAt: c.now + CODE_LIFETIME_MS });
+  return redirect(withParams(`${c.origin}/v1/auth/sso/callback`, { code, state: request.id }));
+}
+
+/** GET /_idp/authorize — the form, or with `email=` the immediate answer. */
+export const idpPage: Handler = async (c) => {
+  const request = pendingRequest(c, c.query['request'] as string);
+  const email = c.query['email'] as string | undefined;
+  if (email !== undefined) return idpAnswer(c, request, email);
+  return html(renderIdpPage({ action: `${c.origin}/v1/_idp/authorize`, request: request.id, providerLabel: label(request), email: request.loginHint ?? '' }));
+};
+
+/** POST /_idp/authorize — the form's submission. */
+export const idpSubmit: Handler = async (c) => {
+  const request = pendingRequest(c, c.body['request'] as string);
+  const email = (c.body['email'] as string | undefined) ?? '';
+  try {
+    return idpAnswer(c, request, email);
+  } catch (err) {
+    if (err instanceof EmulatorError && err.code === 'invalid_email') {
+      return html(renderIdpPage({ action: `${c.origin}/v1/_idp/authorize`, request: request.id, providerLabel: label(request), email, error: err.message }), 400);
+    }
+    throw err;
+  }
+};
+
+/** GET /auth/sso/callback — exchanges the single-use code, links or creates the user, redirects with tokens. */
+export const ssoCallback: Handler = async (c) => {
+  const { store } = c.state;
+  const code = c.query['code'] as string;
+  const record = store.ssoCodes.get(code);
+  if (!record || record.expiresAt <= c.now) fail('invalid_request', 'The authorization code is invalid, expired or already used.', { field: 'code' });
+  const state = c.query['state'] as string | undefined;
+  if (state !== undefined && state !== record.requestId) fail('invalid_request', 'The state does not match the authorization code.', { field: 'state' });
+  store.ssoCodes.delete(code);
+  const request = store.ssoRequests.get(record.requestId);
+  const project = request ? store.projects.get(request.projectId) : undefined;
+  if (!request || !project) fail('invalid_request', 'The sign-in request has expired; start again.', { field: 'code' });
+  store.ssoRequests.delete(request.id);
+  const ctx: OpContext = { ...c, project };
+  const linked = Object.create(null) as Record<string, unknown>;
+  linked['provider'] = request.provider;
+  if (request.connection) linked['sso_connection'] = request.connection.name;
+  else linked['provider_id'] = `${request.provider}|${record.email}`;
+  let user = store.userByEmail(project.projectId, record.email);
+  if (!user) {
+    user = store.createUser(project.projectId, { email: record.email, emailVerified: true, password: null, metadata: cleanMetadata(linked), now: c.now });
+  } else {
+    Object.assign(user.metadata, linked);
+    user.emailVerified = true;
+  }
+  const back = (params: Record<string, string | null>) => redirect(withParams(request.redirectUrl, { ...params, state: request.state }));
+  if (user.disabled) return back({ error: 'account_disabled', error_description: 'This account has been disabled.' });
+  const tokens = await openSession(ctx, user, undefined);
+  return back({ token: tokens['access_token'] as string, refresh_token: tokens['refresh_token'] as string, expires_in: String(tokens['expires_in']) });
+};
+
+/** GET /auth/authorize — the hosted login page. */
+export const hostedPage: Handler = async (c) => {
+  const project = projectOf(c);
+  const target = resolveRedirect(project, c.query['redirect_url']);
+  return html(
+    hostedLoginPage({
+      action: `${c.origin}/v1/auth/authorize`,
+      loginId: project.loginId,
+      redirectUrl: target,
+      state: (c.query['state'] as string | undefined) ?? null,
+      projectName: project.settings.name,
+    }),
+  );
+};
+
+/** POST /auth/authorize — the hosted form: password, then an MFA code when the user has MFA. */
+export const hostedSubmit: Handler = async (c) => {
+  const project = projectOf(c);
+  const target = resolveRedirect(project, c.body['redirect_url']);
+  const state = (c.body['state'] as string | undefined) ?? null;
+  const email = (c.body['email'] as string | undefined) ?? '';
+  const action = `${c.origin}/v1/auth/authorize`;
+  const mfaToken = c.body['mfa_token'] as string | undefined;
+  const finish = (tokens: Record<string, unknown>) =>
+    redirect(withParams(target, { token: tokens['access_token'] as string, refresh_token: tokens['refresh_token'] as string, expires_in: String(tokens['expires_in']), state }));
+  try {
+    if (mfaToken !== undefined) return finish(await completeMfaChallenge(c, mfaToken, (c.body['code'] as string | undefined) ?? ''));
+    if (!isEmail(email.trim())) fail('invalid_email', 'Enter a valid e-mail address.');
+    const result = await passwordLogin(c, email, (c.body['password'] as string | undefined) ?? '', undefined);
+    if (result.kind === 'mfa') {
+      return html(hostedMfaPage({ action, loginId: project.loginId, redirectUrl: target, state, mfaToken: result.body['mfa_token'] as string, methods: result.body['available_methods'] as string[] }));
+    }
+    return finish(result.body);
+  } catch (err) {
+    if (!(err instanceof EmulatorError)) throw err;
+    if (mfaToken !== undefined && err.code === 'invalid_mfa_code') {
+      return html(hostedMfaPage({ action, loginId: project.loginId, redirectUrl: target, state, mfaToken, methods: [], error: err.message }), err.status);
+    }
+    return html(hostedLoginPage({ action, loginId: project.loginId, redirectUrl: target, state, projectName: project.settings.name, email, error: err.message }), err.status);
+  }
+};

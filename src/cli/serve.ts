@@ -1,0 +1,192 @@
+/**
+ * Serves an emulator over HTTP with Node's `http` module (Node only). Request bodies are
+ * bounded at 64 KiB; answers are streamed; a `drop` fault destroys the socket.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEmulator, type Emulator } from '../testing/index.js';
+
+/** Options of {@link serveEmulator}. */
+export interface ServeEmulatorOptions {
+  /** Port (default 8787; `0` picks a free one). */
+  port?: number;
+  /** Interface to bind (default `127.0.0.1`). */
+  host?: string;
+  /** The emulator to serve (default: a new one). */
+  emulator?: Emulator;
+}
+
+/** A running server. */
+export interface EmulatorServer {
+  /** `http://host:port` (no trailing slash). */
+  readonly url: string;
+  /** The API base URL, `url + '/v1'`. */
+  readonly baseUrl: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The emulator behind it. */
+  readonly emulator: Emulator;
+  /** Stops accepting connections, ends open ones, resolves when closed. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Uint8Array | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      resolve('too_large');
+      return;
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let done = false;
+    req.on('data', (chunk: Uint8Array) => {
+      if (done) return;
+      total += chunk.byteLength;
+      if (total > MAX_BODY_BYTES) {
+        done = true;
+        resolve('too_large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      const out = new Uint8Array(total);
+      let o = 0;
+      for (const c of chunks) {
+        out.set(c, o);
+        o += c.byteLength;
+      }
+      resolve(out);
+    });
+    req.on('error', (err) => {
+      if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
+  });
+}
+
+function tooLarge(res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is larger than ${MAX_BODY_BYTES} bytes.`, details: { max_bytes: MAX_BODY_BYTES } } });
+  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}
+
+async function handle(emulator: Emulator, fallbackHost: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readBody(req);
+  if (body === 'too_large') {
+    tooLarge(res);
+    return;
+  }
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    if (/^(host|connection|content-length|transfer-encoding|keep-alive|upgrade|expect)$/i.test(name)) continue;
+    try {
+      headers.append(name, req.rawHeaders[i + 1]!);
+    } catch {
+      // a header the Fetch API refuses is dropped
+    }
+  }
+  const host = req.headers.host ?? fallbackHost;
+  let request: Request;
+  try {
+    request = new Request(`http://${host}${req.url ?? '/'}`, {
+      method,
+      headers,
+      body: body.byteLength > 0 ? (body as unknown as BodyInit) : undefined,
+      signal: controller.signal,
+    });
+  } catch {
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: { code: 'invalid_request', message: 'The request could not be parsed.' } }));
+    return;
+  }
+  let response: Response;
+  try {
+    response = await emulator.fetch(request);
+  } catch {
+    // A dropped connection (injected fault) or an abort by the client: close the socket.
+    req.socket.destroy();
+    return;
+  }
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  const cookies = response.headers.getSetCookie?.() ?? [];
+  if (cookies.length > 0) out['set-cookie'] = cookies;
+  res.writeHead(response.status, out);
+  if (!response.body || method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  } catch {
+    req.socket.destroy();
+  }
+}
+
+/**
+ * Starts an HTTP server for an emulator.
+ *
+ * @example
+ * const server = await serveEmulator({ port: 0 });
+ * const client = new Protekt({ loginId: server.emulator.project.loginId, apiKey: server.emulator.project.apiKey, baseUrl: server.baseUrl });
+ * // …
+ * await server.close();
+ */
+export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise<EmulatorServer> {
+  const host = options.host ?? '127.0.0.1';
+  const emulator = options.emulator ?? createEmulator();
+  const server = createServer((req, res) => {
+    handle(emulator, `${host}:${(server.address() as AddressInfo | null)?.port ?? ''}`, req, res).catch(() => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: { code: 'internal_error', message: 'The emulator server failed unexpectedly.' } }));
+      } else {
+        req.socket.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${hostForUrl}:${port}`;
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    port,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections?.();
+      }),
+  };
+}
