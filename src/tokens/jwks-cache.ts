@@ -4,7 +4,8 @@
  *
  * - Keys are kept for the endpoint's `Cache-Control: max-age` (or the `jwksCacheMaxAge` option),
  *   then fetched again; while that refresh fails, the old keys keep being served.
- * - An unknown `kid` triggers at most one refetch per cooldown, however many tokens ask.
+ * - An unknown `kid` triggers at most one refetch per cooldown, however many tokens ask; after a
+ *   failed fetch, nothing is fetched again (but a cold start) until the cooldown has passed.
  * - Concurrent misses share one fetch, except where the runtime forbids awaiting another
  *   request's I/O (Workers): there each call fetches for itself and never waits on another.
  * - A key that leaves the set is retired: its `CryptoKey` is dropped, and so is every cached
@@ -122,7 +123,8 @@ export class RemoteKeySet implements KeySource {
   #keys: Map<string, VerificationKey> | null = null;
   #fetchedAt = 0;
   #maxAge: number | undefined;
-  #lastAttempt: number | undefined;
+  #lastKidRefetch: number | undefined;
+  #lastFailure: number | undefined;
   #inflight: Promise<void> | undefined;
 
   /** Number of fetches of the endpoint started (for tests and debug). */
@@ -138,16 +140,26 @@ export class RemoteKeySet implements KeySource {
 
   /** See {@link KeySource.resolve}. */
   async resolve(kid: string, lookup: KeyLookup): Promise<VerificationKey | undefined> {
+    let loaded = false;
     if (this.#keys === null) {
       await this.#load(lookup, true);
-    } else if (this.#stale(lookup) && this.#mayFetch(lookup)) {
+      loaded = true;
+    } else if (this.#stale(lookup) && this.#cooled(this.#lastFailure, lookup)) {
       await this.#load(lookup, false);
+      loaded = true;
     }
     let k = this.#keys?.get(kid);
-    if (k === undefined && (this.#inflight !== undefined || this.#mayFetch(lookup))) {
-      logLine(lookup.log, 'unknown kid: fetching the JWKS again');
-      await this.#load(lookup, false);
-      k = this.#keys?.get(kid);
+    if (k === undefined && !loaded) {
+      if (this.#inflight !== undefined && canShareInFlight()) {
+        // Someone is fetching already: their answer may hold the kid.
+        await withSignal(this.#inflight, lookup.signal);
+        k = this.#keys?.get(kid);
+      } else if (this.#cooled(this.#lastKidRefetch, lookup) && this.#cooled(this.#lastFailure, lookup)) {
+        this.#lastKidRefetch = lookup.now;
+        logLine(lookup.log, 'unknown kid: fetching the JWKS again');
+        await this.#load(lookup, false);
+        k = this.#keys?.get(kid);
+      }
     }
     return k;
   }
@@ -156,10 +168,9 @@ export class RemoteKeySet implements KeySource {
     return lookup.now - this.#fetchedAt >= lookup.ttl(this.#maxAge) * 1000;
   }
 
-  // A fetch is allowed once the cooldown since the last one has passed (or the clock went back).
-  #mayFetch(lookup: KeyLookup): boolean {
-    const last = this.#lastAttempt;
-    return last === undefined || lookup.now < last || lookup.now - last >= lookup.cooldownMs;
+  // Whether the cooldown since `since` has passed (or the clock went back, or it never happened).
+  #cooled(since: number | undefined, lookup: KeyLookup): boolean {
+    return since === undefined || lookup.now < since || lookup.now - since >= lookup.cooldownMs;
   }
 
   // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
@@ -199,7 +210,6 @@ export class RemoteKeySet implements KeySource {
       }
     }
     const started = lookup.now;
-    this.#lastAttempt = started;
     this.fetchCount++;
     let fetched: FetchedJwks;
     try {
@@ -207,6 +217,7 @@ export class RemoteKeySet implements KeySource {
       fetched = await lookup.fetchJwks(share ? undefined : lookup.signal);
     } catch (error) {
       if (error instanceof ProtektError && error.code === 'aborted' && !share) throw error;
+      this.#lastFailure = started;
       if (this.#keys !== null) {
         logLine(lookup.log, `JWKS refresh failed (${describe(error)}); serving the cached keys`);
         return;
@@ -217,6 +228,7 @@ export class RemoteKeySet implements KeySource {
         cause: error,
       });
     }
+    this.#lastFailure = undefined;
     this.#install(fetched.keys, started, fetched.maxAge, lookup.log);
     if (lookup.store) {
       const ttl = lookup.ttl(fetched.maxAge) * 1000;

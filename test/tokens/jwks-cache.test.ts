@@ -1,0 +1,312 @@
+/**
+ * The JWKS cache against a fake Protekt that counts its requests: rotation, cooldown under a
+ * flood of unknown kids, one fetch for many concurrent cold verifications, TTL from
+ * Cache-Control, stale keys during an outage, retired keys, sharing scope, the Workers mode,
+ * and the persistence hook.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ProtektError } from '../../src/errors/protekt-error.js';
+import { jwksTtl, parseMaxAge } from '../../src/tokens/jwks-cache.js';
+import type { JwksCacheStore, StoredJwks } from '../../src/tokens/index.js';
+import { setInFlightSharing } from '../../src/tokens/runtime.js';
+import { claimsAt, fakeWith, JWKS_URL, makeKey, signRaw } from './_helpers.js';
+
+const NO_REVOCATION = { revocationCheck: false } as const;
+
+afterEach(() => {
+  setInFlightSharing(undefined);
+  vi.restoreAllMocks();
+});
+
+async function randomKidToken(fake: Awaited<ReturnType<typeof fakeWith>>, i: number): Promise<string> {
+  const k = fake.keys[0]!;
+  const token = await signRaw({ alg: k.alg, kid: k.kid }, claimsAt(fake.clock), k);
+  const [, p, s] = token.split('.');
+  const header = Buffer.from(JSON.stringify({ alg: k.alg, kid: `rnd_${i}_${Math.random()}` })).toString('base64url');
+  return `${header}.${p}.${s}`;
+}
+
+describe('Cache-Control and TTL', () => {
+  it('parses max-age and no-store', () => {
+    expect(parseMaxAge('public, max-age=120')).toBe(120);
+    expect(parseMaxAge('max-age="300", must-revalidate')).toBe(300);
+    expect(parseMaxAge('s-maxage=50')).toBeUndefined();
+    expect(parseMaxAge('no-store')).toBe(0);
+    expect(parseMaxAge(null)).toBeUndefined();
+    expect(jwksTtl(null, undefined)).toBe(600);
+    expect(jwksTtl(null, 5)).toBe(60);
+    expect(jwksTtl(null, 10 ** 9)).toBe(86_400);
+    expect(jwksTtl(42, 3600)).toBe(42);
+  });
+
+  it('refetches when max-age runs out, not before', async () => {
+    const fake = await fakeWith();
+    fake.cacheControl = 'public, max-age=120';
+    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false });
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    fake.clock.advance(119);
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.jwksFetches).toBe(1);
+    fake.clock.advance(1);
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.jwksFetches).toBe(2);
+  });
+
+  it('defaults to 600 s without Cache-Control; jwksCacheMaxAge overrides it', async () => {
+    const fake = await fakeWith();
+    fake.cacheControl = null;
+    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false });
+    await v.verify(await fake.sign());
+    fake.clock.advance(599);
+    await v.verify(await fake.sign());
+    expect(fake.jwksFetches).toBe(1);
+    fake.clock.advance(1);
+    await v.verify(await fake.sign());
+    expect(fake.jwksFetches).toBe(2);
+
+    const other = await fakeWith();
+    const short = other.verifier({ ...NO_REVOCATION, verifiedCache: false, jwksCacheMaxAge: 10 });
+    await short.verify(await other.sign());
+    other.clock.advance(10);
+    await short.verify(await other.sign());
+    expect(other.jwksFetches).toBe(2);
+  });
+});
+
+describe('unknown kids and rotation', () => {
+  it('picks up a rotated key after an unknown kid', async () => {
+    const fake = await fakeWith('RS256');
+    const v = fake.verifier(NO_REVOCATION);
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    const next = await makeKey('ES256');
+    fake.keys.push(next);
+    expect((await v.verify(await fake.sign({}, next))).error).toBeNull();
+    expect(fake.jwksFetches).toBe(2);
+  });
+
+  it('a flood of random kids: at most one fetch per cooldown', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier(NO_REVOCATION);
+    await v.verify(await fake.sign());
+    fake.clock.advance(31);
+    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => randomKidToken(fake, i)));
+    // concurrent and sequential floods within one cooldown
+    const results = await Promise.all(tokens.slice(0, 150).map((t) => v.verify(t)));
+    for (const t of tokens.slice(150)) results.push(await v.verify(t));
+    expect(results.every((r) => r.error?.code === 'token_invalid')).toBe(true);
+    expect(fake.jwksFetches).toBe(2);
+    fake.clock.advance(29);
+    await Promise.all(tokens.map((t) => v.verify(t)));
+    expect(fake.jwksFetches).toBe(2);
+    fake.clock.advance(1);
+    await Promise.all(tokens.map((t) => v.verify(t)));
+    expect(fake.jwksFetches).toBe(3);
+  });
+
+  it('jwksCooldown is configurable', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ ...NO_REVOCATION, jwksCooldown: 5 });
+    await v.verify(await fake.sign());
+    fake.clock.advance(5);
+    await v.verify(await randomKidToken(fake, 1));
+    await v.verify(await randomKidToken(fake, 2));
+    expect(fake.jwksFetches).toBe(2);
+    fake.clock.advance(5);
+    await v.verify(await randomKidToken(fake, 3));
+    expect(fake.jwksFetches).toBe(3);
+  });
+
+  it('a key that leaves the JWKS is dropped, with its cached verifications', async () => {
+    const fake = await fakeWith('RS256', 'RS256');
+    const [a, b] = fake.keys as [NonNullable<(typeof fake.keys)[0]>, NonNullable<(typeof fake.keys)[0]>];
+    const v = fake.verifier(NO_REVOCATION);
+    const tokenA = await fake.sign({}, a);
+    expect((await v.verify(tokenA)).error).toBeNull();
+    expect((await v.verify(tokenA)).error).toBeNull(); // cached
+    fake.keys = [b];
+    fake.clock.advance(600);
+    expect((await v.verify(tokenA)).error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+    expect((await v.verify(await fake.sign({}, b))).error).toBeNull();
+  });
+
+  it('a key re-published unchanged is not imported again', async () => {
+    const fake = await fakeWith('ES256');
+    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false });
+    const spy = vi.spyOn(crypto.subtle, 'importKey');
+    for (let i = 0; i < 5; i++) {
+      expect((await v.verify(await fake.sign())).error).toBeNull();
+      fake.clock.advance(600);
+    }
+    expect(fake.jwksFetches).toBe(5);
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it('a kid re-published with different material is a new key', async () => {
+    const fake = await fakeWith('RS256');
+    const old = fake.keys[0]!;
+    const v = fake.verifier(NO_REVOCATION);
+    const oldToken = await fake.sign({}, old);
+    expect((await v.verify(oldToken)).error).toBeNull();
+    const replacement = await makeKey('RS256', old.kid);
+    fake.keys = [replacement];
+    fake.clock.advance(600);
+    expect((await v.verify(oldToken)).error?.details?.reason).toBe('signature');
+    expect((await v.verify(await fake.sign({}, replacement))).error).toBeNull();
+  });
+});
+
+describe('concurrency', () => {
+  it('1,000 concurrent verifications on a cold cache: one JWKS fetch, one key import', async () => {
+    const fake = await fakeWith();
+    fake.jwksDelay = 20;
+    const token = await fake.sign();
+    const spy = vi.spyOn(crypto.subtle, 'importKey');
+    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false });
+    const results = await Promise.all(Array.from({ length: 1000 }, () => v.verify(token)));
+    expect(results.every((r) => r.error === null)).toBe(true);
+    expect(fake.jwksFetches).toBe(1);
+    expect(spy).toHaveBeenCalledTimes(1);
+  });
+
+  it('clients with the same fetch and URL share keys; another fetch identity does not', async () => {
+    const fake = await fakeWith();
+    const token = await fake.sign();
+    const a = fake.verifier(NO_REVOCATION);
+    const b = fake.verifier(NO_REVOCATION, { audience: 'lp_project_b' });
+    await a.verify(token);
+    expect((await b.verify(token)).error?.details?.reason).toBe('aud');
+    expect(fake.jwksFetches).toBe(1);
+    const c = fake.verifier(NO_REVOCATION, { identity: {} });
+    expect((await c.verify(token)).error).toBeNull();
+    expect(fake.jwksFetches).toBe(2);
+  });
+
+  it('Workers mode: nothing in flight is shared, nothing hangs, cooldown still bounds floods', async () => {
+    setInFlightSharing(false);
+    const fake = await fakeWith();
+    fake.jwksDelay = 5;
+    const token = await fake.sign();
+    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false });
+    const results = await Promise.all(Array.from({ length: 10 }, () => v.verify(token)));
+    expect(results.every((r) => r.error === null)).toBe(true);
+    expect(fake.jwksFetches).toBe(10); // each "request" fetched for itself
+    fake.clock.advance(31);
+    const flood = await Promise.all(Array.from({ length: 50 }, (_, i) => randomKidToken(fake, i)));
+    await Promise.all(flood.map((t) => v.verify(t)));
+    expect(fake.jwksFetches).toBe(11);
+  });
+
+  it("a caller's abort ends its wait but not the shared fetch", async () => {
+    const fake = await fakeWith();
+    fake.jwksDelay = 30;
+    const token = await fake.sign();
+    const v = fake.verifier(NO_REVOCATION);
+    const controller = new AbortController();
+    const first = v.verify(token);
+    const aborted = v.verify(token, { signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'aborted' });
+    expect((await first).error).toBeNull();
+    expect(fake.jwksFetches).toBe(1);
+  });
+});
+
+describe('outages', () => {
+  it('warm keys keep verifying through an outage; refresh retried once per cooldown', async () => {
+    const fake = await fakeWith();
+    const lines: string[] = [];
+    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false }, { log: (l) => lines.push(l) });
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    fake.jwksOutage = new ProtektError('service_unavailable', 'down', { status: 503 });
+    fake.clock.advance(601);
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.jwksFetches).toBe(2);
+    expect(lines.some((l) => l.includes('serving the cached keys'))).toBe(true);
+    for (let i = 0; i < 20; i++) expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.jwksFetches).toBe(2);
+    fake.clock.advance(30);
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.jwksFetches).toBe(3);
+    fake.jwksOutage = null;
+    fake.clock.advance(30);
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.jwksFetches).toBe(4);
+  });
+
+  it('cold outage throws jwks_unavailable, then recovers as soon as the JWKS is back', async () => {
+    const fake = await fakeWith();
+    const token = await fake.sign();
+    fake.jwksOutage = new ProtektError('timeout', 'slow');
+    const v = fake.verifier(NO_REVOCATION);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => v.verify(token)));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as ProtektError).code === 'jwks_unavailable')).toBe(true);
+    expect(fake.jwksFetches).toBe(1);
+    fake.jwksOutage = null;
+    expect((await v.verify(token)).error).toBeNull();
+  });
+
+  it('an unknown kid during an outage with warm keys is token_invalid (never a throw)', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier(NO_REVOCATION);
+    await v.verify(await fake.sign());
+    fake.jwksOutage = new ProtektError('network_error', 'down');
+    fake.clock.advance(31);
+    expect((await v.verify(await randomKidToken(fake, 0))).error?.code).toBe('token_invalid');
+  });
+});
+
+describe('jwksCache hook', () => {
+  class MemoryStore implements JwksCacheStore {
+    data = new Map<string, StoredJwks>();
+    gets = 0;
+    sets = 0;
+    async get(url: string): Promise<StoredJwks | undefined> {
+      this.gets++;
+      return this.data.get(url);
+    }
+    async set(url: string, value: StoredJwks): Promise<void> {
+      this.sets++;
+      this.data.set(url, value);
+    }
+  }
+
+  it('is written after a fetch and read before the network by a fresh isolate', async () => {
+    const fake = await fakeWith();
+    const store = new MemoryStore();
+    const token = await fake.sign();
+    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: store }).verify(token)).error).toBeNull();
+    expect(store.sets).toBe(1);
+    const stored = store.data.get(JWKS_URL)!;
+    expect(stored.fetchedAt).toBe(fake.clock.t);
+    expect(stored.expiresAt).toBe(fake.clock.t + 600_000);
+    // a "new isolate": another fetch identity, same store
+    const fresh = fake.verifier({ ...NO_REVOCATION, jwksCache: store }, { identity: {} });
+    expect((await fresh.verify(token)).error).toBeNull();
+    expect(fake.jwksFetches).toBe(1);
+    expect(store.gets).toBe(2);
+  });
+
+  it('expired stored keys are refreshed, and served if the refresh fails', async () => {
+    const fake = await fakeWith();
+    const store = new MemoryStore();
+    const token = await fake.sign();
+    store.data.set(JWKS_URL, { keys: fake.keys.map((k) => k.jwk), fetchedAt: fake.clock.t - 700_000, expiresAt: fake.clock.t - 100_000 });
+    fake.jwksOutage = new ProtektError('network_error', 'down');
+    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: store }).verify(token)).error).toBeNull();
+    expect(fake.jwksFetches).toBe(1);
+  });
+
+  it('errors and garbage from the hook are ignored (logged), never fatal', async () => {
+    const fake = await fakeWith();
+    const token = await fake.sign();
+    const lines: string[] = [];
+    const broken: JwksCacheStore = {
+      get: () => Promise.reject(new Error('KV down')),
+      set: () => Promise.reject(new Error('KV down')),
+    };
+    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: broken }, { log: (l) => lines.push(l) }).verify(token)).error).toBeNull();
+    expect(lines.filter((l) => l.includes('jwksCache')).length).toBe(2);
+    const garbage = { get: async () => ({ keys: 'nope' }) as unknown as StoredJwks, set: async () => {} };
+    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: garbage }, { identity: {} }).verify(token)).error).toBeNull();
+  });
+});
