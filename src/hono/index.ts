@@ -198,9 +198,10 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
       return next();
     }
 
+    const protekt = clientFor(c.env); // a configuration error here is not an outage: let it throw
     let result: VerifyTokenResult<M>;
     try {
-      result = await clientFor(c.env).auth.verifyToken(token);
+      result = await protekt.auth.verifyToken(token);
     } catch (err) {
       // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
       const e = Object(err) as { details?: { retryAfter?: unknown } };
