@@ -72,6 +72,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
+function keyGone(): Failure {
+  return invalid('kid', 'The key that signed this token is no longer published.');
+}
+
 function refused<M extends object>(error: Failure): VerifyTokenResult<M> {
   return { user: null, claims: null, error };
 }
@@ -116,12 +121,12 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
   });
 
   // Re-validates a cached verification: same key still published, times, revocation.
-  const fromCache = async (entry: VerifiedEntry<M>, token: string, now: number, options: RequestOptions | undefined): Promise<VerifyTokenResult<M> | null> => {
+  const fromCache = async (entry: VerifiedEntry<M>, token: string, now: number, options: RequestOptions | undefined): Promise<VerifyTokenResult<M>> => {
     if (keys.peek(entry.key.kid, now, ttl) !== entry.key) {
       const current = await keys.resolve(entry.key.kid, lookup(now, options));
       if (current !== entry.key || entry.key.retired) {
         verified!.delete(token);
-        return null;
+        return refused(keyGone());
       }
     }
     const timeFailure = checkTimes(entry.times, now, tolerance);
@@ -147,12 +152,11 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
     if (verified) {
       const entry = verified.get(token);
       if (entry) {
-        if (!entry.key.retired) {
-          const result = await fromCache(entry, token, now, options);
-          if (result) return result;
-        } else {
+        if (entry.key.retired) {
           verified.delete(token);
+          return refused(keyGone());
         }
+        return fromCache(entry, token, now, options);
       }
     }
 

@@ -2,7 +2,7 @@
  * The verifier's rules, one by one, against a fake Protekt (no emulator): result shape, claims,
  * clock tolerance at its edges, size bounds, non-token inputs, and a cross-check with jose.
  */
-import { createLocalJWKSet, jwtVerify, SignJWT, importJWK } from 'jose';
+import { createLocalJWKSet, jwtVerify, SignJWT, importJWK, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import { AUDIENCE, claimsAt, fakeWith, ISSUER, makeKey, signRaw, type Alg } from './_helpers.js';
@@ -71,11 +71,11 @@ describe('verifyToken: valid tokens', () => {
     const fake = await fakeWith('ES256');
     const k = fake.keys[0]!;
     const priv = await crypto.subtle.exportKey('jwk', k.privateKey);
-    const joseKey = await importJWK(priv, 'ES256');
+    const joseKey = await importJWK(priv as JWK, 'ES256');
     const token = await new SignJWT(claimsAt(fake.clock)).setProtectedHeader({ alg: 'ES256', kid: k.kid, typ: 'JWT' }).sign(joseKey);
     const v = fake.verifier({ revocationCheck: false });
     const ours = await v.verify(token);
-    const theirs = await jwtVerify(token, createLocalJWKSet({ keys: [k.jwk] }), {
+    const theirs = await jwtVerify(token, createLocalJWKSet({ keys: [k.jwk as JWK] }), {
       issuer: ISSUER,
       audience: AUDIENCE,
       currentDate: new Date(fake.clock.t),

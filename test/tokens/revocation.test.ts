@@ -1,0 +1,147 @@
+/**
+ * The remote revocation check: cached per token for maxAge, every call with maxAge 0, none with
+ * `revocationCheck: false`, fail-open by default, fail-closed on request, and the API's refusals.
+ */
+import { describe, expect, it } from 'vitest';
+import { ProtektError } from '../../src/errors/protekt-error.js';
+import { fakeWith } from './_helpers.js';
+
+function jtiOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+}
+
+describe('revocation check', () => {
+  it('asks once, then trusts the answer for maxAge (default 30 s)', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier();
+    const token = await fake.sign();
+    expect((await v.verify(token)).error).toBeNull();
+    expect(fake.verifyCalls).toBe(1);
+    fake.clock.advance(29);
+    expect((await v.verify(token)).error).toBeNull();
+    expect(fake.verifyCalls).toBe(1);
+    fake.clock.advance(1);
+    expect((await v.verify(token)).error).toBeNull();
+    expect(fake.verifyCalls).toBe(2);
+  });
+
+  it('a revoked token is refused at the latest maxAge after revocation, and stays refused', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: { maxAge: 10 } });
+    const token = await fake.sign();
+    expect((await v.verify(token)).error).toBeNull();
+    fake.revoked.add(jtiOf(token));
+    fake.clock.advance(9);
+    expect((await v.verify(token)).error).toBeNull(); // still within the cached answer
+    fake.clock.advance(1);
+    expect((await v.verify(token)).error).toMatchObject({ code: 'token_revoked', status: 401 });
+    const calls = fake.verifyCalls;
+    fake.clock.advance(100);
+    expect((await v.verify(token)).error?.code).toBe('token_revoked');
+    expect(fake.verifyCalls).toBe(calls); // a refusal is final: not asked again
+  });
+
+  it('maxAge 0 asks on every call', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: { maxAge: 0 } });
+    const token = await fake.sign();
+    for (let i = 0; i < 5; i++) expect((await v.verify(token)).error).toBeNull();
+    expect(fake.verifyCalls).toBe(5);
+    fake.revoked.add(jtiOf(token));
+    expect((await v.verify(token)).error?.code).toBe('token_revoked');
+  });
+
+  it('revocationCheck false: no request at all once the keys are cached', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: false, verifiedCache: false });
+    await v.verify(await fake.sign());
+    const before = fake.requests.length;
+    for (let i = 0; i < 10; i++) expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('a token without jti is cached by its signature', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ verifiedCache: false });
+    const a = await fake.sign({ jti: undefined });
+    const b = await fake.sign({ jti: undefined, sub: 'usr_other' });
+    await v.verify(a);
+    await v.verify(a);
+    await v.verify(b);
+    expect(fake.verifyCalls).toBe(2);
+  });
+
+  it('concurrent checks of one token share one request', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ verifiedCache: false });
+    const token = await fake.sign();
+    await v.verify(await fake.sign()); // warm the keys
+    const before = fake.verifyCalls;
+    const results = await Promise.all(Array.from({ length: 100 }, () => v.verify(token)));
+    expect(results.every((r) => r.error === null)).toBe(true);
+    expect(fake.verifyCalls - before).toBe(1);
+  });
+
+  it.each(['token_expired', 'token_invalid'] as const)('the API answering %s refuses the token with that code', async (code) => {
+    const fake = await fakeWith();
+    const v = fake.verifier();
+    fake.verifyOutage = { status: 401, code };
+    expect((await v.verify(await fake.sign())).error).toMatchObject({ code, status: 401, details: { reason: 'remote' } });
+  });
+});
+
+describe('when the check cannot be completed', () => {
+  const outages = [
+    new ProtektError('network_error', 'down'),
+    new ProtektError('timeout', 'slow'),
+    new ProtektError('service_unavailable', '503', { status: 503 }),
+    new ProtektError('server_error', '500', { status: 500 }),
+    new ProtektError('invalid_response', 'junk'),
+  ];
+
+  it.each(outages.map((e) => [e.code, e] as const))('fail-open (default): %s keeps the local answer, logged, not cached', async (_code, outage) => {
+    const fake = await fakeWith();
+    const lines: string[] = [];
+    const v = fake.verifier({}, { log: (l) => lines.push(l) });
+    const token = await fake.sign();
+    fake.verifyOutage = outage;
+    expect((await v.verify(token)).error).toBeNull();
+    expect(lines.some((l) => l.includes('fail-open'))).toBe(true);
+    expect(lines.join('\n')).not.toContain(token);
+    fake.verifyOutage = null;
+    fake.revoked.add(jtiOf(token));
+    expect((await v.verify(token)).error?.code).toBe('token_revoked'); // asked again at once
+  });
+
+  it('fail-open on a rate-limited answer too', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier();
+    fake.verifyOutage = { status: 429, code: 'rate_limited' };
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+  });
+
+  it.each(outages.map((e) => [e.code, e] as const))('fail-closed: %s is thrown (a middleware answers 503)', async (code, outage) => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: { failClosed: true } });
+    fake.verifyOutage = outage;
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code });
+  });
+
+  it('fail-closed: a rate-limited answer throws service_unavailable', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: { failClosed: true } });
+    fake.verifyOutage = { status: 429, code: 'rate_limited' };
+    const err = await v.verify(await fake.sign()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProtektError);
+    expect(err).toMatchObject({ code: 'service_unavailable', status: 429 });
+  });
+
+  it('a rejected project API key and an abort are always thrown, even fail-open', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier();
+    fake.verifyOutage = new ProtektError('invalid_api_key', 'bad key', { status: 401 });
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'invalid_api_key' });
+    fake.verifyOutage = new ProtektError('aborted', 'stop');
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'aborted' });
+  });
+});
