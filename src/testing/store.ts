@@ -26,7 +26,10 @@ export interface ProjectSettings {
   requireEmailVerification?: boolean;
   /** Default redirect target of magic links, SSO and the hosted login page (default `http://localhost:3000/auth/callback`). */
   redirectUrl?: string;
-  /** More origins a `redirect_url` may point to (the `redirectUrl` origin is always allowed). */
+  /**
+   * More origins a `redirect_url` may point to; `https://*.example.com` allows subdomains. The
+   * `redirectUrl` origin is always allowed. Default: `https://example.com` and `https://*.example.com`.
+   */
   allowedOrigins?: string[];
   /** SSO connections, e.g. `[{ name: 'acme-okta', domains: ['acme.com'] }]`. */
   ssoConnections?: SsoConnection[];
@@ -171,6 +174,12 @@ export interface IdempotencyRecord {
   readonly answer: Promise<StoredAnswer | null>;
 }
 
+/**
+ * Origins a redirect may target when a project sets no `allowedOrigins`: the documentation
+ * domains of RFC 2606 (`example.com` and its subdomains), which no real application uses.
+ */
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['https://example.com', 'https://*.example.com'];
+
 /** Normalizes an e-mail address for lookup and storage (trimmed, lower-case). */
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -210,7 +219,7 @@ export class Store {
       mfaRequired: settings.mfaRequired ?? false,
       requireEmailVerification: settings.requireEmailVerification ?? false,
       redirectUrl: settings.redirectUrl ?? 'http://localhost:3000/auth/callback',
-      allowedOrigins: [...(settings.allowedOrigins ?? [])],
+      allowedOrigins: [...(settings.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS)],
       ssoConnections: (settings.ssoConnections ?? []).map((c) => ({ ...c, domains: c.domains.map((d) => d.toLowerCase()) })),
     };
     // `settings` is the project itself (non-enumerable, so JSON.stringify(project) stays flat).

@@ -20,24 +20,25 @@ export function rateLimit(c: OpContext, name: string, key: string, rule: RateLim
   }
 }
 
+/** True when an origin matches an allowed-origin entry (`https://*.example.com` matches subdomains). */
+function originMatches(origin: URL, entry: string): boolean {
+  const wildcard = entry.includes('://*.');
+  let allowed: URL;
+  try {
+    allowed = new URL(wildcard ? entry.replace('://*.', '://') : entry);
+  } catch {
+    return false;
+  }
+  if (allowed.protocol !== origin.protocol || allowed.port !== origin.port) return false;
+  if (!wildcard) return allowed.hostname === origin.hostname;
+  return origin.hostname.endsWith(`.${allowed.hostname}`);
+}
+
 /** True when a redirect URL may be used by a project: its origin is the redirectUrl's or an allowed one. */
 export function redirectAllowed(project: EmulatorProject, url: string): boolean {
   if (!isHttpUrl(url)) return false;
-  const origin = new URL(url).origin;
-  const allowed = new Set<string>();
-  try {
-    allowed.add(new URL(project.settings.redirectUrl).origin);
-  } catch {
-    // an unusable project redirectUrl allows nothing by itself
-  }
-  for (const o of project.settings.allowedOrigins) {
-    try {
-      allowed.add(new URL(o).origin);
-    } catch {
-      // ignore malformed entries
-    }
-  }
-  return allowed.has(origin);
+  const target = new URL(url);
+  return [project.settings.redirectUrl, ...project.settings.allowedOrigins].some((entry) => originMatches(target, entry));
 }
 
 /** Resolves the redirect target of a browser flow: the given URL (checked) or the project default. */

@@ -113,7 +113,9 @@ export const verify: Handler = async (c) => {
   if (totp) {
     const step = await matchTotp(totp.secret, code, c.now, -1);
     if (step !== null && user.mfa.pendingTotp === totp) {
-      user.mfa.totp = { secret: totp.secret, lastStep: step };
+      // The confirmation code does not count toward replay protection: the user typically
+      // signs in with the very same code right after enrolling.
+      user.mfa.totp = { secret: totp.secret, lastStep: -1 };
       user.mfa.pendingTotp = null;
       return json({ enrolled: true, method: 'totp', user: userJson(user) });
     }
