@@ -124,6 +124,10 @@ export class Transport {
         });
       }
 
+      // 501 and other 5xx not worth retrying: still Protekt's failure, never the caller's.
+      if (status >= 500) {
+        throw new ProtektError('server_error', `Protekt answered ${req.method} ${req.path} with HTTP ${status}.`, { status, details: { attempts: attempt + 1 } });
+      }
       if (apiError) return { status, headers: response.headers, data: null, error: apiError };
       throw new ProtektError('invalid_response', `Protekt answered ${req.method} ${req.path} with HTTP ${status} and no readable error.`, { status });
     }

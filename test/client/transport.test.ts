@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtektError } from '../../src/index.js';
 import { MODES, PASSWORD, freshEmail, startHarness, type Harness } from '../support/emulator.js';
 
@@ -8,6 +8,7 @@ describe.each(MODES)('transport (%s)', (mode) => {
     h = await startHarness(mode);
   });
   afterAll(() => h.close());
+  afterEach(() => h.emulator.faults.clear());
 
   const keysOf = (path: string) => h.emulator.requests.filter((r) => r.path === path).map((r) => r.idempotencyKey);
 
@@ -81,7 +82,7 @@ describe.each(MODES)('transport (%s)', (mode) => {
     const client = h.client();
     h.emulator.faults.add({ path: '/auth/users', status: 501, times: 3 });
     const before = h.emulator.faults.hits('/auth/users');
-    await expect(client.users.list()).rejects.toMatchObject({ code: 'invalid_response' });
+    await expect(client.users.list()).rejects.toMatchObject({ code: 'server_error', status: 501, details: { attempts: 1 } });
     expect(h.emulator.faults.hits('/auth/users') - before).toBe(1);
     h.emulator.faults.clear();
   });
