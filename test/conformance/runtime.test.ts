@@ -1,8 +1,9 @@
 /**
  * Runtime basics, the same on every runtime of the matrix (see test/conformance/README.md):
  * the three public entries load as a user would import them (from the BUILT package, through its
- * `exports`), loading them touches no `globalThis.crypto`, and the web standards the package is
- * built on are present.
+ * `exports`), loading them touches no `globalThis.crypto`, the web standards the package is
+ * built on are present, and one in-process round trip (emulator → client → local token
+ * verification) works, which exercises WebCrypto through the package's `#crypto` choice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -91,5 +92,22 @@ describe('web standards the package is built on', () => {
   it('answers a Response body as JSON', async () => {
     const res = new Response(JSON.stringify({ ok: true }), { headers: { 'content-type': 'application/json' } });
     await expect(res.json()).resolves.toEqual({ ok: true });
+  });
+});
+
+describe('one in-process round trip', () => {
+  it('signs up a user against an in-process emulator and verifies the access token', async () => {
+    const { Protekt } = await import('@protekt/node');
+    const { createEmulator } = await import('@protekt/node/testing');
+    const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
+    const protekt = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: emulator.fetch });
+    const email = `runtime.${Date.now().toString(36)}@example.com`;
+    const signUp = await protekt.auth.signUp({ email, password: 'correct horse battery staple' });
+    expect(signUp.error).toBeNull();
+    expect(signUp.user?.email).toBe(email);
+    expect(typeof signUp.accessToken).toBe('string');
+    const verified = await protekt.auth.verifyToken(signUp.accessToken as string);
+    expect(verified.error).toBeNull();
+    expect(verified.user?.id).toBe(signUp.user?.id);
   });
 });
