@@ -24,6 +24,9 @@ const env = {
   NO_COLOR: '1',
   FORCE_COLOR: '0',
   WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_SEND_ERROR_REPORTS: 'false',
+  WRANGLER_HIDE_BANNER: 'true', // also skips wrangler's version check
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false', // miniflare: no download of request.cf data
   NO_UPDATE_NOTIFIER: '1',
   DENO_NO_UPDATE_CHECK: '1',
   BUN_RUNTIME_TRANSPILER_CACHE_PATH: '0',
