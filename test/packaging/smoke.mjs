@@ -5,6 +5,7 @@
 //   - plain .mjs and .cjs files on Node 18 (provisioned, see runtimes/node/provision.mjs) and Node 20
 //   - the same .mjs from Deno and from Bun
 //   - a Worker under `wrangler dev`, fetched over 127.0.0.1
+//   - wrangler's, Deno's and Bun's bundlers: each must pick the web `#crypto` shim
 // Each target runs test/packaging/fixtures/flow.js (emulator + client + sign-up + verifyToken).
 // Prints one line per target and `N passed, N failed`; exit code 1 on any failure.
 // Needs dist/ (scripts/test.mjs builds first). Usage: node test/packaging/smoke.mjs [target...]
@@ -109,6 +110,15 @@ async function runWorker(cwd) {
   }
 }
 
+/** The bundle holds the package's web WebCrypto shim and nothing of Node's. */
+function webShimOnly(file) {
+  const code = readFileSync(file, 'utf8');
+  if (!code.includes('function getCrypto')) throw new Error(`${file}: no getCrypto in the bundle`);
+  const bad = ['node:crypto', 'webcrypto'].filter((s) => code.includes(s));
+  if (bad.length) throw new Error(`${file}: Node's shim was picked (${bad.join(', ')} found)`);
+  return `web shim (${(code.length / 1024).toFixed(0)} kB bundle)`;
+}
+
 // ---- set up the consumer project ----------------------------------------------------------------
 
 const only = process.argv.slice(2);
@@ -150,6 +160,20 @@ try {
   await target('deno', () => runApp(bin('deno'), ['run', '--allow-env', '--allow-read', '--allow-net=127.0.0.1', 'app.mjs', 'deno'], app));
   await target('bun', () => runApp(bin('bun'), ['app.mjs', 'bun'], app));
   await target('wrangler-dev', () => runWorker(app));
+  // Which `#crypto` each bundler/runtime resolver picks, read from its own bundle of the app:
+  // the web shim (no `node:crypto`, no `webcrypto`), never Node's.
+  await target('resolve-workerd', () => {
+    sh(bin('wrangler'), ['deploy', '--dry-run', '--outdir', join(dir, 'bundle-workerd')], { cwd: app });
+    return webShimOnly(join(dir, 'bundle-workerd', 'worker.js'));
+  });
+  await target('resolve-deno', () => {
+    sh(bin('deno'), ['bundle', '--platform=deno', '-o', join(dir, 'bundle-deno.js'), 'app.mjs'], { cwd: app });
+    return webShimOnly(join(dir, 'bundle-deno.js'));
+  });
+  await target('resolve-bun', () => {
+    sh(bin('bun'), ['build', 'app.mjs', '--target=bun', '--outdir', join(dir, 'bundle-bun')], { cwd: app });
+    return webShimOnly(join(dir, 'bundle-bun', 'app.js'));
+  });
 } catch (err) {
   results.push({ name: 'setup', ok: false });
   console.log(`  ✗ setup: ${err?.stack ?? err}\n${[err.stdout, err.stderr].filter(Boolean).join('\n')}`);
