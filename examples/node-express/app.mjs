@@ -14,7 +14,6 @@ function signedIn(res, { accessToken, refreshToken, expiresIn, user }, status = 
   const cookie = { httpOnly: true, secure, sameSite: 'lax' };
   res.cookie(ACCESS_COOKIE, accessToken, { ...cookie, path: '/', maxAge: expiresIn * 1000 });
   res.cookie(REFRESH_COOKIE, refreshToken, { ...cookie, path: '/refresh', maxAge: 30 * 24 * 3600 * 1000 });
-  res.clearCookie(MFA_COOKIE, { path: '/login/mfa' });
   res.status(status).json({ ...(user ? { user } : {}), accessToken, expiresIn });
 }
 
@@ -52,6 +51,7 @@ export function createApp() {
     const mfaToken = readCookie(req, MFA_COOKIE) ?? req.body?.mfaToken;
     const result = await protekt.mfa.verifyLogin({ mfaToken, code: req.body?.code });
     if (result.error) return failed(res, result.error);
+    res.clearCookie(MFA_COOKIE, { path: '/login/mfa' });
     signedIn(res, result);
   });
 
