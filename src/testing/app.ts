@@ -111,12 +111,9 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers: h });
 }
 
-let sweepCounter = 0;
-
 async function handle(state: EmulatorState, route: RouteSpec, handler: Handler, request: Request, params: Record<string, string>): Promise<Response> {
   const url = new URL(request.url);
   const now = state.clock.now();
-  if (++sweepCounter % 64 === 0) state.store.sweep(now);
   try {
     let project: EmulatorProject | undefined;
     if (route.auth.startsWith('apiKey')) {
@@ -229,11 +226,16 @@ function notFound(request: Request): Response {
 /** Builds the Hono app for a state. */
 export function buildApp(state: EmulatorState): Hono {
   const app = new Hono();
+  let requests = 0;
   for (const route of ROUTES) {
     const handler = HANDLERS[route.id];
     if (!handler) continue;
     const path = `/v1${route.path.replace(/\{(\w+)\}/g, ':$1')}`;
-    app.on(route.method, path, (c) => handle(state, route, handler, c.req.raw, c.req.param() as Record<string, string>));
+    app.on(route.method, path, (c) => {
+      // Drop expired codes, tokens and idempotency records now and then.
+      if (++requests % 64 === 0) state.store.sweep(state.clock.now());
+      return handle(state, route, handler, c.req.raw, c.req.param() as Record<string, string>);
+    });
   }
   app.notFound((c) => notFound(c.req.raw));
   app.onError(() => errorResponse('internal_error', 500, 'The emulator failed unexpectedly (this is a bug in the emulator).'));
