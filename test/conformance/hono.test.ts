@@ -18,7 +18,7 @@ let userId = '';
 let made = 0;
 let envApp: Hono<{ Bindings: Bindings; Variables: ProtektVariables }>;
 
-const get = (path: string, headers: Record<string, string> = {}, env?: Bindings): Promise<Response> =>
+const get = async (path: string, headers: Record<string, string> = {}, env?: Bindings): Promise<Response> =>
   env ? envApp.request(path, { headers }, env) : app.request(path, { headers });
 
 describe('protektAuth (Hono middleware)', () => {
