@@ -146,12 +146,22 @@ export class Transport {
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const init: RequestInit = { method, headers, signal: controller.signal };
+      // Never follow a redirect: fetch would resend X-Protekt-Key (and the body) to wherever the
+      // Location points, another origin included. A 3xx is reported as invalid_response.
+      const init: RequestInit = { method, headers, signal: controller.signal, redirect: 'manual' };
       if (body !== undefined) init.body = body;
-      const response = await this.fetchImpl(url, init);
-      // The body is read under the same timer: a server that stalls mid-body times out too.
-      const text = await response.text();
-      return { kind: 'response', response, text };
+      const work = (async () => {
+        const response = await this.fetchImpl(url, init);
+        // The body is read under the same timer: a server that stalls mid-body times out too.
+        const text = await response.text();
+        return { kind: 'response' as const, response, text };
+      })();
+      // Raced against our own abort, so a `fetch` option (or a body stream) that ignores the
+      // signal still ends at the timeout or the caller's abort instead of hanging the call.
+      const aborted = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      });
+      return await Promise.race([work, aborted]);
     } catch (cause) {
       if (signal?.aborted) return { kind: 'failure', error: abortedError(signal.reason) };
       if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
