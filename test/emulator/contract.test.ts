@@ -82,7 +82,8 @@ interface Scenario {
 }
 
 async function scenario(): Promise<Scenario> {
-  const emu = fastEmulator({ project: { ssoConnections: [{ name: 'acme-okta', domains: ['acme.com'] }] } });
+  // ES256: fast key generation for the many scenarios (RS256 is covered by the flow tests).
+  const emu = fastEmulator({ algorithm: 'ES256', project: { ssoConnections: [{ name: 'acme-okta', domains: ['acme.com'] }] } });
   const a = await signUp(emu);
   const b = await signUp(emu);
   const enroll = await call(emu, 'POST', '/auth/mfa/enroll', { token: b.access, body: { method: 'totp' } });
