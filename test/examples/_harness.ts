@@ -236,7 +236,7 @@ export async function runScenario(emu: ServedEmulator, get: Get): Promise<Record
     expect((await emu.client.auth.logout(accessToken)).error).toBeNull();
     const revokedAt = Date.now();
     let status = 0;
-    while (Date.now() - revokedAt < (REVOCATION_MAX_AGE + 3) * 1000) {
+    while (Date.now() - revokedAt < (REVOCATION_MAX_AGE + 5) * 1000) {
       const res = await get({ authorization: `Bearer ${accessToken}` });
       status = res.status;
       await res.arrayBuffer();
@@ -245,7 +245,7 @@ export async function runScenario(emu: ServedEmulator, get: Get): Promise<Record
       await sleep(250);
     }
     expect(status).toBe(401);
-    expect(Date.now() - revokedAt).toBeLessThanOrEqual((REVOCATION_MAX_AGE + 1.5) * 1000);
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual((REVOCATION_MAX_AGE + 3) * 1000); // the window, plus slack for a loaded machine
   });
   return times;
 }
