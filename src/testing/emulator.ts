@@ -58,10 +58,13 @@ export interface IssueAccessTokenOptions {
 
 /** Options of {@link Emulator.createUser}. */
 export interface CreateUserOptions {
+  /** E-mail address (must be free in the project). */
   email: string;
   /** Password (hashed like sign-up); absent = a passwordless user. */
   password?: string;
+  /** Whether the address counts as verified (default false). */
   emailVerified?: boolean;
+  /** Metadata (sanitized like the API's: no prototype-polluting keys). */
   metadata?: Record<string, unknown>;
   /** Default: the default project. */
   projectId?: string;

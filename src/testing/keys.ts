@@ -13,14 +13,23 @@ export type SigningAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
 
 /** A public key as published in the JWKS. */
 export interface PublicJwk {
+  /** Key type. */
   readonly kty: 'RSA' | 'EC' | 'OKP';
+  /** Key id, as in the tokens' `kid` header. */
   readonly kid: string;
+  /** The one algorithm this key signs with. */
   readonly alg: SigningAlgorithm;
+  /** Always `sig`. */
   readonly use: 'sig';
+  /** RSA modulus (base64url). */
   readonly n?: string;
+  /** RSA exponent (base64url). */
   readonly e?: string;
+  /** Curve: `P-256` or `Ed25519`. */
   readonly crv?: string;
+  /** Curve x coordinate / Ed25519 public key (base64url). */
   readonly x?: string;
+  /** Curve y coordinate (base64url). */
   readonly y?: string;
 }
 

@@ -43,13 +43,21 @@ export interface ProjectSettings {
 
 /** Resolved, live settings of a project (tests may change them in place). */
 export interface ResolvedProjectSettings {
+  /** Display name (shown on the hosted login page). */
   name: string;
+  /** Default access token lifetime, seconds. */
   tokenExpiry: number;
+  /** Refresh token lifetime, seconds. */
   refreshTokenExpiry: number;
+  /** MFA is mandatory for every user. */
   mfaRequired: boolean;
+  /** Password login needs a verified e-mail address. */
   requireEmailVerification: boolean;
+  /** Default redirect target of browser flows and links. */
   redirectUrl: string;
+  /** Extra allowed redirect origins (`https://*.example.com` allows subdomains). */
   allowedOrigins: string[];
+  /** SSO connections served by the fake identity provider. */
   ssoConnections: SsoConnection[];
 }
 
