@@ -34,5 +34,8 @@ server.listen(port, host, () => {
   console.log(`node-serverless example listening on http://${host}:${bound}`);
 });
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => server.close(() => process.exit(0)).closeAllConnections?.());
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections?.(); // Node 18.2+: do not wait for idle keep-alive sockets
+  });
 }
