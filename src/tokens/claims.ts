@@ -2,7 +2,7 @@
  * Claim rules of Protekt access tokens, and the user built from them. Run only after the
  * signature holds.
  */
-import { decodeBase64urlText } from '../util/base64url.js';
+import { textFromBase64url } from './b64.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser } from '../types.js';
 import { failure, type Failure, invalid } from './failure.js';
 
@@ -34,7 +34,7 @@ const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Decodes and parses the payload segment. Returns the JSON object (wrapped) or a failure. */
 export function decodePayload(segment: string): { payload: Record<string, unknown> } | Failure {
-  const text = decodeBase64urlText(segment);
+  const text = textFromBase64url(segment);
   if (text === null) return invalid('malformed', 'The token payload is not strict base64url.');
   let value: unknown;
   try {

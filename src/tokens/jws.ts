@@ -3,7 +3,7 @@
  * Protekt access tokens. Nothing here is cryptographic: it only decides whether a string is
  * shaped like a token worth verifying, and which key and algorithm it claims.
  */
-import { decodeBase64url, decodeBase64urlText } from '../util/base64url.js';
+import { bytesFromBase64url, textFromBase64url } from './b64.js';
 import { type Failure, invalid } from './failure.js';
 
 /** Signature algorithms a Protekt key can pin. */
@@ -50,7 +50,7 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
   }
   if (first === 0 || second === first + 1) return invalid('malformed', 'The token has an empty header or payload.');
 
-  const headerText = decodeBase64urlText(token.slice(0, first));
+  const headerText = textFromBase64url(token.slice(0, first));
   if (headerText === null) return invalid('malformed', 'The token header is not strict base64url.');
   let raw: unknown;
   try {
@@ -66,7 +66,7 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
 
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment === '') return invalid('signature', 'The token has no signature.');
-  const signature = decodeBase64url(signatureSegment);
+  const signature = bytesFromBase64url(signatureSegment);
   if (signature === null) return invalid('malformed', 'The token signature is not strict base64url.');
 
   return {

@@ -77,6 +77,15 @@ function keyGone(): Failure {
   return invalid('kid', 'The key that signed this token is no longer published.');
 }
 
+// Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
+// string is not a JWS at all; otherwise keeps the parser's reason.
+function notAJws(token: string, failure: Failure): Failure {
+  if (token.startsWith('rt_')) return invalid('refresh_token', 'This is a refresh token, not an access token.');
+  if (token.startsWith('mfa_tmp_')) return invalid('mfa_token', 'This is an MFA challenge token, not an access token.');
+  if (/^bearer\s/i.test(token)) return invalid('bearer', 'Pass the token without its "Bearer " prefix.');
+  return failure;
+}
+
 function refused<M extends object>(error: Failure): VerifyTokenResult<M> {
   return { user: null, claims: null, error };
 }
@@ -160,12 +169,8 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
       }
     }
 
-    if (token.startsWith('rt_')) return refused(invalid('refresh_token', 'This is a refresh token, not an access token.'));
-    if (token.startsWith('mfa_tmp_')) return refused(invalid('mfa_token', 'This is an MFA challenge token, not an access token.'));
-    if (/^bearer\s/i.test(token)) return refused(invalid('bearer', 'Pass the token without its "Bearer " prefix.'));
-
     const parsed = parseCompactJws(token);
-    if ('code' in parsed) return refused(parsed);
+    if ('code' in parsed) return refused(notAJws(token, parsed));
     const { alg, kid } = parsed.header;
 
     let key = keys.peek(kid, now, ttl);
