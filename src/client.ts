@@ -42,42 +42,51 @@ export interface ProtektOptions extends TokenOptions {
   now?: () => number;
 }
 
-const LOGIN_ID = /^lp_[A-Za-z0-9_-]{3,128}$/;
-const API_KEY = /^pk_[A-Za-z0-9_-]{8,256}$/;
+const LOGIN_ID = /^lp_[\w-]{3,128}$/;
+const API_KEY = /^pk_[\w-]{8,256}$/;
 
 function configError(option: string, why: string): ProtektError {
   return new ProtektError('config_invalid', `Protekt option \`${option}\` ${why}`, { details: { option } });
 }
 
-function checkNumber(value: unknown, option: string, min: number, max: number, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+function checkNumber(value: unknown, option: string, min: number, max: number, integer?: boolean): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && (!integer || Number.isInteger(value)) && (value as number) >= min && (value as number) <= max)) {
     throw configError(option, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}.`);
   }
-  return value;
+  return value as number | undefined;
+}
+
+// A required id with its prefix; the value itself never appears in a message (the key is a secret).
+function checkId(value: unknown, option: string, pattern: RegExp, prefix: string): string {
+  if (typeof value === 'string' && pattern.test(value)) return value;
+  throw configError(option, `is ${value ? 'malformed' : 'required'}: expected ${prefix}_ then letters, digits, - or _.`);
+}
+
+function checkFunction(value: unknown, option: string): void {
+  if (value !== undefined && typeof value !== 'function') throw configError(option, 'must be a function.');
 }
 
 /** Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or hash. */
 function checkBaseUrl(value: unknown): string {
   if (value === undefined) return DEFAULT_BASE_URL;
-  if (typeof value !== 'string' || value.trim() === '') throw configError('baseUrl', 'must be a non-empty URL string.');
-  let url: URL;
+  let url: URL | undefined;
   try {
-    url = new URL(value);
+    url = new URL(value as string);
   } catch {
-    throw configError('baseUrl', 'is not an absolute URL (expected e.g. https://auth.protekt.io/v1).');
+    // not a URL: refused below
   }
+  if (typeof value !== 'string' || !url) throw configError('baseUrl', 'is not an absolute URL (e.g. https://auth.protekt.io/v1).');
   if (url.username || url.password) throw configError('baseUrl', 'must not contain credentials.');
   if (url.search || url.hash) throw configError('baseUrl', 'must not contain a query string or fragment.');
-  if (url.protocol !== 'https:') {
-    const host = url.hostname;
-    const local =
-      host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.test') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-    if (url.protocol !== 'http:' || !local) {
-      throw configError('baseUrl', 'must use https (plain http is allowed only for localhost, 127.0.0.0/8, [::1], *.localhost and *.test).');
-    }
+  const host = url.hostname;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(host))) {
+    throw configError('baseUrl', 'must use https (http only for localhost, 127.0.0.0/8, [::1], *.localhost, *.test).');
   }
   return url.toString().replace(/\/+$/, '');
+}
+
+function view(p: { loginId: string; baseUrl: string }): string {
+  return `Protekt { loginId: '${p.loginId}', baseUrl: '${p.baseUrl}' }`;
 }
 
 function isBrowserPage(): boolean {
@@ -110,30 +119,26 @@ export class Protekt<M extends object = DefaultMetadata> {
 
   constructor(options: ProtektOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new ProtektError('config_invalid', 'new Protekt(options) needs an options object with loginId and apiKey.');
+      throw new ProtektError('config_invalid', 'new Protekt(options) needs an object with loginId and apiKey.');
     }
     if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
       throw new ProtektError(
         'browser_not_allowed',
-        'The Protekt client holds your project API key, a secret, and must run on a server. Pass dangerouslyAllowBrowser: true only if you understand the risk.',
+        'The Protekt client holds your API key, a secret: run it on a server (or pass dangerouslyAllowBrowser: true).',
       );
     }
-    const { loginId, apiKey } = options;
-    if (typeof loginId !== 'string' || loginId === '') throw configError('loginId', 'is required (your project login id, lp_...).');
-    if (!LOGIN_ID.test(loginId)) throw configError('loginId', 'is malformed: expected lp_ followed by letters, digits, - or _.');
-    // The key itself never appears in a message.
-    if (typeof apiKey !== 'string' || apiKey === '') throw configError('apiKey', 'is required (your project API key, pk_...).');
-    if (!API_KEY.test(apiKey)) throw configError('apiKey', 'is malformed: expected pk_ followed by at least 8 letters, digits, - or _.');
-    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw configError('fetch', 'must be a function.');
-    if (options.now !== undefined && typeof options.now !== 'function') throw configError('now', 'must be a function returning milliseconds.');
+    const loginId = checkId(options.loginId, 'loginId', LOGIN_ID, 'lp');
+    const apiKey = checkId(options.apiKey, 'apiKey', API_KEY, 'pk');
+    checkFunction(options.fetch, 'fetch');
+    checkFunction(options.now, 'now');
     if (options.debug !== undefined && typeof options.debug !== 'boolean' && typeof options.debug !== 'function') {
       throw configError('debug', 'must be a boolean or a function.');
     }
 
     const baseUrl = checkBaseUrl(options.baseUrl);
-    const timeout = checkNumber(options.timeout, 'timeout', 1, 600_000, false) ?? 5_000;
+    const timeout = checkNumber(options.timeout, 'timeout', 1, 600_000) ?? 5_000;
     const maxRetries = checkNumber(options.maxRetries, 'maxRetries', 0, 10, true) ?? 2;
-    const maxRetryAfter = checkNumber(options.maxRetryAfter, 'maxRetryAfter', 0, 3_600_000, false) ?? 10_000;
+    const maxRetryAfter = checkNumber(options.maxRetryAfter, 'maxRetryAfter', 0, 3_600_000) ?? 10_000;
     const tokenExpiry = checkNumber(options.tokenExpiry, 'tokenExpiry', 60, 86_400, true);
     const tokenOptions = validateTokenOptions(options);
     const now = options.now ?? Date.now;
@@ -177,11 +182,11 @@ export class Protekt<M extends object = DefaultMetadata> {
 
   /** Node's `util.inspect` / `console.log` view, without the API key. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
+    return view(this);
   }
 
   /** Deno's `console.log` view, without the API key. */
   [Symbol.for('Deno.customInspect')](): string {
-    return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
+    return view(this);
   }
 }

@@ -1,9 +1,9 @@
 /** `Protekt.mock()`: a client whose answers a unit test chooses, typed like the real one. */
 import { ProtektError } from './errors/protekt-error.js';
-import type { AuthResource } from './resources/auth.js';
-import type { MfaResource } from './resources/mfa.js';
-import type { SessionsResource } from './resources/sessions.js';
-import type { UsersResource } from './resources/users.js';
+import { AuthResource } from './resources/auth.js';
+import { MfaResource } from './resources/mfa.js';
+import { SessionsResource } from './resources/sessions.js';
+import { UsersResource } from './resources/users.js';
 import type { Protekt } from './client.js';
 import type { DefaultMetadata } from './types.js';
 
@@ -19,15 +19,8 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
   mfa?: MockMethods<MfaResource<M>>;
 };
 
-const METHODS = {
-  auth: [
-    'signUp', 'login', 'logout', 'verifyToken', 'refreshToken', 'revokeToken', 'getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl',
-    'sendMagicLink', 'verifyMagicLink', 'sendOtp', 'verifyOtp', 'requestPasswordReset', 'confirmPasswordReset', 'changePassword', 'verifyEmail',
-  ],
-  users: ['list', 'listAll', 'get', 'update', 'delete'],
-  sessions: ['list', 'revoke', 'revokeAll'],
-  mfa: ['enroll', 'verify', 'verifyLogin', 'unenroll', 'generateBackupCodes'],
-} as const;
+// The resources whose public methods a mock stands in for (read from their prototypes).
+const RESOURCES = { auth: AuthResource, users: UsersResource, sessions: SessionsResource, mfa: MfaResource };
 
 // Methods that are not async in the real client: their stand-in throws instead of rejecting.
 const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll']);
@@ -39,10 +32,11 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
   }
   const given = overrides as Record<string, unknown>;
   const client: Record<string, unknown> = {};
-  for (const [resource, names] of Object.entries(METHODS)) {
+  for (const [resource, { prototype }] of Object.entries(RESOURCES)) {
     const nested = (given[resource] ?? {}) as Record<string, unknown>;
     const stub: Record<string, unknown> = {};
-    for (const name of names) {
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      if (name === 'constructor') continue;
       const impl = nested[name] ?? (resource === 'auth' ? given[name] : undefined);
       if (impl !== undefined && typeof impl !== 'function') {
         throw new ProtektError('invalid_argument', `Protekt.mock: ${resource}.${name} must be a function.`);
@@ -51,15 +45,11 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
     }
     client[resource] = Object.freeze(stub);
   }
-  const mock = Object.create(proto, {
-    auth: { value: client.auth, enumerable: true },
-    users: { value: client.users, enumerable: true },
-    sessions: { value: client.sessions, enumerable: true },
-    mfa: { value: client.mfa, enumerable: true },
-    loginId: { value: 'lp_mock', enumerable: true },
-    baseUrl: { value: 'mock:', enumerable: true },
-  }) as Protekt<M>;
-  return mock;
+  client.loginId = 'lp_mock';
+  client.baseUrl = 'mock:';
+  const fields: PropertyDescriptorMap = {};
+  for (const key in client) fields[key] = { value: client[key], enumerable: true };
+  return Object.create(proto, fields) as Protekt<M>;
 }
 
 function notMocked(name: string, sync: boolean): (...args: unknown[]) => unknown {

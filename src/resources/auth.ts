@@ -5,8 +5,8 @@ import type {
   DefaultMetadata,
   EmptyResult,
   LoginResult,
-  MfaMethod,
   MfaRequiredError,
+  ProtektApiError,
   RefreshResult,
   RequestOptions,
   SendCodeResult,
@@ -27,7 +27,7 @@ import {
   checkUrl,
   firstError,
 } from './validate.js';
-import { call, failure, num, success, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
+import { call, failure, mfaMethods, num, success, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
 import { withSignal } from '../tokens/runtime.js';
 
 /** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
@@ -172,26 +172,22 @@ export class AuthResource<M extends object = DefaultMetadata> {
 
   /** URL that starts a social login with `provider`. Synchronous; carries no secret. */
   getSocialLoginUrl(params: { provider: SocialProvider; redirectUrl?: string; state?: string }): string {
-    if (checkParams(params, 'auth.getSocialLoginUrl') || checkOneOf(params.provider, SOCIAL_PROVIDERS, 'provider')) {
-      throw new ProtektError('invalid_argument', `provider must be one of ${SOCIAL_PROVIDERS.join(', ')}.`);
-    }
+    argument(checkParams(params, 'auth.getSocialLoginUrl') ?? checkOneOf(params.provider, SOCIAL_PROVIDERS, 'provider'));
     return this.#redirectUrl('/auth/sso/authorize', { provider: params.provider }, params);
   }
 
   /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
   getSsoUrl(params: { connection?: string; email?: string; redirectUrl?: string; state?: string }): string {
-    if (checkParams(params, 'auth.getSsoUrl')) throw new ProtektError('invalid_argument', 'auth.getSsoUrl expects an object.');
-    const query: Record<string, string> = {};
-    if (params.connection !== undefined) {
-      if (checkString(params.connection, 'connection')) throw new ProtektError('invalid_argument', 'connection must be a non-empty string.');
-      query.connection = params.connection;
-    } else if (params.email !== undefined) {
-      if (checkEmail(params.email)) throw new ProtektError('invalid_argument', 'email must be a valid e-mail address.');
-      query.email = params.email;
-    } else {
-      throw new ProtektError('invalid_argument', 'auth.getSsoUrl needs a connection or an email.');
-    }
-    return this.#redirectUrl('/auth/sso/authorize', query, params);
+    argument(checkParams(params, 'auth.getSsoUrl'));
+    const { connection, email } = params;
+    argument(
+      connection !== undefined
+        ? checkString(connection, 'connection')
+        : email !== undefined
+          ? checkEmail(email)
+          : localError('invalid_request', 'auth.getSsoUrl needs a connection or an email.'),
+    );
+    return this.#redirectUrl('/auth/sso/authorize', connection !== undefined ? { connection } : { email: email! }, params);
   }
 
   /** E-mails a single-use sign-in link (15 minutes). */
@@ -279,17 +275,22 @@ export class AuthResource<M extends object = DefaultMetadata> {
   }
 
   #redirectUrl(path: string, query: Record<string, string>, params: { redirectUrl?: string; state?: string }): string {
-    if (params.redirectUrl !== undefined && checkUrl(params.redirectUrl, 'redirectUrl')) {
-      throw new ProtektError('invalid_argument', 'redirectUrl must be an absolute http(s) URL.');
-    }
-    if (params.state !== undefined && typeof params.state !== 'string') throw new ProtektError('invalid_argument', 'state must be a string.');
+    const { redirectUrl, state } = params;
+    if (redirectUrl !== undefined) argument(checkUrl(redirectUrl, 'redirectUrl'));
+    if (state !== undefined && typeof state !== 'string') argument(localError('invalid_request', 'state must be a string.'));
     const url = new URL(this.#baseUrl + path);
-    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    url.searchParams.set('login_id', this.#loginId);
-    if (params.redirectUrl !== undefined) url.searchParams.set('redirect_url', params.redirectUrl);
-    if (params.state !== undefined) url.searchParams.set('state', params.state);
+    const search = url.searchParams;
+    for (const key in query) search.set(key, query[key]!);
+    search.set('login_id', this.#loginId);
+    if (redirectUrl !== undefined) search.set('redirect_url', redirectUrl);
+    if (state !== undefined) search.set('state', state);
     return url.toString();
   }
+}
+
+// The URL builders are synchronous: a bad argument is thrown, with the check's message.
+function argument(check: ProtektApiError | null): void {
+  if (check) throw new ProtektError('invalid_argument', check.message);
 }
 
 function checkOtpTarget(params: { email?: unknown; phone?: unknown; channel?: unknown }) {
@@ -303,10 +304,7 @@ function checkOtpTarget(params: { email?: unknown; phone?: unknown; channel?: un
 }
 
 function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
-  const methods = Array.isArray(data.available_methods)
-    ? data.available_methods.filter((m): m is MfaMethod => m === 'totp' || m === 'sms')
-    : [];
-  const error = { code: 'mfa_required', message: 'Multi-factor authentication is required to finish this login.', status: 200, availableMethods: methods };
+  const error = { code: 'mfa_required', message: 'Multi-factor authentication is required to finish this login.', status: 200, availableMethods: mfaMethods(data.available_methods) };
   // Not enumerable: logging or serialising the error does not print the challenge token.
   Object.defineProperty(error, 'mfaToken', { value: typeof data.mfa_token === 'string' ? data.mfa_token : '', enumerable: false });
   return error as MfaRequiredError;

@@ -48,39 +48,32 @@ export async function call<T extends object>(
   return success(map(res.data ?? {}));
 }
 
-function bad(what: string): never {
-  throw new ProtektError('invalid_response', `Protekt's answer did not have the documented shape (${what}).`);
+// Protekt's answer lacks a documented field, or has it with the wrong type.
+function bad(key: string, type: string): never {
+  throw new ProtektError('invalid_response', `Protekt's answer did not have the documented shape (${key} is not ${type}).`);
 }
 
 /** A required string field. */
 export function str(data: Wire, key: string): string {
   const v = data[key];
-  return typeof v === 'string' ? v : bad(`${key} is not a string`);
+  return typeof v === 'string' ? v : bad(key, 'a string');
 }
 
 /** A required number field. */
 export function num(data: Wire, key: string): number {
   const v = data[key];
-  return typeof v === 'number' && Number.isFinite(v) ? v : bad(`${key} is not a number`);
+  return Number.isFinite(v) ? (v as number) : bad(key, 'a number');
 }
 
 /** An optional string field (`null` when absent). */
 export function optStr(data: Wire, key: string): string | null {
-  const v = data[key];
-  if (v === undefined || v === null) return null;
-  return typeof v === 'string' ? v : bad(`${key} is not a string`);
-}
-
-/** A required object field. */
-export function obj(data: Wire, key: string): Wire {
-  const v = data[key];
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Wire) : bad(`${key} is not an object`);
+  return data[key] == null ? null : str(data, key);
 }
 
 /** A required array field. */
 export function arr(data: Wire, key: string): unknown[] {
   const v = data[key];
-  return Array.isArray(v) ? v : bad(`${key} is not an array`);
+  return Array.isArray(v) ? v : bad(key, 'an array');
 }
 
 /** Copies metadata into a fresh object, skipping prototype-polluting keys. */
@@ -92,14 +85,14 @@ export function copyMetadata<M extends object>(value: unknown): M {
   return out as M;
 }
 
-function mfaMethods(value: unknown): MfaMethod[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((m): m is MfaMethod => m === 'totp' || m === 'sms');
+/** The known MFA methods of a wire list (anything else, or no list, is left out). */
+export function mfaMethods(value: unknown): MfaMethod[] {
+  return Array.isArray(value) ? value.filter((m): m is MfaMethod => m === 'totp' || m === 'sms') : [];
 }
 
 /** Reads a wire `User`. */
 export function toUser<M extends object>(data: unknown): ProtektUser<M> {
-  if (typeof data !== 'object' || data === null) bad('user is not an object');
+  if (typeof data !== 'object' || data === null) bad('user', 'an object');
   const u = data as Wire;
   return {
     id: str(u, 'id'),
@@ -116,7 +109,7 @@ export function toUser<M extends object>(data: unknown): ProtektUser<M> {
 
 /** Reads a wire `Session`. */
 export function toSession(data: unknown): Session {
-  if (typeof data !== 'object' || data === null) bad('session is not an object');
+  if (typeof data !== 'object' || data === null) bad('session', 'an object');
   const s = data as Wire;
   return {
     id: str(s, 'id'),

@@ -8,6 +8,8 @@ import type { ProtektApiError } from '../types.js';
 import { isSafeKey } from '../util/case.js';
 import type { ApiErrorCode } from '../errors/codes.js';
 
+type Check = ProtektApiError | null;
+
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 /** Longest token the client will send; real tokens are far shorter. */
@@ -17,93 +19,102 @@ function kind(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
 
+// One local error: the message starts with the field name; `details.field` names it too.
+function bad(code: ApiErrorCode, field: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
+  return localError(code, `${field} ${text}`, { field, ...extra });
+}
+
+function notString(code: ApiErrorCode, field: string, value: unknown): Check {
+  return typeof value === 'string' ? null : bad(code, field, `must be a string, got ${kind(value)}.`);
+}
+
 /** The parameter object itself must be a plain object. */
-export function checkParams(value: unknown, method: string): ProtektApiError | null {
+export function checkParams(value: unknown, method: string): Check {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return null;
   return localError('invalid_request', `${method} expects an object of parameters, got ${kind(value)}.`, { field: 'params' });
 }
 
 /** An e-mail address. */
-export function checkEmail(value: unknown, field = 'email'): ProtektApiError | null {
-  if (typeof value !== 'string') return localError('invalid_email', `${field} must be a string, got ${kind(value)}.`, { field });
-  if (value.length > 254 || !EMAIL.test(value)) return localError('invalid_email', `${field} is not a valid e-mail address.`, { field });
-  return null;
+export function checkEmail(value: unknown, field = 'email'): Check {
+  return (
+    notString('invalid_email', field, value) ??
+    ((value as string).length > 254 || !EMAIL.test(value as string) ? bad('invalid_email', field, 'is not a valid e-mail address.') : null)
+  );
 }
 
 /** A new password: 8 to 1024 characters. */
-export function checkNewPassword(value: unknown, field = 'password'): ProtektApiError | null {
-  if (typeof value !== 'string') return localError('weak_password', `${field} must be a string, got ${kind(value)}.`, { field });
-  if (value.length < 8) return localError('weak_password', `${field} must be at least 8 characters long.`, { field, minLength: 8 });
-  if (value.length > 1024) return localError('weak_password', `${field} must be at most 1024 characters long.`, { field, maxLength: 1024 });
-  return null;
+export function checkNewPassword(value: unknown, field = 'password'): Check {
+  const n = typeof value === 'string' ? value.length : 0;
+  return (
+    notString('weak_password', field, value) ??
+    (n < 8
+      ? bad('weak_password', field, 'must be at least 8 characters long.', { minLength: 8 })
+      : n > 1024
+        ? bad('weak_password', field, 'must be at most 1024 characters long.', { maxLength: 1024 })
+        : null)
+  );
 }
 
 /** An existing password (login, change): any non-empty string. */
-export function checkPassword(value: unknown, field = 'password'): ProtektApiError | null {
-  if (typeof value !== 'string' || value === '') return localError('invalid_request', `${field} must be a non-empty string.`, { field });
-  if (value.length > 1024) return localError('invalid_request', `${field} is too long.`, { field });
-  return null;
+export function checkPassword(value: unknown, field = 'password'): Check {
+  if (typeof value !== 'string' || value === '') return bad('invalid_request', field, 'must be a non-empty string.');
+  return value.length > 1024 ? bad('invalid_request', field, 'is too long.') : null;
 }
 
 /** A token, code or id: a non-empty string of bounded length. */
-export function checkString(value: unknown, field: string, code: ApiErrorCode = 'invalid_request'): ProtektApiError | null {
-  if (typeof value !== 'string') return localError(code, `${field} must be a string, got ${kind(value)}.`, { field });
-  if (value.trim() === '') return localError(code, `${field} must not be empty.`, { field });
-  if (value.length > MAX_TOKEN_LENGTH) return localError(code, `${field} is too long.`, { field });
-  return null;
+export function checkString(value: unknown, field: string, code: ApiErrorCode = 'invalid_request'): Check {
+  return (
+    notString(code, field, value) ??
+    ((value as string).trim() === ''
+      ? bad(code, field, 'must not be empty.')
+      : (value as string).length > MAX_TOKEN_LENGTH
+        ? bad(code, field, 'is too long.')
+        : null)
+  );
 }
 
 /** An E.164 phone number such as `+2348012345678`. */
-export function checkPhone(value: unknown, field = 'phone'): ProtektApiError | null {
-  if (typeof value !== 'string' || !E164.test(value)) {
-    return localError('invalid_phone', `${field} must be an E.164 phone number such as +14155550123.`, { field });
-  }
-  return null;
+export function checkPhone(value: unknown, field = 'phone'): Check {
+  return typeof value === 'string' && E164.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number such as +14155550123.');
 }
 
 /** One of a fixed set of strings. */
-export function checkOneOf(value: unknown, allowed: readonly string[], field: string): ProtektApiError | null {
-  if (typeof value === 'string' && allowed.includes(value)) return null;
-  return localError('invalid_request', `${field} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}.`, { field });
+export function checkOneOf(value: unknown, allowed: readonly string[], field: string): Check {
+  return typeof value === 'string' && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
 }
 
 /** An optional boolean. */
-export function checkOptionalBoolean(value: unknown, field: string): ProtektApiError | null {
-  if (value === undefined || typeof value === 'boolean') return null;
-  return localError('invalid_request', `${field} must be a boolean, got ${kind(value)}.`, { field });
+export function checkOptionalBoolean(value: unknown, field: string): Check {
+  return value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, `must be a boolean, got ${kind(value)}.`);
 }
 
 /** An absolute http(s) URL. */
-export function checkUrl(value: unknown, field: string): ProtektApiError | null {
-  if (typeof value === 'string') {
-    try {
-      const url = new URL(value);
-      if (url.protocol === 'https:' || url.protocol === 'http:') return null;
-    } catch {
-      // fall through to the error
-    }
+export function checkUrl(value: unknown, field: string): Check {
+  try {
+    if (typeof value === 'string' && /^https?:$/.test(new URL(value).protocol)) return null;
+  } catch {
+    // not a URL: the error below
   }
-  return localError('invalid_redirect_url', `${field} must be an absolute http(s) URL.`, { field });
+  return bad('invalid_redirect_url', field, 'must be an absolute http(s) URL.');
 }
 
 /**
  * Metadata: a plain JSON object, at most 16 KiB serialised, with no key that could pollute a
  * prototype (`__proto__`, `constructor`, `prototype`) at any depth.
  */
-export function checkMetadata(value: unknown, field = 'metadata'): ProtektApiError | null {
+export function checkMetadata(value: unknown, field = 'metadata'): Check {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return localError('invalid_request', `${field} must be a plain object, got ${kind(value)}.`, { field });
+    return bad('invalid_request', field, `must be a plain object, got ${kind(value)}.`);
   }
-  const bad = findUnsafeKey(value, 0);
-  if (bad) return localError('invalid_request', `${field} must not contain the key '${bad}'.`, { field });
+  const unsafe = findUnsafeKey(value, 0);
+  if (unsafe) return bad('invalid_request', field, `must not contain the key '${unsafe}'.`);
   let text: string;
   try {
     text = JSON.stringify(value);
   } catch {
-    return localError('invalid_request', `${field} must be JSON-serialisable.`, { field });
+    return bad('invalid_request', field, 'must be JSON-serialisable.');
   }
-  if (text.length > 16_384) return localError('invalid_request', `${field} must be at most 16 KiB as JSON.`, { field });
-  return null;
+  return text.length > 16_384 ? bad('invalid_request', field, 'must be at most 16 KiB as JSON.') : null;
 }
 
 function findUnsafeKey(value: object, depth: number): string | null {
@@ -111,16 +122,13 @@ function findUnsafeKey(value: object, depth: number): string | null {
   for (const key of Object.keys(value)) {
     if (!isSafeKey(key)) return key;
     const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null) {
-      const bad = findUnsafeKey(child, depth + 1);
-      if (bad) return bad;
-    }
+    const found = typeof child === 'object' && child !== null ? findUnsafeKey(child, depth + 1) : null;
+    if (found) return found;
   }
   return null;
 }
 
 /** The first failing check, or `null`. */
-export function firstError(...checks: (ProtektApiError | null)[]): ProtektApiError | null {
-  for (const check of checks) if (check) return check;
-  return null;
+export function firstError(...checks: Check[]): Check {
+  return checks.find((c) => c) ?? null;
 }
