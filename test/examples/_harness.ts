@@ -4,7 +4,7 @@
  * every example must pass. Node only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
@@ -16,6 +16,20 @@ import { serveEmulator, type EmulatorServer } from '../../src/cli/serve.js';
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 /** A binary of node_modules/.bin. */
 export const bin = (name: string): string => `${root}node_modules/.bin/${name}`;
+
+/**
+ * The Node binaries to run the Node examples with: this one, plus Node 18 (the oldest supported)
+ * when the runtime matrix has provisioned it (.cache/node/18.*, see runtimes/node/provision.mjs).
+ */
+export function nodeBinaries(): { name: string; path: string }[] {
+  const list = [{ name: `node ${process.versions.node}`, path: process.execPath }];
+  const dir = `${root}.cache/node`;
+  if (existsSync(dir)) {
+    const v18 = readdirSync(dir).find((v) => v.startsWith('18.'));
+    if (v18 && existsSync(`${dir}/${v18}/bin/node`)) list.push({ name: `node ${v18}`, path: `${dir}/${v18}/bin/node` });
+  }
+  return list;
+}
 
 /** Fails early, with a clear message, when the package was not built (examples import it by name). */
 export function requireBuild(): void {

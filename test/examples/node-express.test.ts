@@ -5,11 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/testing/index.js';
-import { requireBuild, root, runScenario, serveTestEmulator, start, waitForOutput, type ServedEmulator, type Started } from './_harness.js';
-
-let emu: ServedEmulator;
-let app: Started;
-let url = '';
+import { nodeBinaries, requireBuild, root, runScenario, serveTestEmulator, start, waitForOutput, type ServedEmulator, type Started } from './_harness.js';
 
 /** `name=value` pairs of the Set-Cookie headers of a response. */
 function cookies(res: Response): Record<string, { value: string; attrs: string }> {
@@ -22,14 +18,17 @@ function cookies(res: Response): Record<string, { value: string; attrs: string }
   return out;
 }
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: node }) => {
+  let emu: ServedEmulator;
+  let app: Started;
+  let url = '';
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
-describe('examples/node-express', () => {
   beforeAll(async () => {
     requireBuild();
     emu = await serveTestEmulator();
-    app = start(process.execPath, ['server.mjs'], { cwd: `${root}examples/node-express`, env: { ...emu.env, PORT: '0' } });
+    app = start(node, ['server.mjs'], { cwd: `${root}examples/node-express`, env: { ...emu.env, PORT: '0' } });
     url = await waitForOutput(app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
   });
 
@@ -41,7 +40,7 @@ describe('examples/node-express', () => {
 
   it('guards /me: 503 on outage, 401 without/forged/revoked token, 200 with the user', async () => {
     const times = await runScenario(emu, (headers = {}) => fetch(`${url}/me`, { headers }));
-    console.log('node-express', times);
+    console.log('node-express', name, times);
   });
 
   it('sign-up sets httpOnly cookies; the access cookie alone opens /me and /sessions; logout clears them', async () => {

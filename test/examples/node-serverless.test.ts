@@ -3,17 +3,17 @@
  * its README says (`node server.mjs`), pointed at the emulator over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, root, runScenario, serveTestEmulator, start, waitForOutput, type ServedEmulator, type Started } from './_harness.js';
+import { nodeBinaries, requireBuild, root, runScenario, serveTestEmulator, start, waitForOutput, type ServedEmulator, type Started } from './_harness.js';
 
-let emu: ServedEmulator;
-let app: Started;
-let url = '';
+describe.each(nodeBinaries())('examples/node-serverless on $name', ({ name, path: node }) => {
+  let emu: ServedEmulator;
+  let app: Started;
+  let url = '';
 
-describe('examples/node-serverless', () => {
   beforeAll(async () => {
     requireBuild();
     emu = await serveTestEmulator();
-    app = start(process.execPath, ['server.mjs'], { cwd: `${root}examples/node-serverless`, env: { ...emu.env, PORT: '0' } });
+    app = start(node, ['server.mjs'], { cwd: `${root}examples/node-serverless`, env: { ...emu.env, PORT: '0' } });
     url = await waitForOutput(app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
   });
 
@@ -31,6 +31,6 @@ describe('examples/node-serverless', () => {
 
   it('guards /api/me: 503 on outage, 401 without/forged/revoked token, 200 with the user', async () => {
     const times = await runScenario(emu, (headers = {}) => fetch(`${url}/api/me`, { headers }));
-    console.log('node-serverless', times);
+    console.log('node-serverless', name, times);
   });
 });
