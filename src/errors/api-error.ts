@@ -3,7 +3,7 @@
  * (either of the two envelopes the docs show) or from a local validation failure.
  */
 import type { ProtektApiError } from '../types.js';
-import { API_ERROR_CODES, CODE_ALIASES, type ApiErrorCode } from './codes.js';
+import { CODE_ALIASES, type ApiErrorCode } from './codes.js';
 import { camelKeys } from '../util/case.js';
 
 /** An error found before any request was sent (status 0). */
@@ -17,35 +17,22 @@ export function localError(code: ApiErrorCode, message: string, details?: Record
  * carries no recognisable error code.
  */
 export function parseApiError(status: number, body: unknown): ProtektApiError | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const envelope = body as Record<string, unknown>;
+  const envelope = Object(body) as Record<string, unknown>;
   const inner = envelope.error;
-  let code: unknown;
-  let message: unknown;
-  let details: unknown;
-  if (typeof inner === 'object' && inner !== null) {
-    const e = inner as Record<string, unknown>;
-    code = e.code;
-    message = e.message;
-    details = e.details;
-  } else if (typeof inner === 'string') {
-    code = inner;
-    message = envelope.message;
-    details = envelope.details;
-  }
+  // `{ error: { code, message, details } }`, or `{ error: 'code', message, details }`.
+  const nested = typeof inner === 'object' && inner !== null;
+  const e = (nested ? inner : envelope) as Record<string, unknown>;
+  const code = nested ? e.code : inner;
   if (typeof code !== 'string' || code === '') return null;
   const normalised = CODE_ALIASES[code] ?? code;
+  const { message, details } = e;
   const error: ProtektApiError = {
     code: normalised,
-    message: typeof message === 'string' && message !== '' ? message : defaultMessage(normalised),
+    message: typeof message === 'string' && message !== '' ? message : `Protekt answered ${normalised.replace(/_/g, ' ')}.`,
     status,
   };
   if (typeof details === 'object' && details !== null && !Array.isArray(details)) {
     error.details = camelKeys(details as Record<string, unknown>);
   }
   return error;
-}
-
-function defaultMessage(code: string): string {
-  return code in API_ERROR_CODES ? `Protekt answered ${code.replace(/_/g, ' ')}.` : `Protekt answered ${code}.`;
 }
