@@ -115,7 +115,6 @@ export class SecretWatch {
   error(label: string, value: unknown): void {
     if (value === null || value === undefined) return;
     this.text(`${label} inspect`, inspect(value, { depth: 8 }));
-    this.text(`${label} inspect hidden`, inspect(value, { depth: 8, showHidden: true }));
     try {
       this.text(`${label} JSON`, JSON.stringify(value) ?? '');
     } catch {
