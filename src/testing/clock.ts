@@ -12,23 +12,30 @@ export interface EmulatorClock {
   reset(): void;
 }
 
-/** Creates a clock that follows `realNow` (default `Date.now`) shifted by an offset. */
+/**
+ * Creates a clock that follows `realNow` (default `Date.now`) shifted by an offset. The offset
+ * for an `initial` time is taken on first use, not at creation: Workers freeze time in global
+ * scope, where an emulator may well be created.
+ */
 export function createClock(initial?: number, realNow: () => number = () => Date.now()): EmulatorClock {
-  const initialOffset = initial === undefined ? 0 : initial - realNow();
-  let offset = initialOffset;
+  let initialOffset: number | undefined;
+  let offset: number | undefined;
+  const base = (): number => (initialOffset ??= initial === undefined ? 0 : initial - realNow());
+  const current = (): number => (offset ??= base());
   return {
-    now: () => realNow() + offset,
+    now: () => realNow() + current(),
     advance(ms: number) {
       if (!Number.isFinite(ms)) throw new TypeError('clock.advance(ms) needs a finite number');
-      offset += ms;
+      offset = current() + ms;
     },
     set(time: number | Date) {
       const t = time instanceof Date ? time.getTime() : time;
       if (!Number.isFinite(t)) throw new TypeError('clock.set() needs a finite time');
+      base();
       offset = t - realNow();
     },
     reset() {
-      offset = initialOffset;
+      offset = base();
     },
   };
 }

@@ -176,7 +176,8 @@ function toRequest(input: RequestInfo | URL, init?: RequestInit): Request {
 }
 
 /**
- * Creates an in-memory Protekt. Cheap: keys are generated on first use.
+ * Creates an in-memory Protekt. Cheap and free of side effects: identifiers, keys and the clock
+ * offset are produced on first use, so it may be called in a Worker's global scope.
  *
  * @example
  * const emu = createEmulator({ pbkdf2Iterations: 1_000 });
@@ -205,11 +206,20 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
   const faults: FaultRegistry = createFaults();
   const defaultIssuer = options.issuer ?? 'https://auth.protekt.io';
-  const projects: EmulatorProject[] = [store.addProject(options.project)];
-  for (const p of options.projects ?? []) projects.push(store.addProject(p));
+  // Projects get their random ids on first use, not here: Workers refuse random values in
+  // global scope, and `const emulator = createEmulator()` at the top of a Worker must work.
+  const projects: EmulatorProject[] = [];
+  const ensureProjects = (): EmulatorProject[] => {
+    if (projects.length === 0) {
+      projects.push(store.addProject(options.project));
+      for (const p of options.projects ?? []) projects.push(store.addProject(p));
+    }
+    return projects;
+  };
   let app: Hono | undefined;
 
   const projectFor = (projectId: string | undefined): EmulatorProject => {
+    ensureProjects();
     const p = projectId === undefined ? projects[0]! : store.projects.get(projectId);
     if (!p) throw new TypeError(`unknown projectId ${String(projectId)}`);
     return p;
@@ -218,6 +228,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = toRequest(input, init);
     if (request.signal.aborted) throw abortReason(request.signal);
+    ensureProjects();
     const url = new URL(request.url);
     const path = apiPath(url) ?? url.pathname;
     const method = request.method.toUpperCase();
@@ -258,12 +269,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const emulator: Emulator = {
     fetch,
     get project() {
-      return projects[0]!;
+      return ensureProjects()[0]!;
     },
     get projects() {
-      return projects;
+      return ensureProjects();
     },
     createProject(settings?: ProjectSettings) {
+      ensureProjects();
       const p = store.addProject(settings);
       projects.push(p);
       return p;

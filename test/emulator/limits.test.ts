@@ -1,6 +1,6 @@
 /** Rate limits, lockout, idempotency, injected faults, the clock and key rotation. */
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BASE, PASSWORD, call, claimsOf, email, fastEmulator, headerOf, signUp } from './_helpers.js';
 
 describe('login limits', () => {
@@ -171,6 +171,22 @@ describe('faults', () => {
 });
 
 describe('clock', () => {
+  it('creating an emulator draws no random value and reads no time (safe in a Worker global scope)', () => {
+    const random = vi.spyOn(globalThis.crypto, 'getRandomValues');
+    const time = vi.spyOn(Date, 'now');
+    try {
+      const emu = fastEmulator({ now: Date.UTC(2030, 0, 1), projects: [{}] });
+      expect(random).not.toHaveBeenCalled();
+      expect(time).not.toHaveBeenCalled();
+      expect(emu.projects).toHaveLength(2);
+      expect(random).toHaveBeenCalled();
+      expect(Math.abs(emu.clock.now() - Date.UTC(2030, 0, 1))).toBeLessThan(1_000);
+    } finally {
+      random.mockRestore();
+      time.mockRestore();
+    }
+  });
+
   it('follows real time by default and keeps an offset once moved', async () => {
     const emu = fastEmulator();
     expect(Math.abs(emu.clock.now() - Date.now())).toBeLessThan(50);
