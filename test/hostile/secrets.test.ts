@@ -28,8 +28,8 @@ it('the watch itself finds a planted secret (so a clean run means something)', (
   w.text('debug', '[Protekt] POST /auth/login -> 200 (3 ms) pk_planted_secret_value');
   w.error('thrown', new ProtektError('network_error', 'x', { cause: new Error('code 123456 leaked') }));
   w.text('debug', 'took 1234567 ms'); // a longer number is not the code
-  expect(w.leaks()).toHaveLength(3); // debug line; cause message and cause stack
-  ledger.record('Secrets', 'self-check: a planted API key in a debug line and a planted code in an error cause', 'found by the watch (3 hits), so a clean run is meaningful');
+  expect(w.leaks()).toHaveLength(4); // debug line; the error's inspect view, its cause's message and stack
+  ledger.record('Secrets', 'self-check: a planted API key in a debug line and a planted code in an error cause', 'found by the watch (4 hits: debug line, inspect view, cause message, cause stack), so a clean run is meaningful');
 });
 
 describe.each(MODES)('secrets (%s)', (mode: Mode) => {
