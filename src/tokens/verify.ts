@@ -64,12 +64,14 @@ interface VerifiedEntry<M extends object> {
   signatureSegment: string;
 }
 
+// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes.
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const child = object[key];
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
   }
-  return value;
+  return Object.freeze(value);
 }
 
 // A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
