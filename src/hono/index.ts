@@ -146,6 +146,9 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
 ): MiddlewareHandler<ProtektAuthEnv<ProtektVariables<M>, B>>;
 export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
   options: ProtektAuthOptions<M, B>,
+): MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>>;
+export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
+  options: ProtektAuthOptions<M, B>,
 ): MiddlewareHandler {
   const { client, cookie, optional, fromEnv } = options;
   if (!client === !fromEnv) throw new TypeError('protektAuth: pass either `client` or `fromEnv`');

@@ -388,6 +388,11 @@ describe('protektAuth: types', () => {
       expectTypeOf(c.get('user')).toEqualTypeOf<ProtektUser<Meta> | null>();
       return c.text('x');
     });
+    const flag: boolean = Math.random() > 2;
+    app.get('/flag', protektAuth({ client: protekt, optional: flag }), (c) => {
+      expectTypeOf(c.get('user')).toEqualTypeOf<ProtektUser<Meta> | null>();
+      return c.text('x');
+    });
     const typed = new Hono<{ Variables: ProtektOptionalVariables<Meta> }>();
     typed.use(protektAuth({ client: protekt, optional: true }));
     expectTypeOf<ProtektVariables<Meta>['user']>().toEqualTypeOf<ProtektUser<Meta>>();
