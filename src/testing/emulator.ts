@@ -100,7 +100,7 @@ export interface Emulator {
   readonly clock: EmulatorClock;
   /** Fault injection, and `faults.hits(path)` request counts. */
   readonly faults: Faults;
-  /** Every request seen, oldest first (secrets redacted, `idempotencyKey` kept). */
+  /** The latest 10 000 requests, oldest first (secrets redacted, `idempotencyKey` kept). */
   readonly requests: readonly RequestRecord[];
   /** Makes a new signing key current; the old one stays published until its tokens have expired. */
   rotateKeys(options?: { alg?: SigningAlgorithm }): Promise<{ kid: string; alg: SigningAlgorithm }>;

@@ -57,7 +57,7 @@ export interface Faults {
   add(spec: FaultSpec): FaultHandle;
   /** Removes every fault. */
   clear(): void;
-  /** How many requests were seen for a path (string: exact; RegExp: tested), optionally by method. */
+  /** How many logged requests were for a path (string: exact; RegExp: tested), optionally by method. */
   hits(path: string | RegExp, method?: string): number;
 }
 
@@ -83,6 +83,9 @@ function pathMatches(pattern: string | RegExp, path: string): boolean {
   pattern.lastIndex = 0;
   return pattern.test(path);
 }
+
+/** How many requests the log keeps (the oldest are forgotten first). */
+export const MAX_LOGGED_REQUESTS = 10_000;
 
 /** Creates an empty registry. */
 export function createFaults(): FaultRegistry {
@@ -127,6 +130,8 @@ export function createFaults(): FaultRegistry {
     },
     record(entry: RequestRecord) {
       requests.push(Object.freeze(entry));
+      // Bounded, so a long-running `protekt-emulator` does not grow without end.
+      if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS);
     },
     get requests() {
       return requests;
