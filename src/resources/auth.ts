@@ -15,6 +15,7 @@ import type {
 } from '../types.js';
 import { localError } from '../errors/api-error.js';
 import {
+  checkAccessToken,
   checkEmail,
   checkMetadata,
   checkNewPassword,
@@ -27,8 +28,9 @@ import {
   checkUrl,
   firstError,
 } from './validate.js';
-import { call, failure, mfaMethods, num, success, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
+import { call, expiresIn, failure, mfaMethods, num, pick, success, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
 import { withSignal } from '../tokens/runtime.js';
+import { checkRequestOptions } from '../http/transport.js';
 
 /** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
 export interface TokenVerifier<M extends object> {
@@ -90,19 +92,19 @@ export class AuthResource<M extends object = DefaultMetadata> {
 
   /** Creates a user with e-mail and password and signs them in. */
   async signUp(params: SignUpParams<M>, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
-    const invalid =
+    return call(
+      this.#ctx,
       checkParams(params, 'auth.signUp') ??
-      firstError(
-        checkEmail(params.email),
-        checkNewPassword(params.password),
-        params.metadata === undefined ? null : checkMetadata(params.metadata),
-        checkOptionalBoolean(params.sendVerification, 'sendVerification'),
-      );
-    if (invalid) return failure(TOKEN_KEYS, invalid);
-    const body: Record<string, unknown> = { email: params.email, password: params.password };
-    if (params.metadata !== undefined) body.metadata = params.metadata;
-    if (params.sendVerification !== undefined) body.send_verification = params.sendVerification;
-    return call(this.#ctx, { method: 'POST', path: '/auth/signup', body: withExpiry(this.#ctx, body), options }, TOKEN_KEYS, (d) => toTokens<M>(d));
+        firstError(
+          checkEmail(params.email),
+          checkNewPassword(params.password),
+          checkMetadata(params.metadata),
+          checkOptionalBoolean(params.sendVerification, 'sendVerification'),
+        ),
+      TOKEN_KEYS,
+      () => ({ path: '/auth/signup', body: this.#expiry(pick(params, ['email', 'password', 'metadata', 'sendVerification'])), options }),
+      toTokens<M>,
+    );
   }
 
   /**
@@ -112,7 +114,7 @@ export class AuthResource<M extends object = DefaultMetadata> {
   async login(params: LoginParams, options?: RequestOptions): Promise<LoginResult<M>> {
     const invalid = checkParams(params, 'auth.login') ?? firstError(checkEmail(params.email), checkPassword(params.password));
     if (invalid) return failure(TOKEN_KEYS, invalid);
-    const body = withExpiry(this.#ctx, { email: params.email, password: params.password });
+    const body = this.#expiry(pick(params, ['email', 'password']));
     const res = await this.#ctx.http.send({ method: 'POST', path: '/auth/login', body, options });
     if (res.error) return failure(TOKEN_KEYS, res.error);
     const data = res.data ?? {};
@@ -122,9 +124,7 @@ export class AuthResource<M extends object = DefaultMetadata> {
 
   /** Ends the session of `accessToken` (its access and refresh tokens stop working). */
   async logout(accessToken: string, options?: RequestOptions): Promise<EmptyResult> {
-    const invalid = checkString(accessToken, 'accessToken', 'token_invalid');
-    if (invalid) return { error: invalid };
-    return call(this.#ctx, { method: 'POST', path: '/auth/logout', accessToken, options }, [], () => ({}));
+    return call(this.#ctx, checkAccessToken(accessToken), [], () => ({ path: '/auth/logout', accessToken, options }));
   }
 
   /**
@@ -132,6 +132,11 @@ export class AuthResource<M extends object = DefaultMetadata> {
    * then against the revocation list as the client's `revocationCheck` decides.
    */
   verifyToken(token: string, options?: RequestOptions): Promise<VerifyTokenResult<M>> {
+    try {
+      checkRequestOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#verifier.verify(token, options);
   }
 
@@ -139,15 +144,20 @@ export class AuthResource<M extends object = DefaultMetadata> {
   refreshToken(refreshToken: string, options?: RequestOptions): Promise<RefreshResult> {
     const invalid = checkString(refreshToken, 'refreshToken', 'refresh_token_invalid');
     if (invalid) return Promise.resolve(failure(REFRESH_KEYS, invalid));
+    try {
+      checkRequestOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new ProtektError('aborted', 'The call was aborted by the caller.', { cause: signal.reason }));
     const pending = this.#refreshing.get(refreshToken);
     // Each caller waits with its own signal: one caller giving up must not abort the shared
     // rotation, whose answer (the only copy of the new refresh token) the others are waiting for.
     if (pending) return withSignal(pending, signal);
-    const body = withExpiry(this.#ctx, { refresh_token: refreshToken });
+    const body = this.#expiry({ refresh_token: refreshToken });
     const { signal: _callerSignal, ...shared } = options ?? {};
-    const promise = call(this.#ctx, { method: 'POST', path: '/auth/token/refresh', body, options: shared }, REFRESH_KEYS, (d) => ({
+    const promise = call(this.#ctx, null, REFRESH_KEYS, () => ({ path: '/auth/token/refresh', body, options: shared }), (d) => ({
       accessToken: String(d.access_token ?? ''),
       refreshToken: String(d.refresh_token ?? ''),
       expiresIn: num(d, 'expires_in'),
@@ -160,13 +170,12 @@ export class AuthResource<M extends object = DefaultMetadata> {
 
   /** Revokes one access or refresh token without ending the whole session. */
   async revokeToken(token: string, options?: RequestOptions): Promise<EmptyResult> {
-    const invalid = checkString(token, 'token', 'token_invalid');
-    if (invalid) return { error: invalid };
-    return call(this.#ctx, { method: 'POST', path: '/auth/token/revoke', body: { token }, options }, [], () => ({}));
+    return call(this.#ctx, checkString(token, 'token', 'token_invalid'), [], () => ({ path: '/auth/token/revoke', body: { token }, options }));
   }
 
   /** URL of the hosted login page. Synchronous; carries the login id, never a secret. */
   getLoginUrl(params: { redirectUrl?: string; state?: string } = {}): string {
+    argument(checkParams(params, 'auth.getLoginUrl'));
     return this.#redirectUrl('/auth/authorize', {}, params);
   }
 
@@ -192,91 +201,106 @@ export class AuthResource<M extends object = DefaultMetadata> {
 
   /** E-mails a single-use sign-in link (15 minutes). */
   async sendMagicLink(params: { email: string; redirectUrl?: string }, options?: RequestOptions): Promise<SendCodeResult> {
-    const invalid =
-      checkParams(params, 'auth.sendMagicLink') ??
-      firstError(checkEmail(params.email), params.redirectUrl === undefined ? null : checkUrl(params.redirectUrl, 'redirectUrl'));
-    if (invalid) return failure(['expiresIn'], invalid);
-    const body: Record<string, unknown> = { email: params.email };
-    if (params.redirectUrl !== undefined) body.redirect_url = params.redirectUrl;
-    return call(this.#ctx, { method: 'POST', path: '/auth/magic-link/send', body, options }, ['expiresIn'], (d) => ({
-      expiresIn: typeof d.expires_in === 'number' ? d.expires_in : 900,
-    }));
+    return call(
+      this.#ctx,
+      checkParams(params, 'auth.sendMagicLink') ?? firstError(checkEmail(params.email), checkUrl(params.redirectUrl, 'redirectUrl')),
+      ['expiresIn'],
+      () => ({ path: '/auth/magic-link/send', body: pick(params, ['email', 'redirectUrl']), options }),
+      (d) => expiresIn(d, 900),
+    );
   }
 
   /** Exchanges the token of a magic link for a session. */
   async verifyMagicLink(token: string, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
-    const invalid = checkString(token, 'token', 'magic_link_expired');
-    if (invalid) return failure(TOKEN_KEYS, invalid);
-    const body = withExpiry(this.#ctx, { token });
-    return call(this.#ctx, { method: 'POST', path: '/auth/magic-link/verify', body, options }, TOKEN_KEYS, (d) => toTokens<M>(d));
+    return call(
+      this.#ctx,
+      checkString(token, 'token', 'magic_link_expired'),
+      TOKEN_KEYS,
+      () => ({ path: '/auth/magic-link/verify', body: this.#expiry({ token }), options }),
+      toTokens<M>,
+    );
   }
 
   /** Sends a one-time passcode by e-mail or SMS (10 minutes). */
   async sendOtp(params: SendOtpParams, options?: RequestOptions): Promise<SendCodeResult> {
-    const invalid = checkParams(params, 'auth.sendOtp') ?? checkOtpTarget(params);
-    if (invalid) return failure(['expiresIn'], invalid);
-    const channel = params.channel ?? (params.email !== undefined ? 'email' : 'sms');
-    const body: Record<string, unknown> = { channel };
-    if (params.email !== undefined) body.email = params.email;
-    if (params.phone !== undefined) body.phone = params.phone;
-    return call(this.#ctx, { method: 'POST', path: '/auth/otp/send', body, options }, ['expiresIn'], (d) => ({
-      expiresIn: typeof d.expires_in === 'number' ? d.expires_in : 600,
-    }));
+    return call(
+      this.#ctx,
+      checkParams(params, 'auth.sendOtp') ?? checkOtpTarget(params),
+      ['expiresIn'],
+      () => ({
+        path: '/auth/otp/send',
+        body: { channel: params.channel ?? (params.email !== undefined ? 'email' : 'sms'), ...pick(params, ['email', 'phone']) },
+        options,
+      }),
+      (d) => expiresIn(d, 600),
+    );
   }
 
   /** Exchanges a one-time passcode for a session. */
   async verifyOtp(params: VerifyOtpParams, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
-    const invalid = checkParams(params, 'auth.verifyOtp') ?? firstError(checkOtpTarget(params), checkString(params.otp, 'otp', 'invalid_otp'));
-    if (invalid) return failure(TOKEN_KEYS, invalid);
-    const body: Record<string, unknown> = { otp: params.otp };
-    if (params.email !== undefined) body.email = params.email;
-    if (params.phone !== undefined) body.phone = params.phone;
-    return call(this.#ctx, { method: 'POST', path: '/auth/otp/verify', body: withExpiry(this.#ctx, body), options }, TOKEN_KEYS, (d) =>
-      toTokens<M>(d),
+    return call(
+      this.#ctx,
+      checkParams(params, 'auth.verifyOtp') ?? firstError(checkOtpTarget(params), checkString(params.otp, 'otp', 'invalid_otp')),
+      TOKEN_KEYS,
+      () => ({ path: '/auth/otp/verify', body: this.#expiry(pick(params, ['otp', 'email', 'phone'])), options }),
+      toTokens<M>,
     );
   }
 
   /** Starts a password reset. Succeeds whether or not the e-mail exists (no enumeration). */
   async requestPasswordReset(params: { email: string }, options?: RequestOptions): Promise<EmptyResult> {
-    const invalid = checkParams(params, 'auth.requestPasswordReset') ?? checkEmail(params.email);
-    if (invalid) return { error: invalid };
-    return call(this.#ctx, { method: 'POST', path: '/auth/password/reset', body: { email: params.email }, options }, [], () => ({}));
+    return call(this.#ctx, checkParams(params, 'auth.requestPasswordReset') ?? checkEmail(params.email), [], () => ({
+      path: '/auth/password/reset',
+      body: pick(params, ['email']),
+      options,
+    }));
   }
 
   /** Sets a new password with the token from the reset e-mail. */
   async confirmPasswordReset(params: { resetToken: string; newPassword: string }, options?: RequestOptions): Promise<EmptyResult> {
-    const invalid =
+    return call(
+      this.#ctx,
       checkParams(params, 'auth.confirmPasswordReset') ??
-      firstError(checkString(params.resetToken, 'resetToken', 'reset_token_invalid'), checkNewPassword(params.newPassword, 'newPassword'));
-    if (invalid) return { error: invalid };
-    const body = { reset_token: params.resetToken, new_password: params.newPassword };
-    return call(this.#ctx, { method: 'POST', path: '/auth/password/confirm', body, options }, [], () => ({}));
+        firstError(checkString(params.resetToken, 'resetToken', 'reset_token_invalid'), checkNewPassword(params.newPassword, 'newPassword')),
+      [],
+      () => ({ path: '/auth/password/confirm', body: pick(params, ['resetToken', 'newPassword']), options }),
+    );
   }
 
   /** Changes the password of the user of `accessToken`. */
   async changePassword(params: { currentPassword: string; newPassword: string }, accessToken: string, options?: RequestOptions): Promise<EmptyResult> {
-    const invalid =
+    return call(
+      this.#ctx,
       checkParams(params, 'auth.changePassword') ??
-      firstError(
-        checkPassword(params.currentPassword, 'currentPassword'),
-        checkNewPassword(params.newPassword, 'newPassword'),
-        checkString(accessToken, 'accessToken', 'token_invalid'),
-      );
-    if (invalid) return { error: invalid };
-    const body = { current_password: params.currentPassword, new_password: params.newPassword };
-    return call(this.#ctx, { method: 'POST', path: '/auth/password/change', body, accessToken, options }, [], () => ({}));
+        firstError(
+          checkPassword(params.currentPassword, 'currentPassword'),
+          checkNewPassword(params.newPassword, 'newPassword'),
+          checkAccessToken(accessToken),
+        ),
+      [],
+      () => ({ path: '/auth/password/change', body: pick(params, ['currentPassword', 'newPassword']), accessToken, options }),
+    );
   }
 
   /** Confirms an e-mail address with the token of the verification e-mail. */
   async verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>> {
-    const invalid = checkString(token, 'token', 'verification_token_invalid');
-    if (invalid) return failure(['user'], invalid);
-    return call(this.#ctx, { method: 'POST', path: '/auth/email/verify', body: { token }, options }, ['user'], (d) => ({ user: toUser<M>(d.user) }));
+    return call(
+      this.#ctx,
+      checkString(token, 'token', 'verification_token_invalid'),
+      ['user'],
+      () => ({ path: '/auth/email/verify', body: { token }, options }),
+      (d) => ({ user: toUser<M>(d.user) }),
+    );
+  }
+
+  // Adds `token_expiry` to the body of a call that issues tokens, when the client has a `tokenExpiry`.
+  #expiry(body: Record<string, unknown>): Record<string, unknown> {
+    return withExpiry(this.#ctx, body);
   }
 
   #redirectUrl(path: string, query: Record<string, string>, params: { redirectUrl?: string; state?: string }): string {
     const { redirectUrl, state } = params;
-    if (redirectUrl !== undefined) argument(checkUrl(redirectUrl, 'redirectUrl'));
+    argument(checkUrl(redirectUrl, 'redirectUrl'));
     if (state !== undefined && typeof state !== 'string') argument(localError('invalid_request', 'state must be a string.'));
     const url = new URL(this.#baseUrl + path);
     const search = url.searchParams;
@@ -298,7 +322,10 @@ function checkOtpTarget(params: { email?: unknown; phone?: unknown; channel?: un
     const bad = checkOneOf(params.channel, ['email', 'sms'], 'channel');
     if (bad) return bad;
   }
-  if (params.channel === 'sms' || (params.email === undefined && params.phone !== undefined)) return checkPhone(params.phone);
+  if (params.channel === 'sms' || params.phone !== undefined) {
+    const bad = checkPhone(params.phone);
+    if (bad || params.email === undefined || params.channel === 'sms') return bad;
+  }
   if (params.email === undefined) return localError('invalid_request', 'An email or a phone is required.', { field: 'email' });
   return checkEmail(params.email);
 }

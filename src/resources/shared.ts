@@ -6,7 +6,7 @@ import { ProtektError } from '../errors/protekt-error.js';
 import type { Transport } from '../http/transport.js';
 import type { ApiRequest } from '../http/types.js';
 import type { AuthTokens, MfaMethod, ProtektApiError, ProtektUser, Session } from '../types.js';
-import { isSafeKey } from '../util/case.js';
+import { isSafeKey, toSnake } from '../util/case.js';
 
 /** What a resource needs from its client. */
 export interface ResourceContext {
@@ -33,19 +33,41 @@ export function success<T extends object>(fields: T): never {
   return { ...fields, error: null } as never;
 }
 
+/** A request of a resource method: `method` defaults to POST. */
+export type Req = Omit<ApiRequest, 'method'> & { method?: ApiRequest['method'] };
+
 /**
- * Sends a request and maps its data, or returns the failure shape. `keys` are the result's
- * success fields (all set to `null` on failure).
+ * The body of every resource method: returns the failure shape when the local checks found
+ * `invalid` (nothing is sent), else sends the request (built only then) and maps its data.
+ * `keys` are the result's success fields (all `null` on failure); without `map` the result is
+ * `{ error: null }`.
  */
 export async function call<T extends object>(
   ctx: ResourceContext,
-  req: ApiRequest,
+  invalid: ProtektApiError | null,
   keys: readonly string[],
-  map: (data: Wire) => T,
+  req: () => Req,
+  map?: (data: Wire) => T,
 ): Promise<never> {
-  const res = await ctx.http.send(req);
+  if (invalid) return failure(keys, invalid);
+  const res = await ctx.http.send({ method: 'POST', ...req() });
   if (res.error) return failure(keys, res.error);
-  return success(map(res.data ?? {}));
+  return success(map ? map(res.data ?? {}) : {});
+}
+
+/** A wire body: the fields of `params` that are set, named in snake_case. */
+export function pick(params: object, keys: readonly string[]): Wire {
+  const out: Wire = {};
+  for (const key of keys) {
+    const value = (params as Wire)[key];
+    if (value !== undefined) out[toSnake(key)] = value;
+  }
+  return out;
+}
+
+/** `expires_in` of a send-code answer, or the documented default. */
+export function expiresIn(data: Wire, fallback: number): { expiresIn: number } {
+  return { expiresIn: typeof data.expires_in === 'number' ? data.expires_in : fallback };
 }
 
 // Protekt's answer lacks a documented field, or has it with the wrong type.

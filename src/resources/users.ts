@@ -2,7 +2,7 @@
 import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
 import { localError } from '../errors/api-error.js';
 import { checkEmail, checkMetadata, checkOptionalBoolean, checkParams, checkString, firstError } from './validate.js';
-import { arr, call, failure, optStr, toUser, type ResourceContext } from './shared.js';
+import { arr, call, optStr, pick, toUser, type ResourceContext } from './shared.js';
 import { ProtektError } from '../errors/protekt-error.js';
 
 /** Parameters of `users.list`. */
@@ -38,10 +38,12 @@ export class UsersResource<M extends object = DefaultMetadata> {
 
   /** One page of users. */
   async list(params: ListUsersParams = {}, options?: RequestOptions): Promise<UserListResult<M>> {
-    const invalid = checkParams(params, 'users.list') ?? checkListParams(params);
-    if (invalid) return failure(LIST_KEYS, invalid);
-    const query = { limit: params.limit, cursor: params.cursor, search: params.search };
-    return call(this.#ctx, { method: 'GET', path: '/auth/users', query, options }, LIST_KEYS, (d) => ({
+    return call(this.#ctx, checkParams(params, 'users.list') ?? checkListParams(params), LIST_KEYS, () => ({
+      method: 'GET',
+      path: '/auth/users',
+      query: { limit: params.limit, cursor: params.cursor, search: params.search },
+      options,
+    }), (d) => ({
       users: arr(d, 'data').map((u) => toUser<M>(u)),
       nextCursor: optStr(d, 'next_cursor'),
       hasMore: d.has_more === true,
@@ -70,37 +72,36 @@ export class UsersResource<M extends object = DefaultMetadata> {
 
   /** One user by id. */
   async get(userId: string, options?: RequestOptions): Promise<UserResult<M>> {
-    const invalid = checkString(userId, 'userId');
-    if (invalid) return failure(['user'], invalid);
-    return call(this.#ctx, { method: 'GET', path: `/auth/users/${encodeURIComponent(userId)}`, options }, ['user'], (d) => ({ user: toUser<M>(d) }));
-  }
-
-  /** Updates e-mail, metadata (merged) or the disabled flag. */
-  async update(userId: string, params: UpdateUserParams<M>, options?: RequestOptions): Promise<UserResult<M>> {
-    const invalid =
-      checkString(userId, 'userId') ??
-      checkParams(params, 'users.update') ??
-      firstError(
-        params.email === undefined ? null : checkEmail(params.email),
-        params.metadata === undefined ? null : checkMetadata(params.metadata),
-        checkOptionalBoolean(params.disabled, 'disabled'),
-      );
-    if (invalid) return failure(['user'], invalid);
-    const body: Record<string, unknown> = {};
-    if (params.email !== undefined) body.email = params.email;
-    if (params.metadata !== undefined) body.metadata = params.metadata;
-    if (params.disabled !== undefined) body.disabled = params.disabled;
-    return call(this.#ctx, { method: 'PATCH', path: `/auth/users/${encodeURIComponent(userId)}`, body, options }, ['user'], (d) => ({
+    return call(this.#ctx, checkString(userId, 'userId'), ['user'], () => ({ method: 'GET', path: userPath(userId), options }), (d) => ({
       user: toUser<M>(d),
     }));
   }
 
+  /** Updates e-mail, metadata (merged) or the disabled flag. */
+  async update(userId: string, params: UpdateUserParams<M>, options?: RequestOptions): Promise<UserResult<M>> {
+    return call(
+      this.#ctx,
+      checkString(userId, 'userId') ??
+        checkParams(params, 'users.update') ??
+        firstError(
+          params.email === undefined ? null : checkEmail(params.email),
+          checkMetadata(params.metadata),
+          checkOptionalBoolean(params.disabled, 'disabled'),
+        ),
+      ['user'],
+      () => ({ method: 'PATCH', path: userPath(userId), body: pick(params, ['email', 'metadata', 'disabled']), options }),
+      (d) => ({ user: toUser<M>(d) }),
+    );
+  }
+
   /** Deletes a user and ends all their sessions. Irreversible. */
   async delete(userId: string, options?: RequestOptions): Promise<EmptyResult> {
-    const invalid = checkString(userId, 'userId');
-    if (invalid) return { error: invalid };
-    return call(this.#ctx, { method: 'DELETE', path: `/auth/users/${encodeURIComponent(userId)}`, options }, [], () => ({}));
+    return call(this.#ctx, checkString(userId, 'userId'), [], () => ({ method: 'DELETE', path: userPath(userId), options }));
   }
+}
+
+function userPath(userId: string): string {
+  return `/auth/users/${encodeURIComponent(userId)}`;
 }
 
 function checkListParams(params: ListUsersParams) {

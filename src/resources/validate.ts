@@ -69,8 +69,15 @@ export function checkString(value: unknown, field: string, code: ApiErrorCode = 
       ? bad(code, field, 'must not be empty.')
       : (value as string).length > MAX_TOKEN_LENGTH
         ? bad(code, field, 'is too long.')
-        : null)
+        : /\p{Cs}/u.test(value as string) // a lone surrogate: not text, and encodeURIComponent throws on it
+          ? bad(code, field, 'is not well-formed Unicode.')
+          : null)
   );
+}
+
+/** A user's access token, for user-scoped calls. */
+export function checkAccessToken(value: unknown): Check {
+  return checkString(value, 'accessToken', 'token_invalid');
 }
 
 /** An E.164 phone number such as `+2348012345678`. */
@@ -88,8 +95,9 @@ export function checkOptionalBoolean(value: unknown, field: string): Check {
   return value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, `must be a boolean, got ${kind(value)}.`);
 }
 
-/** An absolute http(s) URL. */
+/** An absolute http(s) URL, when given. */
 export function checkUrl(value: unknown, field: string): Check {
+  if (value === undefined) return null;
   try {
     if (typeof value === 'string' && /^https?:$/.test(new URL(value).protocol)) return null;
   } catch {
@@ -99,10 +107,11 @@ export function checkUrl(value: unknown, field: string): Check {
 }
 
 /**
- * Metadata: a plain JSON object, at most 16 KiB serialised, with no key that could pollute a
- * prototype (`__proto__`, `constructor`, `prototype`) at any depth.
+ * Metadata, when given: a plain JSON object, at most 16 KiB serialised, with no key that could
+ * pollute a prototype (`__proto__`, `constructor`, `prototype`) at any depth.
  */
 export function checkMetadata(value: unknown, field = 'metadata'): Check {
+  if (value === undefined) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return bad('invalid_request', field, `must be a plain object, got ${kind(value)}.`);
   }
