@@ -55,6 +55,7 @@ export class Transport {
    */
   async send<T = Record<string, unknown>>(req: ApiRequest): Promise<ApiResponse<T>> {
     const cfg = this.#config;
+    checkRequestOptions(req.options);
     const signal = req.options?.signal;
     const timeout = req.options?.timeout ?? cfg.timeout;
     if (signal?.aborted) throw abortedError(signal.reason);
@@ -187,6 +188,27 @@ export class Transport {
     if (!log) return;
     // Path only: query strings may carry e-mail addresses, and no header is ever printed.
     log(`[Protekt] ${req.method} ${req.path} -> ${outcome} (${Math.round(ms)} ms)${attempt > 0 ? ` [attempt ${attempt + 1}]` : ''}`);
+  }
+}
+
+/**
+ * Checks a method's last argument, `{ signal, timeout, idempotencyKey }`: a malformed one is a
+ * programming mistake, thrown as `invalid_argument` before anything is sent (never a TypeError
+ * from deep inside, a timer overflow, or a header fetch refuses). The message names the option.
+ */
+export function checkRequestOptions(options: unknown): void {
+  if (options === undefined || options === null) return;
+  const bad = (what: string): never => {
+    throw new ProtektError('invalid_argument', `The per-call options ${what}.`, { details: { option: what.split(' ')[0] } });
+  };
+  if (typeof options !== 'object' || Array.isArray(options)) bad('must be an object { signal, timeout, idempotencyKey }');
+  const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
+    bad('signal must be an AbortSignal');
+  }
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))) bad('timeout must be a number of milliseconds from 1 to 600000');
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))) {
+    bad('idempotencyKey must be 1 to 255 visible ASCII characters');
   }
 }
 
