@@ -1,7 +1,7 @@
 /**
  * The HTTP client under every resource: one `send` that adds the project key, a per-attempt
  * timeout joined with the caller's signal (without `AbortSignal.any`, which Node 18 lacks),
- * retries with full-jitter backoff and `Retry-After`, one idempotency key per POST call, and a
+ * retries with full-jitter backoff and `Retry-After`, one idempotency key per mutating call, and a
  * one-line debug log that never prints a secret.
  */
 import { ProtektError } from '../errors/protekt-error.js';
@@ -72,8 +72,9 @@ export class Transport {
       body = JSON.stringify(req.body);
     }
     if (req.accessToken !== undefined) headers.authorization = `Bearer ${req.accessToken}`;
-    // Generated once per call and reused by every attempt, so a retried POST acts once.
-    if (req.method === 'POST') headers['idempotency-key'] = req.options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
+    // Generated once per call and reused by every attempt, so a retried POST, PATCH or DELETE
+    // acts once (and a DELETE whose answer was lost is not reported as "not found" on the retry).
+    if (req.method !== 'GET') headers['idempotency-key'] = req.options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
 
     for (let attempt = 0; ; attempt++) {
       const started = cfg.now();

@@ -151,7 +151,7 @@ async function handle(state: EmulatorState, route: RouteSpec, handler: Handler, 
       }
     };
     const key = request.headers.get('idempotency-key');
-    if (route.idempotent && request.method === 'POST' && project && key !== null && key !== '') {
+    if (route.idempotent && request.method !== 'GET' && project && key !== null && key !== '') {
       if (key.length > 255) fail('invalid_request', 'The Idempotency-Key header is longer than 255 characters.', { field: 'Idempotency-Key' });
       const fingerprint = `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n${lenientDecoder.decode(raw)}`;
       return await idempotent(state, `${project.projectId}|${key}`, fingerprint, now, run);

@@ -201,19 +201,19 @@ describe.each(MODES)('lost answers (%s)', (mode: Mode) => {
     ledger.record('Idempotency', 'auth.signUp sent twice by two clients with one caller-chosen idempotencyKey; then with another body', 'one user, the same answer to both; a different body under the key returns idempotency_conflict');
   });
 
-  it.fails('KNOWN BUG: users.delete whose answer is lost reports user_not_found on the retry', async () => {
-    // DELETE carries no Idempotency-Key and the emulator honours keys on POST only: the retry of a
-    // delete that happened answers 404, so the caller is told the user was not found.
+  it('users.delete whose answer is lost is retried under its idempotency key and succeeds', async () => {
+    // Every mutating call (POST, PATCH, DELETE) carries one Idempotency-Key: the retry of a delete
+    // that happened replays its answer instead of a 404.
     const u = await signUp();
     h.emulator.faults.add({ path: `/auth/users/${u.id}`, method: 'DELETE', drop: true, after: true });
     const r = await client.users.delete(u.id);
     watch.error('result', r.error);
     expect(h.emulator.store.user(u.id)).toBeUndefined();
-    ledger.record('Idempotency', 'users.delete, connection dropped after the server acted (DELETE has no Idempotency-Key)', `KNOWN BUG: the user is deleted but the retry returns ${r.error?.code ?? 'success'}`);
+    ledger.record('Idempotency', 'users.delete, connection dropped after the server acted', `retried under the same key: the user is deleted once and the call returns ${r.error?.code ?? 'success'}`);
     expect(r.error).toBeNull();
   });
 
-  it.fails('KNOWN BUG: sessions.revoke whose answer is lost reports session_not_found on the retry', async () => {
+  it('sessions.revoke whose answer is lost is retried under its idempotency key and succeeds', async () => {
     const u = await signUp();
     const second = await client.auth.login({ email: u.email, password: PASSWORD });
     watch.secret('access token', second.accessToken);
@@ -221,7 +221,7 @@ describe.each(MODES)('lost answers (%s)', (mode: Mode) => {
     h.emulator.faults.add({ path: `/auth/sessions/${sid}`, method: 'DELETE', drop: true, after: true });
     const r = await client.sessions.revoke(sid, second.accessToken!);
     watch.error('result', r.error);
-    ledger.record('Idempotency', 'sessions.revoke, connection dropped after the server acted (DELETE has no Idempotency-Key)', `KNOWN BUG: the session is ended but the retry returns ${r.error?.code ?? 'success'}`);
+    ledger.record('Idempotency', 'sessions.revoke, connection dropped after the server acted', `retried under the same key: the session is ended once and the call returns ${r.error?.code ?? 'success'}`);
     expect(r.error).toBeNull();
   });
 });
