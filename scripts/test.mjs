@@ -182,7 +182,7 @@ const STEPS = {
     },
   },
   publint: { check: true, run: async () => ({ res: await exec('publint', bin('publint'), ['--strict'], { timeoutMs: 120_000 }) }) },
-  attw: { check: true, run: async () => ({ res: await exec('attw', bin('attw'), ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped'], { timeoutMs: 180_000 }) }) },
+  attw: { check: true, run: async () => ({ res: await exec('attw', bin('attw'), ['--pack', '.', '--format', 'table-flipped'], { timeoutMs: 180_000 }) }) },
   packaging: { run: () => vitestStep('packaging', 'runtimes/node20/vitest.config.ts', ['--project', 'packaging']) },
   node20: { run: () => vitestStep('node20', 'runtimes/node20/vitest.config.ts', ['--project', 'unit', '--project', 'conformance']) },
   workerd: { run: () => vitestStep('workerd', 'runtimes/workerd/vitest.config.ts') },

@@ -79,6 +79,21 @@ describe('package.json', () => {
     for (const t of targets(map)) expect(existsSync(join(root, t)), t).toBe(true);
   });
 
+  it('gives node10-resolution users types for the subpaths (typesVersions), pointing at built files', () => {
+    const tv = (pkg as unknown as { typesVersions: Record<string, Record<string, string[]>> }).typesVersions['*']!;
+    expect(Object.keys(tv).sort()).toEqual(['hono', 'testing']);
+    for (const [sub, files] of Object.entries(tv)) {
+      expect(files).toEqual([`./dist/${sub}.d.cts`]);
+      expect(existsSync(join(root, files[0]!)), files[0]).toBe(true);
+    }
+  });
+
+  it('declaration files never import #crypto (type resolution does not depend on the imports map)', () => {
+    for (const f of ['index', 'hono', 'testing'].flatMap((n) => [`dist/${n}.d.ts`, `dist/${n}.d.cts`])) {
+      expect(read(f), f).not.toContain('#crypto');
+    }
+  });
+
   it('declares sideEffects: false, engines node >= 18 and ships only dist/', () => {
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.engines.node).toBe('>=18');
