@@ -25,7 +25,7 @@ export function provisionNode(major) {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', tmp], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', pkg, '--silent', '--prefer-offline', '--pack-destination', tmp], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
     const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${pkg} produced no tarball`);
     execFileSync('tar', ['-xzf', join(tmp, tgz), '-C', tmp], { stdio: 'inherit' });
