@@ -77,7 +77,12 @@ export function checkString(value: unknown, field: string, code: ApiErrorCode = 
 
 /** A user's access token, for user-scoped calls. */
 export function checkAccessToken(value: unknown): Check {
-  return checkString(value, 'accessToken', 'token_invalid');
+  // Sent in the Authorization header: a control character or space would make fetch refuse the
+  // header (a misleading network_error), so it is refused here as the bad token it is.
+  return (
+    checkString(value, 'accessToken', 'token_invalid') ??
+    (/[^\x21-\x7e]/.test(value as string) ? bad('token_invalid', 'accessToken', 'must be printable ASCII.') : null)
+  );
 }
 
 /** An E.164 phone number such as `+2348012345678`. */
@@ -112,7 +117,9 @@ export function checkUrl(value: unknown, field: string): Check {
  */
 export function checkMetadata(value: unknown, field = 'metadata'): Check {
   if (value === undefined) return null;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    // Arrays, Dates, boxed strings, class instances: not a JSON object once serialised.
     return bad('invalid_request', field, `must be a plain object, got ${kind(value)}.`);
   }
   const unsafe = findUnsafeKey(value, 0);
