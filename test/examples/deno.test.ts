@@ -28,7 +28,7 @@ describe('examples/deno under deno run', () => {
   afterAll(async () => {
     const exit = await app?.stop();
     await emu?.close();
-    expect(exit?.code).toBe(0); // the SIGTERM listener shuts the server down cleanly
+    if (exit) expect(exit.code).toBe(0); // the SIGTERM listener shuts the server down cleanly
   });
 
   it('serves its public route', async () => {

@@ -35,7 +35,7 @@ describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: n
   afterAll(async () => {
     const exit = await app?.stop();
     await emu?.close();
-    expect(exit?.code).toBe(0);
+    if (exit) expect(exit.code).toBe(0);
   });
 
   it('guards /me: 503 on outage, 401 without/forged/revoked token, 200 with the user', async () => {

@@ -20,7 +20,7 @@ describe.each(nodeBinaries())('examples/node-serverless on $name', ({ name, path
   afterAll(async () => {
     const exit = await app?.stop();
     await emu?.close();
-    expect(exit?.code).toBe(0); // a clean exit on SIGTERM
+    if (exit) expect(exit.code).toBe(0); // a clean exit on SIGTERM
   });
 
   it('serves its public route', async () => {
