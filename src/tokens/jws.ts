@@ -50,18 +50,8 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
   }
   if (first === 0 || second === first + 1) return invalid('malformed', 'The token has an empty header or payload.');
 
-  const headerText = textFromBase64url(token.slice(0, first));
-  if (headerText === null) return invalid('malformed', 'The token header is not strict base64url.');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(headerText);
-  } catch {
-    return invalid('malformed', 'The token header is not JSON.');
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return invalid('malformed', 'The token header is not a JSON object.');
-  }
-  const header = checkHeader(raw as Record<string, unknown>);
+  const headerSegment = token.slice(0, first);
+  const header = headers?.get(headerSegment) ?? parseHeader(headerSegment);
   if ('code' in header) return header;
 
   const signatureSegment = token.slice(second + 1);
@@ -76,6 +66,32 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
     signature,
     signatureSegment,
   };
+}
+
+// Every token signed by one key has the same header segment, so accepted headers are remembered
+// by their exact text: the hot path skips decoding and re-checking them. Bounded; rebuilt when full.
+const MAX_HEADERS = 64;
+let headers: Map<string, JwsHeader> | undefined;
+
+function parseHeader(segment: string): JwsHeader | Failure {
+  const text = textFromBase64url(segment);
+  if (text === null) return invalid('malformed', 'The token header is not strict base64url.');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return invalid('malformed', 'The token header is not JSON.');
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return invalid('malformed', 'The token header is not a JSON object.');
+  }
+  const header = checkHeader(raw as Record<string, unknown>);
+  if (!('code' in header)) {
+    headers ??= new Map();
+    if (headers.size >= MAX_HEADERS) headers.clear();
+    headers.set(segment, Object.freeze(header));
+  }
+  return header;
 }
 
 function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
