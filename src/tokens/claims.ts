@@ -24,13 +24,21 @@ export interface TokenTimes {
 }
 
 // Claims with a meaning of their own (RFC 7519 and Protekt's): everything else is metadata.
-const REGISTERED = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'email_verified', 'project_id',
-  'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
-]);
+// Built on first use, not at import.
+let registered: Set<string> | undefined;
+
+function isRegistered(claim: string): boolean {
+  registered ??= new Set([
+    'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'email_verified', 'project_id',
+    'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
+  ]);
+  return registered.has(claim);
+}
 
 // Keys that would touch an object's prototype if assigned.
-const UNSAFE = new Set(['__proto__', 'constructor', 'prototype']);
+function isUnsafe(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype';
+}
 
 /** Decodes and parses the payload segment. Returns the JSON object (wrapped) or a failure. */
 export function decodePayload(segment: string): { payload: Record<string, unknown> } | Failure {
@@ -95,7 +103,7 @@ export function checkClaims(
 export function userFromClaims<M extends object = DefaultMetadata>(claims: ProtektClaims): ProtektUser<M> {
   const metadata: Record<string, unknown> = {};
   for (const key of Object.keys(claims)) {
-    if (!REGISTERED.has(key) && !UNSAFE.has(key)) metadata[key] = claims[key];
+    if (!isRegistered(key) && !isUnsafe(key)) metadata[key] = claims[key];
   }
   const user: ProtektUser<M> = {
     id: claims.sub,

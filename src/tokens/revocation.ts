@@ -53,7 +53,9 @@ const REFUSALS: Record<TokenErrorCode, string> = {
 };
 
 // Thrown by the transport for reasons that are not an outage: never turned into fail-open.
-const ALWAYS_THROWN = new Set(['aborted', 'invalid_api_key', 'config_invalid']);
+function alwaysThrown(code: string): boolean {
+  return code === 'aborted' || code === 'invalid_api_key' || code === 'config_invalid';
+}
 
 function isTokenCode(code: string): code is TokenErrorCode {
   return code === 'token_revoked' || code === 'token_expired' || code === 'token_invalid';
@@ -116,7 +118,7 @@ export class RevocationChecker {
     try {
       response = await send({ method: 'POST', path: '/auth/token/verify', body: { token: token.token }, options });
     } catch (error) {
-      if (!(error instanceof ProtektError) || ALWAYS_THROWN.has(error.code) || failClosed) throw error;
+      if (!(error instanceof ProtektError) || alwaysThrown(error.code) || failClosed) throw error;
       log?.(`[Protekt] verifyToken: revocation check failed (${error.code}); accepting the locally verified token (fail-open)`);
       return null;
     }
