@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Renders docs/reliability.md from what the hostile suite recorded in test/hostile/results/:
 // one <file>.json per test file (cases: area, what was tried, what happened, how many) and
-// load.json (the figures of the last load run). The suite calls writeReport() at the end of each
+// load-figures.json (the measured figures of the last load run). The suite calls writeReport() at the end of each
 // file; `node scripts/reliability-report.mjs` re-renders by hand. Content depends only on the
 // recorded counts and outcomes, so the file changes only when the suite's behaviour does (the
 // load section excepted: its figures are measured).
@@ -30,7 +30,7 @@ export function readResults(root) {
   for (const name of readdirSync(dir).sort()) {
     if (!name.endsWith('.json')) continue;
     const data = JSON.parse(readFileSync(join(dir, name), 'utf8'));
-    if (name === 'load.json') {
+    if (name === 'load-figures.json') {
       load = data;
       continue;
     }
@@ -74,8 +74,17 @@ export function render({ rows, files, load }) {
     out.push('|---|---:|---|');
     for (const r of inArea) out.push(`| ${esc(r.tried)} | ${r.cases} | ${esc(r.outcome)} |`);
   }
+  const loadRows = rows.filter((r) => r.area === 'Load');
   out.push('');
   out.push('## Load');
+  out.push('');
+  out.push('What each load run asserts (deterministic):');
+  out.push('');
+  out.push('| what was tried | runs | what happened |');
+  out.push('|---|---:|---|');
+  for (const r of loadRows) out.push(`| ${esc(r.tried)} | ${r.cases} | ${esc(r.outcome)} |`);
+  out.push('');
+  out.push('### Figures of the last load run');
   out.push('');
   if (!load) {
     out.push('No load run recorded yet: `npx vitest run test/hostile/load.test.ts`.');
@@ -83,7 +92,7 @@ export function render({ rows, files, load }) {
     out.push(`Measured, so these figures change from run to run. Reproduce with \`${load.command}\` (${esc(load.machine ?? '')}).`);
     for (const section of load.sections ?? []) {
       out.push('');
-      out.push(`### ${section.title}`);
+      out.push(`#### ${section.title}`);
       out.push('');
       if (section.text) {
         out.push(section.text);
