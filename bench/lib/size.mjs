@@ -1,0 +1,87 @@
+/**
+ * Bundle sizes, shared by the size budget (test/size/size.test.ts) and the benchmarks.
+ *
+ * Every bundle is built by esbuild from the SOURCES with the options users' bundlers apply for
+ * Workers and the edge: ESM, minified, conditions `worker` + `browser`, platform neutral, and
+ * `#crypto` resolved to the default (web-standard) shim, `src/runtime/crypto.ts` — the file the
+ * package's `imports` map gives those conditions (`dist/runtime/crypto.js` is its build). Sizes
+ * are gzip level 9 bytes; budgets are in kB of 1,000 bytes.
+ */
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Budgets in gzip bytes. */
+export const BUDGETS = { client: 12_000, middleware: 1_000 };
+
+/** The esbuild options every size is measured with. */
+export const SIZE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  conditions: ['worker', 'browser'],
+  plugins: [
+    {
+      // `#crypto` of OUR sources only (peers such as @clerk/backend have their own `#crypto`).
+      name: 'protekt-crypto-shim',
+      setup(build) {
+        build.onResolve({ filter: /^#crypto$/ }, (args) =>
+          args.importer.startsWith(`${ROOT}src/`) ? { path: `${ROOT}src/runtime/crypto.ts` } : undefined,
+        );
+      },
+    },
+  ],
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+};
+
+/** Builds `code` (an entry module) and returns its raw and gzip sizes, and the biggest inputs. */
+export async function measure(code, { external = [] } = {}) {
+  const result = await esbuild.build({ ...SIZE_OPTIONS, external, stdin: { contents: code, resolveDir: ROOT, loader: 'ts' } });
+  const bytes = result.outputFiles[0].contents;
+  const inputs = Object.entries(Object.values(result.metafile.outputs)[0].inputs)
+    .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
+    .filter((i) => i.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+  return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, inputs, code: bytes };
+}
+
+export const ENTRIES = {
+  /** The whole client: `Protekt` with every resource, `Protekt.mock` and `verifyToken`. */
+  client: `export { Protekt } from './src/index.ts';`,
+  /** The Hono middleware entry, hono left external (it is the app's own dependency). */
+  middleware: `export * from './src/hono/index.ts';`,
+  /** A minimal Hono app, and the same app guarded by the middleware. */
+  honoApp: `import { Hono } from 'hono'; export const app = new Hono().get('/api/me', (c) => c.json({ ok: true }));`,
+  honoAppWithMiddleware: `import { Hono } from 'hono'; import { protektAuth } from './src/hono/index.ts';
+export const app = new Hono().use('/api/*', protektAuth({ client: globalThis.protekt })).get('/api/me', (c) => c.json({ ok: true }));`,
+};
+
+/** Peers, built the same way (each with what a user needs to verify a token). */
+export const PEER_ENTRIES = {
+  'jose 6.2.17 (jwtVerify + createRemoteJWKSet)': `export { jwtVerify, createRemoteJWKSet } from 'jose6';`,
+  '@clerk/backend 3.25.0 (verifyToken)': `export { verifyToken } from '@clerk/backend';`,
+  '@supabase/auth-js 2.109.0 (AuthClient, for getClaims)': `export { AuthClient } from '@supabase/auth-js';`,
+};
+
+/** The sizes the budgets apply to. */
+export async function measureBudgets() {
+  const [client, middleware, honoApp, honoAppWithMiddleware] = await Promise.all([
+    measure(ENTRIES.client),
+    measure(ENTRIES.middleware, { external: ['hono', 'hono/*'] }),
+    measure(ENTRIES.honoApp),
+    measure(ENTRIES.honoAppWithMiddleware),
+  ]);
+  return { client, middleware, honoApp, honoAppWithMiddleware, middlewareDelta: honoAppWithMiddleware.gzip - honoApp.gzip };
+}
+
+export async function measurePeers() {
+  const out = {};
+  for (const [name, code] of Object.entries(PEER_ENTRIES)) out[name] = await measure(code);
+  return out;
+}
