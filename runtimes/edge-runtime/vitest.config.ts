@@ -23,7 +23,7 @@ export default defineConfig({
     environment: 'edge-runtime',
     pool: 'vmThreads',
     include: ['test/conformance/**/*.test.ts'],
-    setupFiles: ['runtimes/_shared/remove-node-globals.ts'],
+    setupFiles: ['runtimes/edge-runtime/assert-runtime.ts', 'runtimes/_shared/remove-node-globals.ts'],
     server: { deps: { inline: [/\/dist\//] } },
     testTimeout: 20_000,
     hookTimeout: 30_000,

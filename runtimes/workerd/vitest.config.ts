@@ -20,7 +20,7 @@ export default defineConfig({
     name: 'workerd',
     root,
     include: ['test/conformance/**/*.test.ts'],
-    setupFiles: ['runtimes/_shared/remove-node-globals.ts'],
+    setupFiles: ['runtimes/workerd/assert-runtime.ts', 'runtimes/_shared/remove-node-globals.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },
