@@ -164,9 +164,32 @@ export class FakeProtekt {
   }
 }
 
-/** A fake with one key of each given algorithm. */
+// RSA key generation is slow: fakes draw their keys from a small pool (a fresh kid each time).
+// `makeKey` always generates new material, for tests that need a key nobody else has.
+const pool = new Map<Alg, Promise<TestKey>[]>();
+let drawn = 0;
+
+async function pooledKey(alg: Alg): Promise<TestKey> {
+  let keys = pool.get(alg);
+  if (!keys) {
+    keys = Array.from({ length: 4 }, () => makeKey(alg));
+    pool.set(alg, keys);
+  }
+  const base = await keys[drawn++ % keys.length]!;
+  const kid = `key_${++kidCounter}_${alg}`;
+  return { ...base, kid, jwk: { ...base.jwk, kid } };
+}
+
+/** A fake with one key of each given algorithm (distinct key material within one fake). */
 export async function fakeWith(...algs: Alg[]): Promise<FakeProtekt> {
   const fake = new FakeProtekt(new Clock());
-  for (const alg of algs.length ? algs : (['RS256'] as Alg[])) fake.keys.push(await makeKey(alg));
+  const wanted = algs.length ? algs : (['RS256'] as Alg[]);
+  for (let i = 0; i < wanted.length; i++) {
+    let key = await pooledKey(wanted[i]!);
+    for (let tries = 0; fake.keys.some((k) => k.privateKey === key.privateKey); tries++) {
+      key = tries < 4 ? await pooledKey(wanted[i]!) : await makeKey(wanted[i]!);
+    }
+    fake.keys.push(key);
+  }
   return fake;
 }
