@@ -15,64 +15,43 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 /** Longest token the client will send; real tokens are far shorter. */
 export const MAX_TOKEN_LENGTH = 16_384;
 
-function kind(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
 // One local error: the message starts with the field name; `details.field` names it too.
 function bad(code: ApiErrorCode, field: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
   return localError(code, `${field} ${text}`, { field, ...extra });
 }
 
-function notString(code: ApiErrorCode, field: string, value: unknown): Check {
-  return typeof value === 'string' ? null : bad(code, field, `must be a string, got ${kind(value)}.`);
-}
+const isString = (value: unknown): value is string => typeof value === 'string';
 
 /** The parameter object itself must be a plain object. */
 export function checkParams(value: unknown, method: string): Check {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return null;
-  return localError('invalid_request', `${method} expects an object of parameters, got ${kind(value)}.`, { field: 'params' });
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? null
+    : localError('invalid_request', `${method} expects an object of parameters.`, { field: 'params' });
 }
 
 /** An e-mail address. */
 export function checkEmail(value: unknown, field = 'email'): Check {
-  return (
-    notString('invalid_email', field, value) ??
-    ((value as string).length > 254 || !EMAIL.test(value as string) ? bad('invalid_email', field, 'is not a valid e-mail address.') : null)
-  );
+  return isString(value) && value.length <= 254 && EMAIL.test(value) ? null : bad('invalid_email', field, 'must be a valid e-mail address.');
 }
 
-/** A new password: 8 to 1024 characters. */
+/** A new password: a string of 8 to 1024 characters. */
 export function checkNewPassword(value: unknown, field = 'password'): Check {
-  const n = typeof value === 'string' ? value.length : 0;
-  return (
-    notString('weak_password', field, value) ??
-    (n < 8
-      ? bad('weak_password', field, 'must be at least 8 characters long.', { minLength: 8 })
-      : n > 1024
-        ? bad('weak_password', field, 'must be at most 1024 characters long.', { maxLength: 1024 })
-        : null)
-  );
+  return isString(value) && value.length >= 8 && value.length <= 1024
+    ? null
+    : bad('weak_password', field, 'must be a string of 8 to 1024 characters.', { minLength: 8, maxLength: 1024 });
 }
 
-/** An existing password (login, change): any non-empty string. */
+/** An existing password (login, change): a non-empty string of at most 1024 characters. */
 export function checkPassword(value: unknown, field = 'password'): Check {
-  if (typeof value !== 'string' || value === '') return bad('invalid_request', field, 'must be a non-empty string.');
-  return value.length > 1024 ? bad('invalid_request', field, 'is too long.') : null;
+  return isString(value) && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a non-empty string (at most 1024 characters).');
 }
 
 /** A token, code or id: a non-empty string of bounded length. */
 export function checkString(value: unknown, field: string, code: ApiErrorCode = 'invalid_request'): Check {
-  return (
-    notString(code, field, value) ??
-    ((value as string).trim() === ''
-      ? bad(code, field, 'must not be empty.')
-      : (value as string).length > MAX_TOKEN_LENGTH
-        ? bad(code, field, 'is too long.')
-        : /\p{Cs}/u.test(value as string) // a lone surrogate: not text, and encodeURIComponent throws on it
-          ? bad(code, field, 'is not well-formed Unicode.')
-          : null)
-  );
+  // A lone surrogate is not text (and encodeURIComponent throws on it).
+  return isString(value) && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
+    ? null
+    : bad(code, field, `must be a non-empty, well-formed string (at most ${MAX_TOKEN_LENGTH} characters).`);
 }
 
 /** A user's access token, for user-scoped calls. */
@@ -97,7 +76,7 @@ export function checkOneOf(value: unknown, allowed: readonly string[], field: st
 
 /** An optional boolean. */
 export function checkOptionalBoolean(value: unknown, field: string): Check {
-  return value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, `must be a boolean, got ${kind(value)}.`);
+  return value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.');
 }
 
 /** An absolute http(s) URL, when given. */
@@ -117,20 +96,17 @@ export function checkUrl(value: unknown, field: string): Check {
  */
 export function checkMetadata(value: unknown, field = 'metadata'): Check {
   if (value === undefined) return null;
+  // Arrays, Dates, boxed strings, class instances are not a JSON object once serialised.
   const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
-  if (proto !== Object.prototype && proto !== null) {
-    // Arrays, Dates, boxed strings, class instances: not a JSON object once serialised.
-    return bad('invalid_request', field, `must be a plain object, got ${kind(value)}.`);
-  }
-  const unsafe = findUnsafeKey(value, 0);
+  const unsafe = proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
   if (unsafe) return bad('invalid_request', field, `must not contain the key '${unsafe}'.`);
-  let text: string;
+  let text: string | undefined;
   try {
-    text = JSON.stringify(value);
+    text = unsafe === null ? JSON.stringify(value) : undefined;
   } catch {
-    return bad('invalid_request', field, 'must be JSON-serialisable.');
+    // not serialisable (a cycle, a BigInt): refused below
   }
-  return text.length > 16_384 ? bad('invalid_request', field, 'must be at most 16 KiB as JSON.') : null;
+  return text && text.length <= 16_384 ? null : bad('invalid_request', field, 'must be a plain JSON object of at most 16 KiB.');
 }
 
 function findUnsafeKey(value: object, depth: number): string | null {
