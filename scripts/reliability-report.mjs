@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const AREAS = [
-  ['Faults', 'Faults', 'Transport faults injected through the emulator (`emulator.faults`, in-process and over HTTP on 127.0.0.1) and by raw `node:net` servers that misbehave on purpose.'],
-  ['Idempotency', 'Idempotency', 'Retried POSTs whose first answer was lost or failed after the server acted: they must act once.'],
-  ['Refresh races', 'Refresh races', 'Concurrent `auth.refreshToken` calls with one refresh token.'],
+  ['Faults', 'Faults', 'Transport faults injected through the emulator (`emulator.faults`; each such case runs twice, in-process and over HTTP on 127.0.0.1) and by raw `node:net` servers and `fetch` options that misbehave on purpose.'],
+  ['Idempotency', 'Idempotency', 'Retried calls whose first answer was lost, or replaced by a 5xx, after the server acted: they must act once (in-process and over HTTP).'],
+  ['Refresh races', 'Refresh races', 'Concurrent `auth.refreshToken` calls with one refresh token (in-process and over HTTP).'],
   ['Secrets', 'Secrets', 'Every text the SDK produced during the suite checked against every secret it handled.'],
   ['Bad input', 'Bad input', 'Every public method of `auth`, `users`, `sessions` and `mfa` fed hostile values.'],
   ['Attacks', 'Attacks', 'Forged-token floods against `verifyToken` and hostile HTTP against the emulator server.'],
