@@ -46,6 +46,7 @@ function algorithmParams(alg: JwsAlgorithm): { importAlg: RsaHashedImportParams 
 }
 
 let encoder: TextEncoder | undefined;
+let subtle: SubtleCrypto | undefined;
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -138,13 +139,14 @@ async function importOnce(k: VerificationKey): Promise<CryptoKey | null> {
   }
 }
 
-/** Checks a signature over the signing input with an imported key. Never throws. */
-export async function verifySignature(k: VerificationKey, key: CryptoKey, signature: Uint8Array, signingInput: string): Promise<boolean> {
+/**
+ * Checks a signature over the signing input with an imported key. Resolves the WebCrypto verdict
+ * (the promise may reject on a runtime error: callers treat that as a bad signature); a signature
+ * of the wrong length is refused without calling WebCrypto.
+ */
+export function verifySignature(k: VerificationKey, key: CryptoKey, signature: Uint8Array, signingInput: string): Promise<boolean> | false {
   if (signature.length !== k.signatureLength) return false;
   encoder ??= new TextEncoder();
-  try {
-    return await getCrypto().subtle.verify(algorithmParams(k.alg).verifyAlg, key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
-  } catch {
-    return false;
-  }
+  subtle ??= getCrypto().subtle;
+  return subtle.verify(algorithmParams(k.alg).verifyAlg, key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
 }

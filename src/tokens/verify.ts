@@ -187,9 +187,13 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
       return refused(invalid('alg', 'The token algorithm is not the one its key is pinned to.'));
     }
 
-    if (!(await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput))) {
-      return refused(invalid('signature', 'The token signature is invalid.'));
+    let valid: boolean;
+    try {
+      valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
+    } catch {
+      valid = false;
     }
+    if (!valid) return refused(invalid('signature', 'The token signature is invalid.'));
     const decoded = decodePayload(parsed.payloadSegment);
     if ('code' in decoded) return refused(decoded);
     const checked = checkClaims(decoded.payload, rules, now);
