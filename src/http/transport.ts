@@ -56,11 +56,12 @@ export class Transport {
   async send<T = Record<string, unknown>>(req: ApiRequest): Promise<ApiResponse<T>> {
     const cfg = this.#config;
     checkRequestOptions(req.options);
-    const signal = req.options?.signal;
-    const timeout = req.options?.timeout ?? cfg.timeout;
+    const { method, path, options } = req;
+    const signal = options?.signal;
+    const timeout = options?.timeout ?? cfg.timeout;
     if (signal?.aborted) throw abortedError(signal.reason);
 
-    const url = buildUrl(cfg.baseUrl, req.path, req.query);
+    const url = buildUrl(cfg.baseUrl, path, req.query);
     const headers: Record<string, string> = {
       accept: 'application/json',
       'x-protekt-key': cfg.apiKey,
@@ -74,32 +75,46 @@ export class Transport {
     if (req.accessToken !== undefined) headers.authorization = `Bearer ${req.accessToken}`;
     // Generated once per call and reused by every attempt, so a retried POST, PATCH or DELETE
     // acts once (and a DELETE whose answer was lost is not reported as "not found" on the retry).
-    if (req.method !== 'GET') headers['idempotency-key'] = req.options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
+    if (method !== 'GET') headers['idempotency-key'] = options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
+    const answered = (what: string): string => `Protekt answered ${method} ${path} with ${what}`;
 
     for (let attempt = 0; ; attempt++) {
       const started = cfg.now();
-      const outcome = await this.#attempt(url, req.method, headers, body, timeout, signal);
+      const outcome = await this.#attempt(url, method, headers, body, timeout, signal);
       const elapsed = cfg.now() - started;
       const last = attempt >= cfg.maxRetries;
+      const attempts = attempt + 1;
 
-      if (outcome.kind === 'failure') {
-        this.#log(req, attempt, outcome.error.code, elapsed);
-        if (outcome.error.code === 'aborted' || last) throw withAttempts(outcome.error, attempt + 1);
+      if (outcome instanceof ProtektError) {
+        this.#log(req, attempt, outcome.code, elapsed);
+        if (outcome.code === 'aborted' || last) {
+          outcome.details.attempts = attempts;
+          throw outcome;
+        }
         await this.#pause(backoffDelay(attempt), signal);
         continue;
       }
 
-      const { response, text } = outcome;
+      const [response, text] = outcome;
       const status = response.status;
-      const parsed = parseJson(text);
-      const apiError = status >= 400 ? parseApiError(status, parsed.value) : null;
+      // An empty body reads as {}; an unreadable one as undefined (no JSON at all).
+      let value: unknown = {};
+      if (text !== '') {
+        try {
+          value = JSON.parse(text);
+        } catch {
+          value = undefined;
+        }
+      }
+      const apiError = status >= 400 ? parseApiError(status, value) : null;
       this.#log(req, attempt, `${status}${apiError ? ` ${apiError.code}` : ''}`, elapsed);
+      const reply = (data: T | null, error: ApiResponse['error']): ApiResponse<T> => ({ status, headers: response.headers, data, error });
 
       if (status >= 200 && status < 300) {
-        if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
-          throw new ProtektError('invalid_response', `Protekt answered ${req.method} ${req.path} with a body that is not a JSON object.`, { status });
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+          throw new ProtektError('invalid_response', answered('a body that is not a JSON object.'), { status });
         }
-        return { status, headers: response.headers, data: parsed.value as T, error: null };
+        return reply(value as T, null);
       }
 
       if (status === 401 && apiError?.code === 'invalid_api_key') {
@@ -108,33 +123,29 @@ export class Transport {
 
       if (isRetryableStatus(status)) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-        const tooLong = retryAfter !== null && retryAfter > cfg.maxRetryAfter;
-        if (!last && !tooLong) {
+        if (!last && !(retryAfter !== null && retryAfter > cfg.maxRetryAfter)) {
           await this.#pause(retryAfter ?? backoffDelay(attempt), signal);
           continue;
         }
+        const wait = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
         if (status === 429) {
           const error = apiError ?? { code: 'rate_limited', message: 'Too many requests.', status };
-          const details = { ...error.details };
-          if (retryAfter !== null) details.retryAfter = Math.ceil(retryAfter / 1000);
-          return { status, headers: response.headers, data: null, error: { ...error, code: 'rate_limited', details } };
+          return reply(null, { ...error, code: 'rate_limited', details: { ...error.details, ...wait } });
         }
-        const code = status === 503 ? 'service_unavailable' : 'server_error';
-        throw new ProtektError(code, `Protekt answered ${req.method} ${req.path} with HTTP ${status} after ${attempt + 1} attempt(s).`, {
+        throw new ProtektError(status === 503 ? 'service_unavailable' : 'server_error', answered(`HTTP ${status} after ${attempts} attempt(s).`), {
           status,
-          details: { attempts: attempt + 1, ...(retryAfter !== null ? { retryAfter: Math.ceil(retryAfter / 1000) } : {}) },
+          details: { attempts, ...wait },
         });
       }
 
       // 501 and other 5xx not worth retrying: still Protekt's failure, never the caller's.
-      if (status >= 500) {
-        throw new ProtektError('server_error', `Protekt answered ${req.method} ${req.path} with HTTP ${status}.`, { status, details: { attempts: attempt + 1 } });
-      }
-      if (apiError) return { status, headers: response.headers, data: null, error: apiError };
-      throw new ProtektError('invalid_response', `Protekt answered ${req.method} ${req.path} with HTTP ${status} and no readable error.`, { status });
+      if (status >= 500) throw new ProtektError('server_error', answered(`HTTP ${status}.`), { status, details: { attempts } });
+      if (apiError) return reply(null, apiError);
+      throw new ProtektError('invalid_response', answered(`HTTP ${status} and no readable error.`), { status });
     }
   }
 
+  // One attempt: the response and its body text, or the ProtektError it ended with.
   async #attempt(
     url: string,
     method: string,
@@ -142,7 +153,7 @@ export class Transport {
     body: string | undefined,
     timeout: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ kind: 'response'; response: Response; text: string } | { kind: 'failure'; error: ProtektError }> {
+  ): Promise<[Response, string] | ProtektError> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
     const onAbort = (): void => controller.abort(signal?.reason);
@@ -152,24 +163,24 @@ export class Transport {
       // Location points, another origin included. A 3xx is reported as invalid_response.
       const init: RequestInit = { method, headers, signal: controller.signal, redirect: 'manual' };
       if (body !== undefined) init.body = body;
-      const work = (async () => {
-        const response = await this.fetchImpl(url, init);
-        // The body is read under the same timer: a server that stalls mid-body times out too.
-        const text = await response.text();
-        return { kind: 'response' as const, response, text };
-      })();
       // Raced against our own abort, so a `fetch` option (or a body stream) that ignores the
-      // signal still ends at the timeout or the caller's abort instead of hanging the call.
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      });
-      return await Promise.race([work, aborted]);
+      // signal still ends at the timeout or the caller's abort instead of hanging the call. The
+      // body is read under the same timer: a server that stalls mid-body times out too.
+      return await Promise.race([
+        (async (): Promise<[Response, string]> => {
+          const response = await this.fetchImpl(url, init);
+          return [response, await response.text()];
+        })(),
+        new Promise<never>((_, reject) => {
+          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+        }),
+      ]);
     } catch (cause) {
-      if (signal?.aborted) return { kind: 'failure', error: abortedError(signal.reason) };
-      if (controller.signal.aborted && controller.signal.reason === TIMEOUT) {
-        return { kind: 'failure', error: new ProtektError('timeout', `No answer from Protekt within ${timeout} ms.`, { details: { timeout } }) };
-      }
-      return { kind: 'failure', error: new ProtektError('network_error', 'Could not reach Protekt (network error).', { cause: safeCause(cause) }) };
+      return signal?.aborted
+        ? abortedError(signal.reason)
+        : controller.signal.reason === TIMEOUT
+          ? new ProtektError('timeout', `No answer from Protekt within ${timeout} ms.`, { details: { timeout } })
+          : new ProtektError('network_error', 'Could not reach Protekt (network error).', { cause: safeCause(cause) });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -224,31 +235,12 @@ function buildUrl(baseUrl: string, path: string, query: ApiRequest['query']): st
   return url;
 }
 
-function parseJson(text: string): { ok: true; value: unknown } | { ok: false; value: undefined } {
-  if (text === '') return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false, value: undefined };
-  }
-}
-
 function abortedError(reason: unknown): ProtektError {
   return new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
-}
-
-function withAttempts(error: ProtektError, attempts: number): ProtektError {
-  error.details.attempts = attempts;
-  return error;
 }
 
 // A fetch failure's cause is kept for debugging, but only its name and message: some runtimes
 // attach the request (with its headers) to the error object.
 function safeCause(cause: unknown): Error {
-  if (cause instanceof Error) {
-    const copy = new Error(cause.message);
-    copy.name = cause.name;
-    return copy;
-  }
-  return new Error(String(cause));
+  return cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause));
 }
