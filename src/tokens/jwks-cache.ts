@@ -127,9 +127,6 @@ export class RemoteKeySet implements KeySource {
   #lastFailure: number | undefined;
   #inflight: Promise<void> | undefined;
 
-  /** Number of fetches of the endpoint started (for tests and debug). */
-  fetchCount = 0;
-
   /** See {@link KeySource.peek}. */
   peek(kid: string, now: number, ttl: (maxAge: number | undefined) => number): VerificationKey | undefined {
     const keys = this.#keys;
@@ -210,7 +207,6 @@ export class RemoteKeySet implements KeySource {
       }
     }
     const started = lookup.now;
-    this.fetchCount++;
     let fetched: FetchedJwks;
     try {
       // A shared fetch must not die with the caller that happened to start it.
