@@ -143,8 +143,9 @@ export function markdown(res) {
         table(['caller', 'p50', 'p90', 'p99', 'mean'], [
           ['`protekt.users.get(id)`', ms(a.client.p50), ms(a.client.p90), ms(a.client.p99), ms(a.client.mean)],
           ['raw `fetch` + `res.json()`', ms(a.fetch.p50), ms(a.fetch.p90), ms(a.fetch.p99), ms(a.fetch.mean)],
+          ['raw `fetch` with a timeout (AbortController + timer + signal)', ms(a.fetchWithTimeout.p50), ms(a.fetchWithTimeout.p90), ms(a.fetchWithTimeout.p99), ms(a.fetchWithTimeout.mean)],
         ]) +
-        `\n\np50 ratio: **${x2(a.ratio)}**.`,
+        `\n\np50 ratio to raw fetch: **${x2(a.ratio)}**; to fetch with a timeout: ${x2(a.ratioToTimeout)}.`,
     );
   }
   if (res.cold) {

@@ -44,15 +44,32 @@ export async function apiSuite({ mod, serveBundle, quick, log }) {
       if (!res.ok) throw new Error(`fetch: ${res.status}`);
       return res.json();
     };
+    // The same fetch with what any caller needing a timeout must add: an AbortController, a
+    // timer and the signal (on Node 20, creating an AbortSignal and handing it to undici is a
+    // visible part of the difference).
+    const viaFetchWithTimeout = async () => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 5000);
+      try {
+        const res = await fetch(url, { headers, signal: controller.signal });
+        if (!res.ok) throw new Error(`fetch: ${res.status}`);
+        return await res.json();
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     const total = quick ? 400 : 3000;
     const block = 25;
-    for (let i = 0; i < 100; i++) {
-      await viaClient();
-      await viaFetch();
-    }
-    const samples = { client: [], fetch: [] };
-    for (let done = 0; done < total; done += block) {
-      for (const [name, fn] of done / block % 2 ? [['fetch', viaFetch], ['client', viaClient]] : [['client', viaClient], ['fetch', viaFetch]]) {
+    const variants = [
+      ['client', viaClient],
+      ['fetch', viaFetch],
+      ['fetchWithTimeout', viaFetchWithTimeout],
+    ];
+    for (let i = 0; i < 100; i++) for (const [, fn] of variants) await fn();
+    const samples = { client: [], fetch: [], fetchWithTimeout: [] };
+    for (let done = 0, round = 0; done < total; done += block, round++) {
+      const offset = round % variants.length;
+      for (const [name, fn] of [...variants.slice(offset), ...variants.slice(0, offset)]) {
         for (let i = 0; i < block; i++) {
           const t0 = performance.now();
           await fn();
@@ -60,8 +77,14 @@ export async function apiSuite({ mod, serveBundle, quick, log }) {
         }
       }
     }
-    const out = { request: 'GET /v1/auth/users/{id}', client: summary(samples.client), fetch: summary(samples.fetch) };
+    const out = {
+      request: 'GET /v1/auth/users/{id}',
+      client: summary(samples.client),
+      fetch: summary(samples.fetch),
+      fetchWithTimeout: summary(samples.fetchWithTimeout),
+    };
     out.ratio = out.client.p50 / out.fetch.p50;
+    out.ratioToTimeout = out.client.p50 / out.fetchWithTimeout.p50;
     log(`api: p50 client ${out.client.p50.toFixed(3)} ms, fetch ${out.fetch.p50.toFixed(3)} ms (×${out.ratio.toFixed(3)})`);
     return out;
   } finally {
