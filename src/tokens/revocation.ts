@@ -5,11 +5,14 @@
  *
  * When the check cannot be completed (network failure, timeout, 5xx, rate limit), the local
  * answer stands and the miss is debug-logged (fail-open), unless the client chose fail-closed:
- * then the `ProtektError` is thrown, for a middleware to answer 503. A rejected project API key
+ * then the `ProtektError` is thrown, for a middleware to answer 503. After such a miss, checks are
+ * not attempted again for a short while (`min(maxAge, 5)` seconds): verifications then fail open
+ * (or closed) at once instead of each waiting on a failing network. A rejected project API key
  * and an abort by the caller are always thrown.
  */
 import type { ApiRequest, ApiResponse } from '../http/types.js';
 import { ProtektError } from '../errors/protekt-error.js';
+import type { ThrownErrorCode } from '../errors/codes.js';
 import type { RequestOptions } from '../types.js';
 import { failure, type Failure, type TokenErrorCode } from './failure.js';
 import { canShareInFlight, withSignal } from './runtime.js';
@@ -57,6 +60,9 @@ function alwaysThrown(code: string): boolean {
   return code === 'aborted' || code === 'invalid_api_key' || code === 'config_invalid';
 }
 
+// Checks are skipped for this long after one could not be completed (capped by maxAge).
+const DOWN_MS = 5000;
+
 function isTokenCode(code: string): code is TokenErrorCode {
   return code === 'token_revoked' || code === 'token_expired' || code === 'token_invalid';
 }
@@ -66,6 +72,9 @@ export class RevocationChecker {
   readonly #config: RevocationConfig;
   readonly #answers: LruCache<Answer>;
   readonly #inflight = new Map<string, Promise<Failure | null>>();
+  // After an unreachable check: until when checks are skipped, and why.
+  #downUntil = 0;
+  #downCode: ThrownErrorCode = 'service_unavailable';
 
   constructor(config: RevocationConfig) {
     this.#config = config;
@@ -94,6 +103,10 @@ export class RevocationChecker {
   check(token: CheckedToken, now: number, options: RequestOptions | undefined): Promise<Failure | null> {
     const cached = this.cached(token, now);
     if (cached !== undefined) return Promise.resolve(cached);
+    if (now < this.#downUntil) {
+      if (!this.#config.failClosed) return Promise.resolve(null);
+      return Promise.reject(new ProtektError(this.#downCode, 'The revocation check is unavailable (it failed moments ago).', { details: { skipped: true } }));
+    }
     const key = token.jti ?? token.signatureSegment;
     // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
     // and where the runtime forbids awaiting another request's I/O.
@@ -112,13 +125,20 @@ export class RevocationChecker {
     return withSignal(pending, options?.signal);
   }
 
+  #down(at: number, code: ThrownErrorCode): void {
+    this.#downUntil = at + Math.min(this.#config.maxAge * 1000, DOWN_MS);
+    this.#downCode = code;
+  }
+
   async #ask(token: CheckedToken, key: string, sentAt: number, options: RequestOptions | undefined): Promise<Failure | null> {
     const { send, maxAge, failClosed, log } = this.#config;
     let response: ApiResponse;
     try {
       response = await send({ method: 'POST', path: '/auth/token/verify', body: { token: token.token }, options });
     } catch (error) {
-      if (!(error instanceof ProtektError) || alwaysThrown(error.code) || failClosed) throw error;
+      if (!(error instanceof ProtektError) || alwaysThrown(error.code)) throw error;
+      this.#down(sentAt, error.code);
+      if (failClosed) throw error;
       log?.(`[Protekt] verifyToken: revocation check failed (${error.code}); accepting the locally verified token (fail-open)`);
       return null;
     }
@@ -127,6 +147,7 @@ export class RevocationChecker {
     if (apiError) {
       const code = apiError.code;
       if (!isTokenCode(code)) {
+        this.#down(sentAt, 'service_unavailable');
         if (failClosed) {
           throw new ProtektError('service_unavailable', `The revocation check could not be completed (${code}).`, {
             status: response.status,
@@ -142,6 +163,7 @@ export class RevocationChecker {
     } else {
       result = null;
     }
+    this.#downUntil = 0;
     // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was asked.
     const until = result ? Math.max(token.exp * 1000, sentAt + maxAge * 1000) : sentAt + maxAge * 1000;
     if (result || maxAge > 0) this.#answers.set(key, { failure: result, until });

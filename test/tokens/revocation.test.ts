@@ -110,7 +110,40 @@ describe('when the check cannot be completed', () => {
     expect(lines.join('\n')).not.toContain(token);
     fake.verifyOutage = null;
     fake.revoked.add(jtiOf(token));
-    expect((await v.verify(token)).error?.code).toBe('token_revoked'); // asked again at once
+    // for 5 s after a miss, checks are skipped (fail-open at once, no waiting on the network)
+    const calls = fake.verifyCalls;
+    fake.clock.advance(4.999);
+    expect((await v.verify(token)).error).toBeNull();
+    expect(fake.verifyCalls).toBe(calls);
+    // then asked again: the miss was not cached as an answer
+    fake.clock.advance(0.001);
+    expect((await v.verify(token)).error?.code).toBe('token_revoked');
+  });
+
+  it('the back-off after a miss is capped by maxAge (maxAge 0: every call asks)', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: { maxAge: 0 } });
+    const token = await fake.sign();
+    fake.verifyOutage = new ProtektError('network_error', 'down');
+    expect((await v.verify(token)).error).toBeNull();
+    expect((await v.verify(token)).error).toBeNull();
+    expect(fake.verifyCalls).toBe(2);
+    const short = fake.verifier({ revocationCheck: { maxAge: 2 } });
+    expect((await short.verify(token)).error).toBeNull();
+    fake.clock.advance(2);
+    fake.verifyOutage = null;
+    fake.revoked.add(jtiOf(token));
+    expect((await short.verify(token)).error?.code).toBe('token_revoked');
+  });
+
+  it('fail-closed during the back-off throws at once, without a request', async () => {
+    const fake = await fakeWith();
+    const v = fake.verifier({ revocationCheck: { failClosed: true } });
+    fake.verifyOutage = new ProtektError('timeout', 'slow');
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'timeout' });
+    const calls = fake.verifyCalls;
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'timeout', details: { skipped: true } });
+    expect(fake.verifyCalls).toBe(calls);
   });
 
   it('fail-open on a rate-limited answer too', async () => {
