@@ -7,6 +7,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TokenVerifier } from '../../src/tokens/index.js';
+import { Protekt } from '../../src/index.js';
+import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import { decodeBase64url, encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
 import { claimsAt, FakeProtekt, fakeWith, ISSUER, makeKey, signRaw } from './_helpers.js';
 
@@ -15,7 +17,7 @@ let cached: TokenVerifier;
 let uncached: TokenVerifier;
 /** Signing inputs legitimately signed for project A and valid now. */
 const good = new Set<string>();
-let pool: string[] = [];
+const pool: string[] = [];
 
 function signingInput(token: string): string {
   return token.slice(0, token.lastIndexOf('.'));
@@ -40,7 +42,7 @@ beforeAll(async () => {
     await signRaw({ alg: 'ES256', kid: stranger.kid }, claimsAt(fake.clock), stranger),
     await signRaw({ alg: 'none', kid: fake.keys[0]!.kid }, claimsAt(fake.clock), fake.keys[0]!).then((t) => t.replace(/[^.]+$/, '')),
   ];
-  pool = [...valid, ...bad];
+  pool.push(...valid, ...bad);
   // sanity: the pool's good tokens pass, the bad ones fail
   for (const t of valid) expect((await uncached.verify(t)).error).toBeNull();
   for (const t of bad) expect((await uncached.verify(t)).error).not.toBeNull();
@@ -80,8 +82,8 @@ interface Mutation {
   char: string;
 }
 
-function mutate(m: Mutation): string {
-  const token = pool[m.tokenIndex % pool.length]!;
+function mutate(m: Mutation, from: string[] = pool): string {
+  const token = from[m.tokenIndex % from.length]!;
   const parts = token.split('.');
   const seg = parts[m.segment] ?? '';
   let next = seg;
@@ -142,12 +144,7 @@ describe('property: mutated and random tokens', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(segmentMutation, { minLength: 2, maxLength: 6 }), async (ms) => {
         let token = pool[ms[0]!.tokenIndex % pool.length]!;
-        for (const m of ms) {
-          const saved = pool;
-          pool = [token];
-          token = mutate({ ...m, tokenIndex: 0 });
-          pool = saved;
-        }
+        for (const m of ms) token = mutate({ ...m, tokenIndex: 0 }, [token]);
         await check(token);
       }),
       { numRuns: 1000 },
@@ -212,6 +209,51 @@ describe('property: mutated and random tokens', () => {
           await check(input);
         },
       ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('property: mutations of emulator tokens, through the client', () => {
+  let emulator: Emulator;
+  let protekt: Protekt;
+  const signed = new Set<string>();
+  const base: string[] = [];
+
+  beforeAll(async () => {
+    emulator = createEmulator();
+    const other = emulator.createProject();
+    protekt = new Protekt({
+      loginId: emulator.project.loginId,
+      apiKey: emulator.project.apiKey,
+      fetch: emulator.fetch,
+      now: () => emulator.clock.now(),
+      revocationCheck: false,
+    });
+    const user = await emulator.createUser({ email: 'prop@example.com', metadata: { plan: 'pro' } });
+    const otherUser = await emulator.createUser({ email: 'prop@example.com', projectId: other.projectId });
+    for (let i = 0; i < 3; i++) {
+      const t = await emulator.issueAccessToken({ userId: user.id as string, expiresIn: 7200 });
+      signed.add(signingInput(t));
+      base.push(t);
+      if (i === 1) await emulator.rotateKeys({ alg: 'ES256' });
+    }
+    base.push(await emulator.issueAccessToken({ userId: otherUser.id as string, projectId: other.projectId }));
+    base.push(await emulator.issueAccessToken({ userId: user.id as string, expiresIn: 1 }));
+    emulator.clock.advance(10_000); // the last one is now expired (beyond the 5 s tolerance)
+    for (const t of base.slice(0, 3)) expect((await protekt.auth.verifyToken(t)).error).toBeNull();
+    for (const t of base.slice(3)) expect((await protekt.auth.verifyToken(t)).error).not.toBeNull();
+  });
+
+  it('no mutation is accepted unless its signed part is one the emulator signed for this project', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(segmentMutation, { minLength: 1, maxLength: 3 }), async (ms) => {
+        let token = base[ms[0]!.tokenIndex % base.length]!;
+        for (const m of ms) token = mutate({ ...m, tokenIndex: 0 }, [token]);
+        const result = await protekt.auth.verifyToken(token);
+        if (result.error === null) expect(signed.has(signingInput(token))).toBe(true);
+        else expect(['token_invalid', 'token_expired']).toContain(result.error.code);
+      }),
       { numRuns: 2000 },
     );
   });
