@@ -8,6 +8,7 @@
  *
  * Web standards only: this module runs inside workerd and the Edge runtime.
  */
+import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import type { ApiErrorCode } from '../errors/codes.js';
 
 /** JSON types a field can have. `integer` is a JSON number without a fractional part. */
@@ -97,7 +98,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * and `prototype` keys at every level. Depth is bounded; deeper values are dropped.
  */
 export function sanitizeJson(value: unknown, depth = 0): unknown {
-  if (depth > 16) return null;
+  if (depth > METADATA_MAX_DEPTH + 1) return null;
   if (Array.isArray(value)) return value.map((v) => sanitizeJson(v, depth + 1));
   if (isPlainObject(value)) {
     const out = Object.create(null) as Record<string, unknown>;
@@ -108,6 +109,16 @@ export function sanitizeJson(value: unknown, depth = 0): unknown {
     return out;
   }
   return value;
+}
+
+// Depth of the deepest object or array inside `value` (itself at `depth`), stopping past the limit.
+function depthOf(value: object, depth: number): number {
+  let max = depth;
+  for (const child of Object.values(value)) {
+    if (max > METADATA_MAX_DEPTH) break;
+    if (typeof child === 'object' && child !== null) max = Math.max(max, depthOf(child, depth + 1));
+  }
+  return max;
 }
 
 function typeMatches(type: FieldType, value: unknown): boolean {
@@ -157,6 +168,15 @@ export function validateBody(schema: ObjectSchema, body: unknown): ValidationSuc
 function checkValue(rule: FieldRule, raw: unknown, field: string): ValidationFailure | null {
   if (!typeMatches(rule.type, raw)) {
     return fail('invalid_request', field, `The field "${field}" must be ${article(rule.type)}.`);
+  }
+  // Objects (user metadata) within the SDK's own limits: refused, never silently truncated.
+  if (rule.type === 'object') {
+    if (depthOf(raw as object, 0) > METADATA_MAX_DEPTH) {
+      return fail('invalid_request', field, `The field "${field}" is nested deeper than ${METADATA_MAX_DEPTH} levels.`);
+    }
+    if (JSON.stringify(raw).length > METADATA_MAX_BYTES) {
+      return fail('invalid_request', field, `The field "${field}" is larger than ${METADATA_MAX_BYTES} characters as JSON.`);
+    }
   }
   const code = rule.code ?? 'invalid_request';
   if (typeof raw === 'string') {

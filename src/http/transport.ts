@@ -87,7 +87,7 @@ export class Transport {
 
       if (outcome instanceof ProtektError) {
         this.#log(req, attempt, outcome.code, elapsed);
-        if (outcome.code === 'aborted' || last) {
+        if (outcome.code === 'aborted' || outcome.code === 'invalid_response' || last) {
           outcome.details.attempts = attempts;
           throw outcome;
         }
@@ -169,13 +169,14 @@ export class Transport {
       return await Promise.race([
         (async (): Promise<[Response, string]> => {
           const response = await this.fetchImpl(url, init);
-          return [response, await response.text()];
+          return [response, await readBody(response)];
         })(),
         new Promise<never>((_, reject) => {
           controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
         }),
       ]);
     } catch (cause) {
+      if (cause instanceof ProtektError) return cause;
       return signal?.aborted
         ? abortedError(signal.reason)
         : controller.signal.reason === TIMEOUT
@@ -222,6 +223,41 @@ export function checkRequestOptions(options: unknown): void {
   if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))) {
     bad('idempotencyKey must be 1 to 255 visible ASCII characters');
   }
+}
+
+/** Largest answer body the client reads; no Protekt answer comes near it. */
+export const MAX_BODY_BYTES = 1 << 20;
+
+// Reads the body as text, refusing (as invalid_response) one larger than MAX_BODY_BYTES without
+// buffering it whole: a misbehaving server or proxy must not exhaust an isolate's memory.
+async function readBody(response: Response): Promise<string> {
+  const tooLarge = (): ProtektError =>
+    new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: response.status });
+  if (Number(response.headers.get('content-length')) > MAX_BODY_BYTES) {
+    void response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      void reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(all);
 }
 
 function buildUrl(baseUrl: string, path: string, query: ApiRequest['query']): string {

@@ -29,7 +29,7 @@ import {
   firstError,
 } from './validate.js';
 import { call, expiresIn, failure, mfaMethods, num, pick, success, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
-import { withSignal } from '../tokens/runtime.js';
+import { canShareInFlight, withSignal } from '../tokens/runtime.js';
 import { checkRequestOptions } from '../http/transport.js';
 
 /** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
@@ -151,7 +151,10 @@ export class AuthResource<M extends object = DefaultMetadata> {
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new ProtektError('aborted', 'The call was aborted by the caller.', { cause: signal.reason }));
-    const pending = this.#refreshing.get(refreshToken);
+    // Workers must not await another request's I/O (it can hang): there each call rotates on its
+    // own, as separate isolates always do.
+    const share = canShareInFlight();
+    const pending = share ? this.#refreshing.get(refreshToken) : undefined;
     // Each caller waits with its own signal: one caller giving up must not abort the shared
     // rotation, whose answer (the only copy of the new refresh token) the others are waiting for.
     if (pending) return withSignal(pending, signal);
@@ -162,9 +165,11 @@ export class AuthResource<M extends object = DefaultMetadata> {
       refreshToken: String(d.refresh_token ?? ''),
       expiresIn: num(d, 'expires_in'),
     })) as Promise<RefreshResult>;
-    this.#refreshing.set(refreshToken, promise);
-    const forget = (): void => void this.#refreshing.delete(refreshToken);
-    promise.then(forget, forget);
+    if (share) {
+      this.#refreshing.set(refreshToken, promise);
+      const forget = (): void => void this.#refreshing.delete(refreshToken);
+      promise.then(forget, forget);
+    }
     return withSignal(promise, signal);
   }
 

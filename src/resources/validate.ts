@@ -3,6 +3,7 @@
  * token or a non-E.164 phone comes back as an `error` with status 0 and no request.
  * Each check returns `null` when the value is fine.
  */
+import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import { localError } from '../errors/api-error.js';
 import type { ProtektApiError } from '../types.js';
 import { isSafeKey } from '../util/case.js';
@@ -106,11 +107,11 @@ export function checkMetadata(value: unknown, field = 'metadata'): Check {
   } catch {
     // not serialisable (a cycle, a BigInt): refused below
   }
-  return text && text.length <= 16_384 ? null : bad('invalid_request', field, 'must be a plain JSON object of at most 16 KiB.');
+  return text && text.length <= METADATA_MAX_BYTES ? null : bad('invalid_request', field, 'must be a plain JSON object of at most 16 KiB.');
 }
 
 function findUnsafeKey(value: object, depth: number): string | null {
-  if (depth > 32) return '(nesting deeper than 32 levels)';
+  if (depth > METADATA_MAX_DEPTH) return `(nesting deeper than ${METADATA_MAX_DEPTH} levels)`;
   for (const key of Object.keys(value)) {
     if (!isSafeKey(key)) return key;
     const child = (value as Record<string, unknown>)[key];

@@ -105,6 +105,14 @@ describe.each(MODES)('transport (%s)', (mode) => {
     await expect(client.users.list()).rejects.toMatchObject({ code: 'invalid_response' });
   });
 
+  it('an answer over 1 MiB is refused as invalid_response without retrying', async () => {
+    const client = h.client();
+    h.emulator.faults.add({ path: '/auth/users', status: 200, body: `{"data":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}` });
+    const before = h.emulator.faults.hits('/auth/users');
+    await expect(client.users.list()).rejects.toMatchObject({ code: 'invalid_response', message: expect.stringContaining('larger than') });
+    expect(h.emulator.faults.hits('/auth/users') - before).toBe(1);
+  });
+
   it('a caller signal aborts before and during a request, and during a backoff wait', async () => {
     const client = h.client();
     const done = new AbortController();
