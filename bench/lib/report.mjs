@@ -131,7 +131,13 @@ export function markdown(res) {
         `${int(m.revocationCache.perEntry)} B`,
         m.revocationCache.afterBoundPlus2000 != null ? `${mb(m.revocationCache.afterBoundPlus2000)} after 2,000 more` : '—',
       ],
-      ['JWKS, keys imported', `${m.jwks.keys} ${m.jwks.alg} keys`, mb(m.jwks.bytes), `${int(m.jwks.bytes / m.jwks.keys)} B`, `external ${mb(m.jwks.external)}`],
+      [
+        'JWKS, every key imported',
+        `${m.jwks.keys} ${m.jwks.alg} keys`,
+        `${(m.jwks.bytes / 1e3).toFixed(0)} kB`,
+        `${int(m.jwks.bytes / m.jwks.keys)} B`,
+        `fixed by the key set; ${(m.jwks.external / 1e3).toFixed(0)} kB outside the V8 heap (CryptoKeys are native)`,
+      ],
     ];
     parts.push('### Memory of the caches at their bounds (V8 heap after GC, including the token strings they keep)\n\n' + table(['cache', 'entries', 'heap', 'per entry', 'bounded?'], rows));
   }

@@ -31,7 +31,7 @@ export async function scaleSuite({ mod, peers, rounds, ms, poolSize, log }) {
     for (const c of [1, 10, 100]) {
       for (const [name, verify] of Object.entries(verifiers)) {
         const next = cycle(pool);
-        cases.push({ id: `c${c}|${name}`, alg: 'RS256', name, group: `${c} in flight`, concurrency: c, fn: () => verify(next()) });
+        cases.push({ id: `c${c}|${name}`, alg: 'RS256', name, group: `${c} in flight`, concurrency: c, fn: ((call) => () => call(next()))(verify.direct ?? verify) });
       }
     }
     log(`scale: concurrency (${cases.length} cases)`);
@@ -57,7 +57,7 @@ export async function scaleSuite({ mod, peers, rounds, ms, poolSize, log }) {
       for (const [name, verify] of Object.entries(verifiers)) {
         await V.sanity(`${name} (${n} keys)`, verify, pool[1]);
         const next = cycle(pool);
-        cases.push({ id: `k${n}|${name}`, alg: 'ES256', name, group: `${n} key${n > 1 ? 's' : ''}`, fn: () => verify(next()) });
+        cases.push({ id: `k${n}|${name}`, alg: 'ES256', name, group: `${n} key${n > 1 ? 's' : ''}`, fn: ((call) => () => call(next()))(verify.direct ?? verify) });
       }
     }
     const floor = await V.floor(floorKey.key);
@@ -85,7 +85,7 @@ export async function scaleSuite({ mod, peers, rounds, ms, poolSize, log }) {
       for (const [name, verify] of Object.entries(verifiers)) {
         await V.sanity(`${name} (${label})`, verify, pool[1]);
         const next = cycle(pool);
-        cases.push({ id: `s${extra}|${name}`, alg: 'RS256', name, group: label, fn: () => verify(next()) });
+        cases.push({ id: `s${extra}|${name}`, alg: 'RS256', name, group: label, fn: ((call) => () => call(next()))(verify.direct ?? verify) });
       }
     }
     log(`scale: token size (${cases.length} cases)`);

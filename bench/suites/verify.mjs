@@ -50,7 +50,14 @@ export async function verifySuite({ mod, peers, rounds, ms, poolSize, log }) {
       if (!verify) return;
       await V.sanity(`${name} ${alg}`, verify, pool[opts.sanityIndex ?? 0]);
       const next = opts.same ? () => pool[0] : cycle(pool);
-      list.push({ id: `${alg}|${name}`, alg, name, fn: () => verify(next()) });
+      list.push({
+        id: `${alg}|${name}`,
+        alg,
+        name,
+        fn: ((call) => () => call(next()))(verify.direct ?? verify),
+        // Checked again after the timing: the verifier still accepts and refuses as it should.
+        recheck: () => V.sanity(`${name} ${alg} (after the run)`, verify, pool[opts.sanityIndex ?? 0]),
+      });
     };
     const floor = await V.floor(key);
     // Local verification only, as every peer here does (none of them asks a server whether the
@@ -77,6 +84,7 @@ export async function verifySuite({ mod, peers, rounds, ms, poolSize, log }) {
   log(`verify: ${first.length} first-seen cases, ${repeat.length} same-token cases, ${rounds} rounds of ~${ms} ms each`);
   const firstResults = await runRounds(first, { rounds, ms, pairWith: (c) => `${c.alg}|floor`, onRound: (r) => log(`  first-seen round ${r}/${rounds}`) });
   const repeatResults = await runRounds(repeat, { rounds, ms, pairWith: (c) => `${c.alg}|floor`, onRound: (r) => log(`  same-token round ${r}/${rounds}`) });
+  for (const c of [...first, ...repeat]) await c.recheck();
   return { setup, first: annotate(first, firstResults), repeat: annotate(repeat, repeatResults) };
 }
 
