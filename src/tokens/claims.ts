@@ -2,7 +2,7 @@
  * Claim rules of Protekt access tokens, and the user built from them. Run only after the
  * signature holds.
  */
-import { textFromBase64url } from './b64.js';
+import { decodeBase64urlText } from '../util/base64url.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser } from '../types.js';
 import { failure, type Failure, invalid } from './failure.js';
 
@@ -42,7 +42,7 @@ function isUnsafe(key: string): boolean {
 
 /** Decodes and parses the payload segment. Returns the JSON object (wrapped) or a failure. */
 export function decodePayload(segment: string): { payload: Record<string, unknown> } | Failure {
-  const text = textFromBase64url(segment);
+  const text = decodeBase64urlText(segment);
   if (text === null) return invalid('malformed', 'The token payload is not strict base64url.');
   let value: unknown;
   try {

@@ -3,7 +3,7 @@
  * Protekt access tokens. Nothing here is cryptographic: it only decides whether a string is
  * shaped like a token worth verifying, and which key and algorithm it claims.
  */
-import { bytesFromBase64url, textFromBase64url } from './b64.js';
+import { decodeBase64url, decodeBase64urlText } from '../util/base64url.js';
 import { type Failure, invalid } from './failure.js';
 
 /** Signature algorithms a Protekt key can pin. */
@@ -56,7 +56,7 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
 
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment === '') return invalid('signature', 'The token has no signature.');
-  const signature = bytesFromBase64url(signatureSegment);
+  const signature = decodeBase64url(signatureSegment);
   if (signature === null) return invalid('malformed', 'The token signature is not strict base64url.');
 
   return {
@@ -74,7 +74,7 @@ const MAX_HEADERS = 64;
 let headers: Map<string, JwsHeader> | undefined;
 
 function parseHeader(segment: string): JwsHeader | Failure {
-  const text = textFromBase64url(segment);
+  const text = decodeBase64urlText(segment);
   if (text === null) return invalid('malformed', 'The token header is not strict base64url.');
   let raw: unknown;
   try {

@@ -5,7 +5,7 @@
  * imported into WebCrypto once, on first use, and the `CryptoKey` kept.
  */
 import { getCrypto } from '#crypto';
-import { bytesFromBase64url } from './b64.js';
+import { decodeBase64url } from '../util/base64url.js';
 import type { JwsAlgorithm } from './jws.js';
 
 /** A key of the key set, with its pinned algorithm and (once imported) its `CryptoKey`. */
@@ -54,13 +54,13 @@ function str(value: unknown): string | undefined {
 
 function decodedLength(value: string | undefined): number {
   if (value === undefined) return -1;
-  const bytes = bytesFromBase64url(value);
+  const bytes = decodeBase64url(value);
   return bytes === null ? -1 : bytes.length;
 }
 
 function rsaModulusBytes(n: string | undefined): number {
   if (n === undefined) return -1;
-  const bytes = bytesFromBase64url(n);
+  const bytes = decodeBase64url(n);
   if (bytes === null) return -1;
   let i = 0;
   while (i < bytes.length && bytes[i] === 0) i++;
