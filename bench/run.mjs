@@ -155,7 +155,10 @@ if (write) {
   if (res.verify) {
     writeFileSync(
       `${ROOT}docs/benchmarks/throughput.svg`,
-      throughputSvg(res.verify.first, { title: `verifyToken throughput, first-seen tokens, warm keys (ops/s, Node ${res.env.node}, one core; bars: median, lines: min–max of ${rounds} rounds)` }),
+      throughputSvg(res.verify.first, {
+        title: 'verifyToken throughput: tokens not seen before, warm keys (ops/s; × floor in brackets)',
+        subtitle: `Node ${res.env.node}, one core, ${res.env.date}; bars: median of ${res.env.rounds} interleaved rounds, lines: min–max`,
+      }),
     );
   }
   const docPath = `${ROOT}docs/benchmarks.md`;

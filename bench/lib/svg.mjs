@@ -2,7 +2,7 @@
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function throughputSvg(results, { title }) {
+export function throughputSvg(results, { title, subtitle = '' }) {
   const algs = ['RS256', 'ES256', 'EdDSA'];
   const names = [...new Set(results.map((r) => r.name))];
   const max = Math.max(...results.map((r) => r.ops.max));
@@ -11,7 +11,7 @@ export function throughputSvg(results, { title }) {
   const plot = width - left - 150;
   const row = 18;
   const gap = 14;
-  let y = 44;
+  let y = subtitle ? 58 : 44;
   const parts = [];
   for (const alg of algs) {
     const rows = names.map((n) => results.find((r) => r.alg === alg && r.name === n)).filter(Boolean);
@@ -39,6 +39,7 @@ export function throughputSvg(results, { title }) {
 </style>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="10" y="22" class="title">${esc(title)}</text>
+${subtitle ? `<text x="10" y="40" class="label">${esc(subtitle)}</text>` : ''}
 ${parts.join('\n')}
 </svg>
 `;
