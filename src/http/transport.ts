@@ -7,6 +7,7 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import { parseApiError } from '../errors/api-error.js';
 import { getCrypto } from '#crypto';
+import { readBounded } from '../util/bytes.js';
 import type { ApiRequest, ApiResponse } from './types.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
 
@@ -228,36 +229,13 @@ export function checkRequestOptions(options: unknown): void {
 /** Largest answer body the client reads; no Protekt answer comes near it. */
 export const MAX_BODY_BYTES = 1 << 20;
 
-// Reads the body as text, refusing (as invalid_response) one larger than MAX_BODY_BYTES without
-// buffering it whole: a misbehaving server or proxy must not exhaust an isolate's memory.
+// The body as text; one over MAX_BODY_BYTES is refused as invalid_response.
 async function readBody(response: Response): Promise<string> {
-  const tooLarge = (): ProtektError =>
-    new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: response.status });
-  if (Number(response.headers.get('content-length')) > MAX_BODY_BYTES) {
-    void response.body?.cancel().catch(() => {});
-    throw tooLarge();
+  const bytes = await readBounded(response, MAX_BODY_BYTES);
+  if (bytes === null) {
+    throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: response.status });
   }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      void reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  return new TextDecoder().decode(bytes);
 }
 
 function buildUrl(baseUrl: string, path: string, query: ApiRequest['query']): string {

@@ -1,4 +1,5 @@
 /** Answers and request-body reading for the emulator. */
+import { readBounded } from '../util/bytes.js';
 import { API_ERROR_CODES, type ApiErrorCode } from '../errors/codes.js';
 
 /** Codes the emulator answers with: the catalogue plus `invalid_api_key` (thrown by the client). */
@@ -74,34 +75,13 @@ export function redirect(location: string): Response {
  * over the limit is refused before reading). Throws `payload_too_large`.
  */
 export async function readBody(request: Request): Promise<Uint8Array> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > MAX_BODY_BYTES) tooLarge();
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let body: Uint8Array | null;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > MAX_BODY_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof EmulatorError) throw err;
+    body = await readBounded(request, MAX_BODY_BYTES);
+  } catch {
     fail('invalid_request', 'The request body could not be read.');
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
+  return body ?? tooLarge();
 }
 
 function tooLarge(): never {

@@ -2,6 +2,7 @@
  * A minimal PNG encoder (1-bit greyscale, stored deflate blocks) for the TOTP enrollment QR code.
  * No compression library and no `Buffer`: it runs on every runtime.
  */
+import { concatBytes } from '../util/bytes.js';
 import { encode as encodeQr } from 'uqr';
 import { encodeBase64url } from '../util/base64url.js';
 
@@ -96,14 +97,7 @@ export function encodeBitmapPng(width: number, height: number, dark: (x: number,
     chunk('IDAT', zlibStored(raw)),
     chunk('IEND', new Uint8Array(0)),
   ];
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const png = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    png.set(p, o);
-    o += p.length;
-  }
-  return png;
+  return concatBytes(parts);
 }
 
 /** Standard base64 (with padding), built on the base64url encoder. */
