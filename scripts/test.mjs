@@ -178,7 +178,9 @@ const STEPS = {
       // names a stray Buffer/process in the package, even when the other has errors of its own.
       const a = await exec('typecheck', bin('tsc'), ['-p', 'tsconfig.json'], { timeoutMs: 300_000 });
       const b = await exec('typecheck', bin('tsc'), ['-p', 'tsconfig.web.json'], { timeoutMs: 300_000, append: true });
-      return { res: { ...b, code: a.code || b.code } };
+      // The examples (Worker, Vercel Edge) against the built package's declarations, as users compile them.
+      const c = await exec('typecheck', bin('tsc'), ['-p', 'examples'], { timeoutMs: 300_000, append: true });
+      return { res: { ...c, code: a.code || b.code || c.code } };
     },
   },
   publint: { check: true, run: async () => ({ res: await exec('publint', bin('publint'), ['--strict'], { timeoutMs: 120_000 }) }) },
