@@ -15,21 +15,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { SIZE_OPTIONS } from './size.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const OUT = fileURLToPath(new URL('../../node_modules/.cache/protekt-bench/', import.meta.url));
 
-/** The esbuild options shared with the size budget (test/size/size.test.ts). */
-export const CLIENT_BUNDLE_OPTIONS = {
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  platform: 'neutral',
-  mainFields: ['module', 'main'],
-  conditions: ['worker', 'browser'],
-  alias: { '#crypto': `${ROOT}src/runtime/crypto.ts` },
-  logLevel: 'silent',
-};
+/** The size budget's esbuild options (bench/lib/size.mjs), writing files instead of measuring. */
+const CLIENT_BUNDLE_OPTIONS = { ...SIZE_OPTIONS, write: true, metafile: false };
 
 export async function buildBench() {
   mkdirSync(OUT, { recursive: true });
