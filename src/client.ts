@@ -3,12 +3,12 @@
  * everywhere through its resources `auth`, `users`, `sessions` and `mfa`.
  */
 import { ProtektError } from './errors/protekt-error.js';
-import { Transport, type FetchLike } from './http/transport.js';
-import { AuthResource } from './resources/auth.js';
-import { MfaResource } from './resources/mfa.js';
-import { SessionsResource } from './resources/sessions.js';
-import type { ResourceContext } from './resources/shared.js';
-import { UsersResource } from './resources/users.js';
+import { createTransport, type FetchLike } from './http/transport.js';
+import { AUTH, type AuthResource } from './resources/auth.js';
+import { MFA, type MfaResource } from './resources/mfa.js';
+import { SESSIONS, type SessionsResource } from './resources/sessions.js';
+import { resource, type ResourceContext } from './resources/shared.js';
+import { USERS, type UsersResource } from './resources/users.js';
 import { createTokenVerifier, validateTokenOptions, type TokenOptions } from './tokens/index.js';
 import type { DefaultMetadata } from './types.js';
 import { createMock, type ProtektMockOverrides } from './mock.js';
@@ -147,22 +147,22 @@ export class Protekt<M extends object = DefaultMetadata> {
 
     this.loginId = loginId;
     this.baseUrl = baseUrl;
-    const http = new Transport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch: options.fetch, log, now });
-    const ctx: ResourceContext = { http, tokenExpiry };
+    const send = createTransport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch: options.fetch, log, now });
     const verifier = createTokenVerifier<M>({
       jwksUrl: `${baseUrl}/.well-known/jwks.json`,
       issuer: new URL(baseUrl).origin,
       audience: loginId,
-      send: (req) => http.send(req),
-      fetchIdentity: http.fetchIdentity,
+      send,
+      fetchIdentity: options.fetch ?? globalThis,
       options: tokenOptions,
       now,
       log,
     });
-    this.auth = new AuthResource<M>(ctx, verifier, baseUrl, loginId);
-    this.users = new UsersResource<M>(ctx);
-    this.sessions = new SessionsResource(ctx);
-    this.mfa = new MfaResource<M>(ctx);
+    const ctx: ResourceContext = { send, tokenExpiry, verifier, baseUrl, loginId };
+    this.auth = resource(ctx, 'auth', AUTH);
+    this.users = resource(ctx, 'users', USERS);
+    this.sessions = resource(ctx, 'sessions', SESSIONS);
+    this.mfa = resource(ctx, 'mfa', MFA);
   }
 
   /**

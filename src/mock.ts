@@ -1,9 +1,9 @@
 /** `Protekt.mock()`: a client whose answers a unit test chooses, typed like the real one. */
 import { ProtektError } from './errors/protekt-error.js';
-import { AuthResource } from './resources/auth.js';
-import { MfaResource } from './resources/mfa.js';
-import { SessionsResource } from './resources/sessions.js';
-import { UsersResource } from './resources/users.js';
+import { AUTH, type AuthResource } from './resources/auth.js';
+import { MFA, type MfaResource } from './resources/mfa.js';
+import { SESSIONS, type SessionsResource } from './resources/sessions.js';
+import { USERS, type UsersResource } from './resources/users.js';
 import type { Protekt } from './client.js';
 import type { DefaultMetadata } from './types.js';
 
@@ -19,8 +19,8 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
   mfa?: MockMethods<MfaResource<M>>;
 };
 
-// The resources whose public methods a mock stands in for (read from their prototypes).
-const RESOURCES = { auth: AuthResource, users: UsersResource, sessions: SessionsResource, mfa: MfaResource };
+// The resources whose public methods a mock stands in for (read from their method tables).
+const RESOURCES = { auth: AUTH, users: USERS, sessions: SESSIONS, mfa: MFA };
 
 // Methods that are not async in the real client: their stand-in throws instead of rejecting.
 const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll']);
@@ -32,11 +32,10 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
   }
   const given = overrides as Record<string, unknown>;
   const client: Record<string, unknown> = {};
-  for (const [resource, { prototype }] of Object.entries(RESOURCES)) {
+  for (const [resource, table] of Object.entries(RESOURCES)) {
     const nested = (given[resource] ?? {}) as Record<string, unknown>;
     const stub: Record<string, unknown> = {};
-    for (const name of Object.getOwnPropertyNames(prototype)) {
-      if (name === 'constructor') continue;
+    for (const name in table) {
       const impl = nested[name] ?? (resource === 'auth' ? given[name] : undefined);
       if (impl !== undefined && typeof impl !== 'function') {
         throw new ProtektError('invalid_argument', `Protekt.mock: ${resource}.${name} must be a function.`);

@@ -14,7 +14,7 @@ import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry
 /** The fetch signature the transport needs (the global `fetch` fits, and so does an emulator's). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
-/** Settings of a {@link Transport}, already validated by the client. */
+/** Settings of a transport, already validated by the client. */
 export interface TransportConfig {
   baseUrl: string;
   apiKey: string;
@@ -27,72 +27,67 @@ export interface TransportConfig {
   now: () => number;
 }
 
-const SDK_HEADER = '@protekt/node';
+/**
+ * Sends one operation, retrying what is worth retrying. Resolves with the 2xx data or the API's
+ * 4xx error; throws {@link ProtektError} for everything unexpected.
+ */
+export type Send = <T = Record<string, unknown>>(req: ApiRequest) => Promise<ApiResponse<T>>;
 
-// Why an attempt's controller aborted: our timer, or the caller.
-const TIMEOUT = Symbol('timeout');
+/** Largest answer body the client reads; no Protekt answer comes near it. */
+export const MAX_BODY_BYTES = 1 << 20;
 
-/** Sends API requests. One per client; stateless between calls. */
-export class Transport {
-  readonly #config: TransportConfig;
+/** The error of a call its caller aborted. */
+export const abortedError = (reason: unknown): ProtektError => new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
 
-  constructor(config: TransportConfig) {
-    this.#config = config;
-  }
-
-  /** The fetch function in use (the `fetch` option, else the runtime's global, read at call time). */
-  get fetchImpl(): FetchLike {
-    return this.#config.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  }
-
-  /** Identity for caches shared between clients that talk to the same server. */
-  get fetchIdentity(): object {
-    return this.#config.fetch ?? globalThis;
-  }
-
-  /**
-   * Sends one operation, retrying what is worth retrying. Resolves with the 2xx data or the
-   * API's 4xx error; throws {@link ProtektError} for everything unexpected.
-   */
-  async send<T = Record<string, unknown>>(req: ApiRequest): Promise<ApiResponse<T>> {
-    const cfg = this.#config;
+/** Creates the `send` of one client; stateless between calls. */
+export function createTransport(cfg: TransportConfig): Send {
+  const { log, now } = cfg;
+  return async <T,>(req: ApiRequest): Promise<ApiResponse<T>> => {
     checkRequestOptions(req.options);
-    const { method, path, options } = req;
+    const { method, path, query, options } = req;
     const signal = options?.signal;
     const timeout = options?.timeout ?? cfg.timeout;
     if (signal?.aborted) throw abortedError(signal.reason);
 
-    const url = buildUrl(cfg.baseUrl, path, req.query);
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'x-protekt-key': cfg.apiKey,
-      'x-protekt-client': SDK_HEADER,
-    };
-    let body: string | undefined;
+    let url = cfg.baseUrl + path;
+    if (query) {
+      const qs = new URLSearchParams();
+      for (const key in query) if (query[key] !== undefined) qs.set(key, String(query[key]));
+      if (`${qs}`) url += `?${qs}`;
+    }
+    const headers: Record<string, string> = { accept: 'application/json', 'x-protekt-key': cfg.apiKey, 'x-protekt-client': '@protekt/node' };
+    // Never follow a redirect: fetch would resend X-Protekt-Key (and the body) to wherever the
+    // Location points, another origin included. A 3xx is reported as invalid_response.
+    const init: RequestInit = { method, headers, redirect: 'manual' };
     if (req.body !== undefined) {
       headers['content-type'] = 'application/json';
-      body = JSON.stringify(req.body);
+      init.body = JSON.stringify(req.body);
     }
     if (req.accessToken !== undefined) headers.authorization = `Bearer ${req.accessToken}`;
     // Generated once per call and reused by every attempt, so a retried POST, PATCH or DELETE
     // acts once (and a DELETE whose answer was lost is not reported as "not found" on the retry).
     if (method !== 'GET') headers['idempotency-key'] = options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
-    const answered = (what: string): string => `Protekt answered ${method} ${path} with ${what}`;
+    const fail = (code: 'invalid_response' | 'server_error' | 'service_unavailable', what: string, status: number, details?: Record<string, unknown>): never => {
+      throw new ProtektError(code, `Protekt answered ${method} ${path} with ${what}.`, { status, details });
+    };
+    // Waits before the next attempt; the caller's abort ends the wait.
+    const pause = (ms: number): Promise<void> => sleep(ms, signal).catch((reason: unknown) => Promise.reject(abortedError(reason)));
 
-    for (let attempt = 0; ; attempt++) {
-      const started = cfg.now();
-      const outcome = await this.#attempt(url, method, headers, body, timeout, signal);
-      const elapsed = cfg.now() - started;
+    for (let attempt = 0, attempts = 1; ; attempt = attempts++) {
+      const started = now();
+      const outcome = await send(cfg, url, init, timeout, signal);
+      const line = (outcome: string): void =>
+        // Path only: query strings may carry e-mail addresses, and no header is ever printed.
+        log?.(`[Protekt] ${method} ${path} -> ${outcome} (${Math.round(now() - started)} ms)${attempt ? ` [attempt ${attempts}]` : ''}`);
       const last = attempt >= cfg.maxRetries;
-      const attempts = attempt + 1;
 
       if (outcome instanceof ProtektError) {
-        this.#log(req, attempt, outcome.code, elapsed);
+        line(outcome.code);
         if (outcome.code === 'aborted' || outcome.code === 'invalid_response' || last) {
           outcome.details.attempts = attempts;
           throw outcome;
         }
-        await this.#pause(backoffDelay(attempt), signal);
+        await pause(backoffDelay(attempt));
         continue;
       }
 
@@ -100,7 +95,7 @@ export class Transport {
       const status = response.status;
       // An empty body reads as {}; an unreadable one as undefined (no JSON at all).
       let value: unknown = {};
-      if (text !== '') {
+      if (text) {
         try {
           value = JSON.parse(text);
         } catch {
@@ -108,24 +103,19 @@ export class Transport {
         }
       }
       const apiError = status >= 400 ? parseApiError(status, value) : null;
-      this.#log(req, attempt, `${status}${apiError ? ` ${apiError.code}` : ''}`, elapsed);
+      line(`${status}${apiError ? ` ${apiError.code}` : ''}`);
       const reply = (data: T | null, error: ApiResponse['error']): ApiResponse<T> => ({ status, headers: response.headers, data, error });
 
       if (status >= 200 && status < 300) {
-        if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-          throw new ProtektError('invalid_response', answered('a body that is not a JSON object.'), { status });
-        }
-        return reply(value as T, null);
+        return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a body that is not a JSON object', status);
       }
-
       if (status === 401 && apiError?.code === 'invalid_api_key') {
         throw new ProtektError('invalid_api_key', 'Protekt rejected the project API key (check the apiKey option).', { status });
       }
-
       if (isRetryableStatus(status)) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
         if (!last && !(retryAfter !== null && retryAfter > cfg.maxRetryAfter)) {
-          await this.#pause(retryAfter ?? backoffDelay(attempt), signal);
+          await pause(retryAfter ?? backoffDelay(attempt));
           continue;
         }
         const wait = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
@@ -133,75 +123,62 @@ export class Transport {
           const error = apiError ?? { code: 'rate_limited', message: 'Too many requests.', status };
           return reply(null, { ...error, code: 'rate_limited', details: { ...error.details, ...wait } });
         }
-        throw new ProtektError(status === 503 ? 'service_unavailable' : 'server_error', answered(`HTTP ${status} after ${attempts} attempt(s).`), {
-          status,
-          details: { attempts, ...wait },
-        });
+        fail(status === 503 ? 'service_unavailable' : 'server_error', `HTTP ${status} after ${attempts} attempt(s)`, status, { attempts, ...wait });
       }
-
       // 501 and other 5xx not worth retrying: still Protekt's failure, never the caller's.
-      if (status >= 500) throw new ProtektError('server_error', answered(`HTTP ${status}.`), { status, details: { attempts } });
-      if (apiError) return reply(null, apiError);
-      throw new ProtektError('invalid_response', answered(`HTTP ${status} and no readable error.`), { status });
+      if (status >= 500) fail('server_error', `HTTP ${status}`, status, { attempts });
+      return apiError ? reply(null, apiError) : fail('invalid_response', `HTTP ${status} and no readable error`, status);
     }
-  }
+  };
+}
 
-  // One attempt: the response and its body text, or the ProtektError it ended with.
-  async #attempt(
-    url: string,
-    method: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    timeout: number,
-    signal: AbortSignal | undefined,
-  ): Promise<[Response, string] | ProtektError> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      // Never follow a redirect: fetch would resend X-Protekt-Key (and the body) to wherever the
-      // Location points, another origin included. A 3xx is reported as invalid_response.
-      const init: RequestInit = { method, headers, signal: controller.signal, redirect: 'manual' };
-      if (body !== undefined) init.body = body;
-      // Raced against our own abort, so a `fetch` option (or a body stream) that ignores the
-      // signal still ends at the timeout or the caller's abort instead of hanging the call. The
-      // body is read under the same timer: a server that stalls mid-body times out too.
-      return await Promise.race([
-        (async (): Promise<[Response, string]> => {
-          const response = await this.fetchImpl(url, init);
-          return [response, await readBody(response)];
-        })(),
-        new Promise<never>((_, reject) => {
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-        }),
-      ]);
-    } catch (cause) {
-      if (cause instanceof ProtektError) return cause;
-      return signal?.aborted
+// Why an attempt's controller aborted: our timer, or the caller.
+const TIMEOUT = Symbol();
+
+// One attempt: the response and its body text, or the ProtektError it ended with.
+async function send(
+  cfg: TransportConfig,
+  url: string,
+  init: RequestInit,
+  timeout: number,
+  signal: AbortSignal | undefined,
+): Promise<[Response, string] | ProtektError> {
+  const controller = new AbortController();
+  const attemptSignal = controller.signal;
+  const timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort);
+  try {
+    // Raced against our own abort, so a `fetch` option (or a body stream) that ignores the
+    // signal still ends at the timeout or the caller's abort instead of hanging the call. The
+    // body is read under the same timer: a server that stalls mid-body times out too.
+    return await new Promise<[Response, string]>((resolve, reject) => {
+      attemptSignal.addEventListener('abort', () => reject(attemptSignal.reason));
+      (cfg.fetch ?? fetch)(url, { ...init, signal: attemptSignal })
+        .then(async (response) => {
+          const bytes = await readBounded(response, MAX_BODY_BYTES);
+          if (!bytes) {
+            throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: response.status });
+          }
+          resolve([response, new TextDecoder().decode(bytes)]);
+        })
+        .catch(reject);
+    });
+  } catch (cause) {
+    return cause instanceof ProtektError
+      ? cause
+      : signal?.aborted
         ? abortedError(signal.reason)
-        : controller.signal.reason === TIMEOUT
+        : attemptSignal.reason === TIMEOUT
           ? new ProtektError('timeout', `No answer from Protekt within ${timeout} ms.`, { details: { timeout } })
-          : new ProtektError('network_error', 'Could not reach Protekt (network error).', { cause: safeCause(cause) });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  async #pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await sleep(ms, signal);
-    } catch (reason) {
-      throw abortedError(reason);
-    }
-  }
-
-  #log(req: ApiRequest, attempt: number, outcome: string, ms: number): void {
-    const log = this.#config.log;
-    if (!log) return;
-    // Path only: query strings may carry e-mail addresses, and no header is ever printed.
-    log(`[Protekt] ${req.method} ${req.path} -> ${outcome} (${Math.round(ms)} ms)${attempt > 0 ? ` [attempt ${attempt + 1}]` : ''}`);
+          : // The cause is kept for debugging, but only its name and message: some runtimes
+            // attach the request (with its headers) to the error object.
+            new ProtektError('network_error', 'Could not reach Protekt (network error).', {
+              cause: cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause)),
+            });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -224,37 +201,4 @@ export function checkRequestOptions(options: unknown): void {
   if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))) {
     bad('idempotencyKey must be 1 to 255 visible ASCII characters');
   }
-}
-
-/** Largest answer body the client reads; no Protekt answer comes near it. */
-export const MAX_BODY_BYTES = 1 << 20;
-
-// The body as text; one over MAX_BODY_BYTES is refused as invalid_response.
-async function readBody(response: Response): Promise<string> {
-  const bytes = await readBounded(response, MAX_BODY_BYTES);
-  if (bytes === null) {
-    throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: response.status });
-  }
-  return new TextDecoder().decode(bytes);
-}
-
-function buildUrl(baseUrl: string, path: string, query: ApiRequest['query']): string {
-  let url = baseUrl + path;
-  if (query) {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    const qs = params.toString();
-    if (qs) url += `?${qs}`;
-  }
-  return url;
-}
-
-function abortedError(reason: unknown): ProtektError {
-  return new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
-}
-
-// A fetch failure's cause is kept for debugging, but only its name and message: some runtimes
-// attach the request (with its headers) to the error object.
-function safeCause(cause: unknown): Error {
-  return cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause));
 }

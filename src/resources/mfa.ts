@@ -1,89 +1,63 @@
 /** `protekt.mfa`: enrollment (TOTP, SMS), the login challenge, and backup codes. */
 import type { BackupCodesResult, DefaultMetadata, EmptyResult, MfaEnrollResult, MfaMethod, MfaVerifyResult, RequestOptions, AuthTokenResponse } from '../types.js';
-import { checkAccessToken, checkOneOf, checkParams, checkPhone, checkString, firstError } from './validate.js';
-import { arr, call, optStr, pick, toTokens, toUser, TOKEN_KEYS, withExpiry, type ResourceContext } from './shared.js';
-
-const METHODS: readonly MfaMethod[] = ['totp', 'sms'];
-const ENROLL_KEYS = ['method', 'totpUri', 'qrCode', 'phoneMasked'] as const;
-const VERIFY_KEYS = ['accessToken', 'refreshToken', 'expiresIn', 'user', 'enrolled'] as const;
+import { accessToken, oneOf, optional, phone, text } from './validate.js';
+import { arr, op, optStr, toTokens, toUser, TOKEN_KEYS, type MethodFactory } from './shared.js';
 
 /** The `mfa` resource. */
-export class MfaResource<M extends object = DefaultMetadata> {
-  readonly #ctx: ResourceContext;
-
-  /** @internal Built by the `Protekt` client. */
-  constructor(ctx: ResourceContext) {
-    this.#ctx = ctx;
-  }
-
+export interface MfaResource<M extends object = DefaultMetadata> {
   /** Starts enrolling a method; confirm it with `mfa.verify({ code }, accessToken)`. */
-  async enroll(params: { method: MfaMethod; phone?: string }, accessToken: string, options?: RequestOptions): Promise<MfaEnrollResult> {
-    return call(
-      this.#ctx,
-      checkParams(params, 'mfa.enroll') ??
-        firstError(checkOneOf(params.method, METHODS, 'method'), params.method === 'sms' ? checkPhone(params.phone) : null, checkAccessToken(accessToken)),
-      ENROLL_KEYS,
-      () => ({ path: '/auth/mfa/enroll', body: pick(params, ['method', 'phone']), accessToken, options }),
-      (d) => ({
-        method: d.method === 'sms' ? 'sms' : 'totp',
-        totpUri: optStr(d, 'totp_uri'),
-        qrCode: optStr(d, 'qr_code'),
-        phoneMasked: optStr(d, 'phone_masked'),
-      }),
-    );
-  }
-
+  enroll(params: { method: MfaMethod; phone?: string }, accessToken: string, options?: RequestOptions): Promise<MfaEnrollResult>;
   /**
    * Verifies a code. With `mfaToken` it completes a login challenge and returns tokens; with the
    * user's `accessToken` (and no `mfaToken`) it confirms an enrollment (`enrolled: true`).
    */
-  async verify(params: { code: string; mfaToken?: string }, accessToken?: string, options?: RequestOptions): Promise<MfaVerifyResult<M>> {
-    return call(
-      this.#ctx,
-      checkParams(params, 'mfa.verify') ??
-        firstError(
-          checkString(params.code, 'code', 'invalid_mfa_code'),
-          params.mfaToken === undefined ? null : checkString(params.mfaToken, 'mfaToken', 'mfa_token_invalid'),
-          params.mfaToken === undefined || accessToken !== undefined ? checkAccessToken(accessToken) : null,
-        ),
-      VERIFY_KEYS,
-      () => ({ path: '/auth/mfa/verify', body: withExpiry(this.#ctx, pick(params, ['code', 'mfaToken'])), options, ...(accessToken === undefined ? {} : { accessToken }) }),
-      (d) => {
-        if (typeof d.access_token === 'string') {
-          const { accessToken, refreshToken, expiresIn, user } = toTokens<M>(d);
-          return { accessToken, refreshToken, expiresIn, user, enrolled: false };
-        }
-        return { accessToken: null, refreshToken: null, expiresIn: null, user: toUser<M>(d.user), enrolled: d.enrolled === true };
-      },
-    );
-  }
-
+  verify(params: { code: string; mfaToken?: string }, accessToken?: string, options?: RequestOptions): Promise<MfaVerifyResult<M>>;
   /** Completes the login MFA challenge: the `mfaToken` from `auth.login`'s error and the user's code. */
-  async verifyLogin(params: { mfaToken: string; code: string }, options?: RequestOptions): Promise<AuthTokenResponse<M>> {
-    return call(
-      this.#ctx,
-      checkParams(params, 'mfa.verifyLogin') ??
-        firstError(checkString(params.mfaToken, 'mfaToken', 'mfa_token_invalid'), checkString(params.code, 'code', 'invalid_mfa_code')),
-      TOKEN_KEYS,
-      () => ({ path: '/auth/mfa/verify', body: withExpiry(this.#ctx, pick(params, ['mfaToken', 'code'])), options }),
-      toTokens<M>,
-    );
-  }
-
+  verifyLogin(params: { mfaToken: string; code: string }, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
   /** Removes a method (refused with `mfa_enforced` when the project requires MFA). */
-  async unenroll(params: { method: MfaMethod }, accessToken: string, options?: RequestOptions): Promise<EmptyResult> {
-    return call(
-      this.#ctx,
-      checkParams(params, 'mfa.unenroll') ?? firstError(checkOneOf(params.method, METHODS, 'method'), checkAccessToken(accessToken)),
-      [],
-      () => ({ method: 'DELETE', path: '/auth/mfa/unenroll', body: { method: params.method }, accessToken, options }),
-    );
-  }
-
+  unenroll(params: { method: MfaMethod }, accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
   /** A new set of single-use backup codes (the previous set stops working). Show them once. */
-  async generateBackupCodes(accessToken: string, options?: RequestOptions): Promise<BackupCodesResult> {
-    return call(this.#ctx, checkAccessToken(accessToken), ['backupCodes'], () => ({ path: '/auth/mfa/backup-codes', accessToken, options }), (d) => ({
-      backupCodes: arr(d, 'backup_codes').filter((c): c is string => typeof c === 'string'),
-    }));
-  }
+  generateBackupCodes(accessToken: string, options?: RequestOptions): Promise<BackupCodesResult>;
 }
+
+const TOKEN = ['accessToken', accessToken] as const;
+const method = oneOf(['totp', 'sms']);
+const code = text('invalid_mfa_code');
+const mfaToken = text('mfa_token_invalid');
+
+/** @internal The methods of `mfa`, built per client by `resource()`. */
+export const MFA: Record<string, MethodFactory> = {
+  enroll: op(
+    'POST /auth/mfa/enroll',
+    ['method', 'totpUri', 'qrCode', 'phoneMasked'],
+    [{ method, phone: (value, field, params) => (params.method === 'sms' ? phone(value, field, params) : null) }, TOKEN],
+    (d) => ({
+      method: d.method === 'sms' ? 'sms' : 'totp',
+      totpUri: optStr(d, 'totp_uri'),
+      qrCode: optStr(d, 'qr_code'),
+      phoneMasked: optStr(d, 'phone_masked'),
+    }),
+  ),
+  verify: op(
+    'POST /auth/mfa/verify',
+    ['accessToken', 'refreshToken', 'expiresIn', 'user', 'enrolled'],
+    [
+      { code, mfaToken: optional(mfaToken) },
+      // The access token confirms an enrollment; a login challenge (mfaToken alone) needs none.
+      ['accessToken', (value, field, [params]) => (params.mfaToken === undefined || value !== undefined ? accessToken(value, field, 0) : null)],
+    ],
+    (d) => {
+      if (typeof d.access_token === 'string') {
+        const { accessToken, refreshToken, expiresIn, user } = toTokens(d);
+        return { accessToken, refreshToken, expiresIn, user, enrolled: false };
+      }
+      return { accessToken: null, refreshToken: null, expiresIn: null, user: toUser(d.user), enrolled: d.enrolled === true };
+    },
+    true,
+  ),
+  verifyLogin: op('POST /auth/mfa/verify', TOKEN_KEYS, [{ mfaToken, code }], toTokens, true),
+  unenroll: op('DELETE /auth/mfa/unenroll', [], [{ method }, TOKEN]),
+  generateBackupCodes: op('POST /auth/mfa/backup-codes', ['backupCodes'], [TOKEN], (d) => ({
+    backupCodes: arr(d, 'backup_codes').filter((c): c is string => typeof c === 'string'),
+  })),
+};

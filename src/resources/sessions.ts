@@ -1,43 +1,31 @@
 /** `protekt.sessions`: a user's sessions, addressed with that user's access token. */
 import type { EmptyResult, RequestOptions, RevokeAllResult, SessionListResult } from '../types.js';
-import { checkAccessToken, checkOptionalBoolean, checkString } from './validate.js';
-import { arr, call, num, toSession, type ResourceContext } from './shared.js';
+import { accessToken, boolean, text } from './validate.js';
+import { arr, call, num, op, toSession, type MethodFactory } from './shared.js';
 
 /** The `sessions` resource. */
-export class SessionsResource {
-  readonly #ctx: ResourceContext;
-
-  /** @internal Built by the `Protekt` client. */
-  constructor(ctx: ResourceContext) {
-    this.#ctx = ctx;
-  }
-
+export interface SessionsResource {
   /** The active sessions of the user of `accessToken`; `isCurrent` marks this token's own. */
-  async list(accessToken: string, options?: RequestOptions): Promise<SessionListResult> {
-    return call(this.#ctx, checkAccessToken(accessToken), ['sessions'], () => ({ method: 'GET', path: '/auth/sessions', accessToken, options }), (d) => ({
-      sessions: arr(d, 'data').map(toSession),
-    }));
-  }
-
+  list(accessToken: string, options?: RequestOptions): Promise<SessionListResult>;
   /** Ends one session of the user ("sign out this device"). */
-  async revoke(sessionId: string, accessToken: string, options?: RequestOptions): Promise<EmptyResult> {
-    return call(this.#ctx, checkString(sessionId, 'sessionId') ?? checkAccessToken(accessToken), [], () => ({
-      method: 'DELETE',
-      path: `/auth/sessions/${encodeURIComponent(sessionId)}`,
-      accessToken,
-      options,
-    }));
-  }
-
+  revoke(sessionId: string, accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
   /** Ends every session of the user ("sign out everywhere"), or every other one with `keepCurrent`. */
-  async revokeAll(accessToken: string, params: { keepCurrent?: boolean } = {}, options?: RequestOptions): Promise<RevokeAllResult> {
-    return call(
-      this.#ctx,
-      checkAccessToken(accessToken) ??
-        (typeof params === 'object' && params !== null ? checkOptionalBoolean(params.keepCurrent, 'keepCurrent') : checkOptionalBoolean(params, 'params')),
-      ['revokedCount'],
-      () => ({ method: 'DELETE', path: '/auth/sessions', body: { keep_current: params.keepCurrent === true }, accessToken, options }),
-      (d) => ({ revokedCount: num(d, 'revoked_count') }),
-    );
-  }
+  revokeAll(accessToken: string, params?: { keepCurrent?: boolean }, options?: RequestOptions): Promise<RevokeAllResult>;
 }
+
+const TOKEN = ['accessToken', accessToken] as const;
+
+/** @internal The methods of `sessions`, built per client by `resource()`. */
+export const SESSIONS: Record<string, MethodFactory> = {
+  list: op('GET /auth/sessions', ['sessions'], [TOKEN], (d) => ({ sessions: arr(d, 'data').map(toSession) })),
+  revoke: op('DELETE /auth/sessions/:sessionId', [], [['sessionId', text()], TOKEN]),
+  revokeAll: (ctx) => async (token: string, params: { keepCurrent?: boolean } = {}, options?: RequestOptions) =>
+    call(
+      ctx,
+      accessToken(token, 'accessToken', 0) ??
+        (typeof params === 'object' && params !== null ? boolean(params.keepCurrent, 'keepCurrent', params) : boolean(params, 'params', 0)),
+      ['revokedCount'],
+      () => ({ method: 'DELETE', path: '/auth/sessions', body: { keep_current: params.keepCurrent === true }, accessToken: token, options }),
+      (d) => ({ revokedCount: num(d, 'revoked_count') }),
+    ),
+};

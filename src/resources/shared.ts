@@ -1,21 +1,46 @@
 /**
- * What every resource shares: building results, reading wire objects into SDK objects (with
- * a `ProtektError('invalid_response')` when Protekt's answer does not have the documented shape).
+ * What every resource shares: the one method builder (`op`) driven by a small spec per method,
+ * building results, and reading wire objects into SDK objects (with a
+ * `ProtektError('invalid_response')` when Protekt's answer does not have the documented shape).
  */
 import { ProtektError } from '../errors/protekt-error.js';
-import type { Transport } from '../http/transport.js';
+import type { Send } from '../http/transport.js';
 import type { ApiRequest } from '../http/types.js';
-import type { AuthTokens, MfaMethod, ProtektApiError, ProtektUser, Session } from '../types.js';
+import type { AuthTokens, MfaMethod, ProtektApiError, ProtektUser, RequestOptions, Session, VerifyTokenResult } from '../types.js';
 import { isSafeKey, toSnake } from '../util/case.js';
+import { checkFields, checkParams, type Check, type Rule } from './validate.js';
+
+/** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
+export interface TokenVerifier<M extends object> {
+  verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+}
 
 /** What a resource needs from its client. */
 export interface ResourceContext {
-  readonly http: Transport;
+  /** The client's transport. */
+  readonly send: Send;
   /** Seconds sent as `token_expiry` on every call that issues tokens, when configured. */
   readonly tokenExpiry: number | undefined;
+  /** The verifier behind `auth.verifyToken`. */
+  readonly verifier: TokenVerifier<object>;
+  /** The API base URL (for `auth`'s URL builders). */
+  readonly baseUrl: string;
+  /** The project's login id (for `auth`'s URL builders). */
+  readonly loginId: string;
 }
 
 type Wire = Record<string, unknown>;
+
+/** Builds one method of a resource for a client; `name` is `resource.method` (for messages). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type MethodFactory = (ctx: ResourceContext, name: string) => (...args: any[]) => unknown;
+
+/** Builds a resource object: each method of `table` bound to the client's context. */
+export function resource<T>(ctx: ResourceContext, prefix: string, table: Record<string, MethodFactory>): T {
+  const out: Record<string, unknown> = {};
+  for (const key in table) out[key] = table[key]!(ctx, `${prefix}.${key}`);
+  return out as T;
+}
 
 /**
  * A failed result: every field of the success shape `null`, plus the error. Widened through
@@ -28,11 +53,6 @@ export function failure(keys: readonly string[], error: ProtektApiError): never 
   return out as never;
 }
 
-/** A successful result. */
-export function success<T extends object>(fields: T): never {
-  return { ...fields, error: null } as never;
-}
-
 /** A request of a resource method: `method` defaults to POST. */
 export type Req = Omit<ApiRequest, 'method'> & { method?: ApiRequest['method'] };
 
@@ -40,19 +60,60 @@ export type Req = Omit<ApiRequest, 'method'> & { method?: ApiRequest['method'] }
  * The body of every resource method: returns the failure shape when the local checks found
  * `invalid` (nothing is sent), else sends the request (built only then) and maps its data.
  * `keys` are the result's success fields (all `null` on failure); without `map` the result is
- * `{ error: null }`.
+ * `{ error: null }`. A `map` may return a whole failed result instead (the login MFA challenge).
  */
-export async function call<T extends object>(
-  ctx: ResourceContext,
-  invalid: ProtektApiError | null,
-  keys: readonly string[],
-  req: () => Req,
-  map?: (data: Wire) => T,
-): Promise<never> {
+export async function call(ctx: ResourceContext, invalid: Check, keys: readonly string[], req: () => Req, map?: (data: Wire) => object): Promise<never> {
   if (invalid) return failure(keys, invalid);
-  const res = await ctx.http.send({ method: 'POST', ...req() });
+  const res = await ctx.send({ method: 'POST', ...req() });
   if (res.error) return failure(keys, res.error);
-  return success(map ? map(res.data ?? {}) : {});
+  const out = map ? map(res.data ?? {}) : {};
+  return ('error' in out ? out : { ...out, error: null }) as never;
+}
+
+/**
+ * One argument of a method built by {@link op}: a positional value as `[name, rule]`, or a
+ * parameter object as its fields' rules (checked in order). A positional `accessToken` goes in
+ * the Authorization header, one named by a `:name` segment of the path fills it, any other is a
+ * body field. A parameter object's fields that are set make the body (the query of a GET), in
+ * snake_case.
+ */
+export type Arg = readonly [name: string, rule: Rule] | Readonly<Record<string, Rule>>;
+
+/**
+ * A resource method from its spec: `route` is `'METHOD /path'`, `keys` the result's success
+ * fields, `args` the arguments before the per-call options, `map` reads the answer's data,
+ * `expiry` adds `token_expiry` (a call that issues tokens). Nothing is sent unless every
+ * argument passes its checks.
+ */
+export function op(route: string, keys: readonly string[], args: readonly Arg[], map?: (data: Wire) => object, expiry?: boolean): MethodFactory {
+  const [method, path] = route.split(' ') as [ApiRequest['method'], string];
+  return (ctx, name) =>
+    async (...values: unknown[]) => {
+      let invalid: Check = null;
+      args.forEach((arg, i) => {
+        invalid ??= Array.isArray(arg) ? arg[1](values[i], arg[0], values) : (checkParams(values[i], name) ?? checkFields(values[i] as Wire, arg as Record<string, Rule>));
+      });
+      return call(
+        ctx,
+        invalid,
+        keys,
+        () => {
+          const req: Req = { method, path, options: values[args.length] as RequestOptions | undefined };
+          let body: Wire | undefined;
+          args.forEach((arg, i) => {
+            const value = values[i] as string;
+            if (!Array.isArray(arg)) body = pick(values[i] as Wire, Object.keys(arg));
+            else if (arg[0] === 'accessToken') req.accessToken = value;
+            else if (path.includes(`:${arg[0]}`)) req.path = path.replace(`:${arg[0]}`, encodeURIComponent(value));
+            else (body ??= {})[arg[0]] = value;
+          });
+          if (method === 'GET') req.query = body as ApiRequest['query'];
+          else req.body = expiry ? withExpiry(ctx, body!) : body;
+          return req;
+        },
+        map,
+      );
+    };
 }
 
 /** A wire body: the fields of `params` that are set, named in snake_case. */

@@ -1,8 +1,8 @@
 /** `protekt.users`: the project's users, for back-office code (API key only). */
 import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
 import { localError } from '../errors/api-error.js';
-import { checkEmail, checkMetadata, checkOptionalBoolean, checkParams, checkString, firstError } from './validate.js';
-import { arr, call, optStr, pick, toUser, type ResourceContext } from './shared.js';
+import { boolean, email, metadata, optional, text, type Rule } from './validate.js';
+import { arr, op, optStr, toUser, type MethodFactory } from './shared.js';
 import { ProtektError } from '../errors/protekt-error.js';
 
 /** Parameters of `users.list`. */
@@ -25,89 +25,60 @@ export interface UpdateUserParams<M extends object = DefaultMetadata> {
   disabled?: boolean;
 }
 
-const LIST_KEYS = ['users', 'nextCursor', 'hasMore'] as const;
-
 /** The `users` resource. */
-export class UsersResource<M extends object = DefaultMetadata> {
-  readonly #ctx: ResourceContext;
-
-  /** @internal Built by the `Protekt` client. */
-  constructor(ctx: ResourceContext) {
-    this.#ctx = ctx;
-  }
-
+export interface UsersResource<M extends object = DefaultMetadata> {
   /** One page of users. */
-  async list(params: ListUsersParams = {}, options?: RequestOptions): Promise<UserListResult<M>> {
-    return call(this.#ctx, checkParams(params, 'users.list') ?? checkListParams(params), LIST_KEYS, () => ({
-      method: 'GET',
-      path: '/auth/users',
-      query: { limit: params.limit, cursor: params.cursor, search: params.search },
-      options,
-    }), (d) => ({
-      users: arr(d, 'data').map((u) => toUser<M>(u)),
-      nextCursor: optStr(d, 'next_cursor'),
-      hasMore: d.has_more === true,
-    }));
-  }
-
+  list(params?: ListUsersParams, options?: RequestOptions): Promise<UserListResult<M>>;
   /**
    * Every user, page after page: `for await (const user of protekt.users.listAll())`.
    * An API error on a page ends the iteration with a `ProtektError` of code `api_error` whose
    * `details.code` is the API's code (an iterator has no `error` field to return it in).
    */
-  async *listAll(params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions): AsyncGenerator<ProtektUser<M>, void, undefined> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.list({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
-      if (page.error) {
-        throw new ProtektError('api_error', `users.listAll stopped: ${page.error.code}: ${page.error.message}`, {
-          status: page.error.status,
-          details: { code: page.error.code },
-        });
-      }
-      yield* page.users;
-      cursor = page.hasMore && page.nextCursor ? page.nextCursor : undefined;
-    } while (cursor !== undefined);
-  }
-
+  listAll(params?: Omit<ListUsersParams, 'cursor'>, options?: RequestOptions): AsyncGenerator<ProtektUser<M>, void, undefined>;
   /** One user by id. */
-  async get(userId: string, options?: RequestOptions): Promise<UserResult<M>> {
-    return call(this.#ctx, checkString(userId, 'userId'), ['user'], () => ({ method: 'GET', path: userPath(userId), options }), (d) => ({
-      user: toUser<M>(d),
-    }));
-  }
-
+  get(userId: string, options?: RequestOptions): Promise<UserResult<M>>;
   /** Updates e-mail, metadata (merged) or the disabled flag. */
-  async update(userId: string, params: UpdateUserParams<M>, options?: RequestOptions): Promise<UserResult<M>> {
-    return call(
-      this.#ctx,
-      checkString(userId, 'userId') ??
-        checkParams(params, 'users.update') ??
-        firstError(
-          params.email === undefined ? null : checkEmail(params.email),
-          checkMetadata(params.metadata),
-          checkOptionalBoolean(params.disabled, 'disabled'),
-        ),
-      ['user'],
-      () => ({ method: 'PATCH', path: userPath(userId), body: pick(params, ['email', 'metadata', 'disabled']), options }),
-      (d) => ({ user: toUser<M>(d) }),
-    );
-  }
-
+  update(userId: string, params: UpdateUserParams<M>, options?: RequestOptions): Promise<UserResult<M>>;
   /** Deletes a user and ends all their sessions. Irreversible. */
-  async delete(userId: string, options?: RequestOptions): Promise<EmptyResult> {
-    return call(this.#ctx, checkString(userId, 'userId'), [], () => ({ method: 'DELETE', path: userPath(userId), options }));
-  }
+  delete(userId: string, options?: RequestOptions): Promise<EmptyResult>;
 }
 
-function userPath(userId: string): string {
-  return `/auth/users/${encodeURIComponent(userId)}`;
-}
+const USER_ID = ['userId', text()] as const;
+const limit: Rule = (value, field) =>
+  value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100)
+    ? localError('invalid_request', 'limit must be an integer from 1 to 100.', { field })
+    : null;
+const user = (d: Record<string, unknown>) => ({ user: toUser(d) });
+const list = op('GET /auth/users', ['users', 'nextCursor', 'hasMore'], [{ limit, cursor: optional(text()), search: optional(text()) }], (d) => ({
+  users: arr(d, 'data').map(toUser),
+  nextCursor: optStr(d, 'next_cursor'),
+  hasMore: d.has_more === true,
+}));
 
-function checkListParams(params: ListUsersParams) {
-  const { limit, cursor, search } = params;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100)) {
-    return localError('invalid_request', 'limit must be an integer from 1 to 100.', { field: 'limit' });
-  }
-  return firstError(cursor === undefined ? null : checkString(cursor, 'cursor'), search === undefined ? null : checkString(search, 'search'));
-}
+/** @internal The methods of `users`, built per client by `resource()`. */
+export const USERS: Record<string, MethodFactory> = {
+  list: (ctx, name) => {
+    const run = list(ctx, name);
+    return (params: ListUsersParams = {}, options?: RequestOptions) => run(params, options);
+  },
+  listAll: (ctx) => {
+    const page = USERS.list!(ctx, 'users.list') as UsersResource['list'];
+    return async function* (params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions) {
+      let cursor: string | undefined;
+      do {
+        const result = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
+        if (result.error) {
+          throw new ProtektError('api_error', `users.listAll stopped: ${result.error.code}: ${result.error.message}`, {
+            status: result.error.status,
+            details: { code: result.error.code },
+          });
+        }
+        yield* result.users;
+        cursor = result.hasMore && result.nextCursor ? result.nextCursor : undefined;
+      } while (cursor !== undefined);
+    };
+  },
+  get: op('GET /auth/users/:userId', ['user'], [USER_ID], user),
+  update: op('PATCH /auth/users/:userId', ['user'], [USER_ID, { email: optional(email), metadata, disabled: boolean }], user),
+  delete: op('DELETE /auth/users/:userId', [], [USER_ID]),
+};

@@ -1,7 +1,8 @@
 /**
  * Checks of user input made before anything is sent: a wrong e-mail, a short password, an empty
  * token or a non-E.164 phone comes back as an `error` with status 0 and no request.
- * Each check returns `null` when the value is fine.
+ * Each rule takes the value and the field name (and, for rules that depend on a sibling field,
+ * the object holding the value) and returns `null` when the value is fine.
  */
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import { localError } from '../errors/api-error.js';
@@ -9,10 +10,13 @@ import type { ProtektApiError } from '../types.js';
 import { isSafeKey } from '../util/case.js';
 import type { ApiErrorCode } from '../errors/codes.js';
 
-type Check = ProtektApiError | null;
+/** A failed check, or `null`. */
+export type Check = ProtektApiError | null;
+/** One rule: checks `value`, named `field`; `of` is the object (or argument list) holding it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Rule = (value: unknown, field: string, of: any) => Check;
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-const E164 = /^\+[1-9]\d{6,14}$/;
 /** Longest token the client will send; real tokens are far shorter. */
 export const MAX_TOKEN_LENGTH = 16_384;
 
@@ -30,85 +34,95 @@ export function checkParams(value: unknown, method: string): Check {
     : localError('invalid_request', `${method} expects an object of parameters.`, { field: 'params' });
 }
 
-/** An e-mail address. */
-export function checkEmail(value: unknown, field = 'email'): Check {
-  return isString(value) && value.length <= 254 && EMAIL.test(value) ? null : bad('invalid_email', field, 'must be a valid e-mail address.');
+/** The first failing rule of a parameter object's fields (every rule runs, in order), or `null`. */
+export function checkFields(params: Record<string, unknown>, rules: Record<string, Rule>): Check {
+  return Object.keys(rules)
+    .map((field) => rules[field]!(params[field], field, params))
+    .find((c) => c) ?? null;
 }
+
+/** A rule that lets `undefined` through. */
+export const optional =
+  (rule: Rule): Rule =>
+  (value, field, of) =>
+    value === undefined ? null : rule(value, field, of);
+
+/** An e-mail address. */
+export const email: Rule = (value, field) =>
+  isString(value) && value.length <= 254 && EMAIL.test(value) ? null : bad('invalid_email', field, 'must be a valid e-mail address.');
 
 /** A new password: a string of 8 to 1024 characters. */
-export function checkNewPassword(value: unknown, field = 'password'): Check {
-  return isString(value) && value.length >= 8 && value.length <= 1024
+export const newPassword: Rule = (value, field) =>
+  isString(value) && value.length >= 8 && value.length <= 1024
     ? null
     : bad('weak_password', field, 'must be a string of 8 to 1024 characters.', { minLength: 8, maxLength: 1024 });
-}
 
 /** An existing password (login, change): a non-empty string of at most 1024 characters. */
-export function checkPassword(value: unknown, field = 'password'): Check {
-  return isString(value) && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a non-empty string (at most 1024 characters).');
-}
+export const password: Rule = (value, field) =>
+  isString(value) && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a non-empty string (at most 1024 characters).');
 
-/** A token, code or id: a non-empty string of bounded length. */
-export function checkString(value: unknown, field: string, code: ApiErrorCode = 'invalid_request'): Check {
-  // A lone surrogate is not text (and encodeURIComponent throws on it).
-  return isString(value) && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
-    ? null
-    : bad(code, field, `must be a non-empty, well-formed string (at most ${MAX_TOKEN_LENGTH} characters).`);
-}
+/** A token, code or id: a non-empty string of bounded length; a failure has `code`. */
+export const text =
+  (code: ApiErrorCode = 'invalid_request'): Rule =>
+  (value, field) =>
+    // A lone surrogate is not text (and encodeURIComponent throws on it).
+    isString(value) && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
+      ? null
+      : bad(code, field, `must be a non-empty, well-formed string (at most ${MAX_TOKEN_LENGTH} characters).`);
 
-/** A user's access token, for user-scoped calls. */
-export function checkAccessToken(value: unknown): Check {
+/** A user's access token, for user-scoped calls (the field is always `accessToken`). */
+export const accessToken: Rule = (value) =>
   // Sent in the Authorization header: a control character or space would make fetch refuse the
   // header (a misleading network_error), so it is refused here as the bad token it is.
-  return (
-    checkString(value, 'accessToken', 'token_invalid') ??
-    (/[^\x21-\x7e]/.test(value as string) ? bad('token_invalid', 'accessToken', 'must be printable ASCII.') : null)
-  );
-}
+  text('token_invalid')(value, 'accessToken', 0) ??
+  (/[^\x21-\x7e]/.test(value as string) ? bad('token_invalid', 'accessToken', 'must be printable ASCII.') : null);
 
 /** An E.164 phone number such as `+2348012345678`. */
-export function checkPhone(value: unknown, field = 'phone'): Check {
-  return typeof value === 'string' && E164.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number such as +14155550123.');
-}
+export const phone: Rule = (value, field) =>
+  isString(value) && /^\+[1-9]\d{6,14}$/.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number such as +14155550123.');
 
 /** One of a fixed set of strings. */
-export function checkOneOf(value: unknown, allowed: readonly string[], field: string): Check {
-  return typeof value === 'string' && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
-}
+export const oneOf =
+  (allowed: readonly string[]): Rule =>
+  (value, field) =>
+    isString(value) && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
 
 /** An optional boolean. */
-export function checkOptionalBoolean(value: unknown, field: string): Check {
-  return value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.');
-}
+export const boolean: Rule = (value, field) =>
+  value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.');
 
 /** An absolute http(s) URL, when given. */
-export function checkUrl(value: unknown, field: string): Check {
+export const url: Rule = (value, field) => {
   if (value === undefined) return null;
   try {
-    if (typeof value === 'string' && /^https?:$/.test(new URL(value).protocol)) return null;
+    if (isString(value) && /^https?:$/.test(new URL(value).protocol)) return null;
   } catch {
     // not a URL: the error below
   }
   return bad('invalid_redirect_url', field, 'must be an absolute http(s) URL.');
-}
+};
 
 /**
  * Metadata, when given: a plain JSON object, at most 16 KiB serialised, with no key that could
  * pollute a prototype (`__proto__`, `constructor`, `prototype`) at any depth.
  */
-export function checkMetadata(value: unknown, field = 'metadata'): Check {
+export const metadata: Rule = (value, field) => {
   if (value === undefined) return null;
   // Arrays, Dates, boxed strings, class instances are not a JSON object once serialised.
   const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   const unsafe = proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
   if (unsafe) return bad('invalid_request', field, `must not contain the key '${unsafe}'.`);
-  let text: string | undefined;
+  let json: string | undefined;
   try {
-    text = unsafe === null ? JSON.stringify(value) : undefined;
+    json = unsafe === null ? JSON.stringify(value) : undefined;
   } catch {
     // not serialisable (a cycle, a BigInt): refused below
   }
-  return text && text.length <= METADATA_MAX_BYTES ? null : bad('invalid_request', field, 'must be a plain JSON object of at most 16 KiB.');
-}
+  return json && json.length <= METADATA_MAX_BYTES ? null : bad('invalid_request', field, 'must be a plain JSON object of at most 16 KiB.');
+};
+
+/** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */
+export const checkMetadata = (value: unknown, field = 'metadata'): Check => metadata(value, field, 0);
 
 function findUnsafeKey(value: object, depth: number): string | null {
   if (depth > METADATA_MAX_DEPTH) return `(nesting deeper than ${METADATA_MAX_DEPTH} levels)`;
@@ -119,9 +133,4 @@ function findUnsafeKey(value: object, depth: number): string | null {
     if (found) return found;
   }
   return null;
-}
-
-/** The first failing check, or `null`. */
-export function firstError(...checks: Check[]): Check {
-  return checks.find((c) => c) ?? null;
 }

@@ -19,7 +19,7 @@ export interface ClaimRules {
 /** The time claims of a token, kept to re-check a cached verification. */
 export interface TokenTimes {
   exp: number;
-  nbf: number | undefined;
+  nbf?: number | undefined;
   iat: number;
 }
 
@@ -74,14 +74,10 @@ export function checkTimes(times: TokenTimes, now: number, tolerance: number): F
 }
 
 /**
- * Checks the claims of a token whose signature holds. Returns the claims typed, with their
- * times, or the first failed rule.
+ * Checks the claims of a token whose signature holds. Returns the claims typed (wrapped: a token
+ * may well have a claim named `code`), or the first failed rule.
  */
-export function checkClaims(
-  claims: Record<string, unknown>,
-  rules: ClaimRules,
-  now: number,
-): { claims: ProtektClaims; times: TokenTimes } | Failure {
+export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): { claims: ProtektClaims } | Failure {
   if (claims.iss !== rules.issuer) return invalid('iss', 'The token was issued by another issuer.');
   const aud = claims.aud;
   if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
@@ -93,10 +89,7 @@ export function checkClaims(
   if (!isTime(iat)) return invalid('iat', 'The token has no issue time (iat).');
   if (nbf !== undefined && !isTime(nbf)) return invalid('nbf', 'The token has a malformed nbf.');
   if (claims.jti !== undefined && typeof claims.jti !== 'string') return invalid('jti', 'The token has a malformed jti.');
-  const times: TokenTimes = { exp, nbf, iat };
-  const timeFailure = checkTimes(times, now, rules.tolerance);
-  if (timeFailure) return timeFailure;
-  return { claims: claims as ProtektClaims, times };
+  return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };
 }
 
 /** Builds the user of a verified token: `id` from `sub`, metadata from unregistered claims. */

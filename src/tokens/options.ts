@@ -82,7 +82,7 @@ export interface TokenOptions {
 export interface ResolvedTokenOptions {
   clockTolerance: number;
   revocation: { maxAge: number; failClosed: boolean } | null;
-  staticKeys: JsonWebKey[] | null;
+  staticKeys: readonly unknown[] | null;
   store: JwksCacheStore | null;
   maxTokenLength: number;
   jwksCacheMaxAge: number | null;
@@ -90,122 +90,96 @@ export interface ResolvedTokenOptions {
   verifiedCacheMax: number;
 }
 
-/** Defaults, in the units of the options (seconds, characters, entries). */
-export const TOKEN_DEFAULTS = {
-  clockTolerance: 5,
-  maxClockTolerance: 60,
-  revocationMaxAge: 30,
-  maxTokenLength: 8192,
-  jwksCooldown: 30,
-  jwksDefaultMaxAge: 600,
-  jwksMinMaxAge: 60,
-  jwksMaxMaxAge: 86_400,
-  verifiedCacheMax: 1000,
-} as const;
-
 function fail(option: string, message: string): never {
   throw new ProtektError('config_invalid', message, { details: { option } });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function numberIn(options: Record<string, unknown>, name: string, min: number, max: number, what: string, integer = false): number | undefined {
+// A number option, from `min` to `max` (whole with `integer`), or `fallback` when unset.
+function numberIn<T>(options: Record<string, unknown>, name: string, min: number, max: number, fallback: T, what = 'a number of seconds', integer?: boolean): number | T {
   const value = options[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
     fail(name, `${name} must be ${what} between ${min} and ${max}.`);
   }
   return value;
 }
 
 /**
- * Checks the token options of a client and returns a clean copy holding only them. Keys that
- * are not token options are ignored, so the whole client options object may be passed.
+ * Checks the token options of a client and applies the defaults, in one pass. Keys that are not
+ * token options are ignored, so the whole client options object may be passed. Internal.
  *
  * @throws {ProtektError} `config_invalid` naming the option, e.g. when `clockTolerance` is
  *   negative or above 60 seconds.
  */
-export function validateTokenOptions(options: unknown): TokenOptions {
-  if (options === undefined || options === null) return {};
+export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
+  options ??= {};
   if (!isRecord(options)) fail('options', 'Token options must be an object.');
-  const out: TokenOptions = {};
+  const clockTolerance = numberIn(options, 'clockTolerance', 0, 60, 5);
 
-  const clockTolerance = numberIn(options, 'clockTolerance', 0, TOKEN_DEFAULTS.maxClockTolerance, 'a number of seconds');
-  if (clockTolerance !== undefined) out.clockTolerance = clockTolerance;
-
-  const revocation = options.revocationCheck;
-  if (revocation === false || revocation === true) {
-    out.revocationCheck = revocation;
-  } else if (isRecord(revocation)) {
-    const copy: RevocationCheckOptions = {};
-    const maxAge = numberIn(revocation, 'maxAge', 0, 86_400, 'a number of seconds');
-    if (maxAge !== undefined) copy.maxAge = maxAge;
-    if (revocation.failClosed !== undefined) {
-      if (typeof revocation.failClosed !== 'boolean') fail('revocationCheck.failClosed', 'revocationCheck.failClosed must be a boolean.');
-      copy.failClosed = revocation.failClosed;
-    }
-    out.revocationCheck = copy;
-  } else if (revocation !== undefined) {
+  const check = options.revocationCheck;
+  let revocation: ResolvedTokenOptions['revocation'] = null;
+  if (isRecord(check) || check === true || check === undefined) {
+    const given = isRecord(check) ? check : {};
+    const failClosed = given.failClosed ?? false;
+    revocation = { maxAge: numberIn(given, 'maxAge', 0, 86_400, 30), failClosed: failClosed as boolean };
+    if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'revocationCheck.failClosed must be a boolean.');
+  } else if (check !== false) {
     fail('revocationCheck', 'revocationCheck must be false, true or an object { maxAge, failClosed }.');
   }
 
   const jwks = options.jwks;
-  if (jwks !== undefined) {
-    if (!isRecord(jwks) || !Array.isArray(jwks.keys) || !jwks.keys.every(isRecord)) {
-      fail('jwks', 'jwks must be a JSON Web Key Set: an object { keys: [...] } of key objects.');
-    }
-    out.jwks = { keys: (jwks.keys as JsonWebKey[]).slice() };
+  if (jwks !== undefined && !(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))) {
+    fail('jwks', 'jwks must be a JSON Web Key Set: an object { keys: [...] } of key objects.');
   }
-
   const store = options.jwksCache;
-  if (store !== undefined) {
-    if (!isRecord(store) || typeof store.get !== 'function' || typeof store.set !== 'function') {
-      fail('jwksCache', 'jwksCache must be an object with get(url) and set(url, value) methods.');
-    }
-    out.jwksCache = store as unknown as JwksCacheStore;
+  if (store !== undefined && !(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')) {
+    fail('jwksCache', 'jwksCache must be an object with get(url) and set(url, value) methods.');
   }
+  const maxTokenLength = numberIn(options, 'maxTokenLength', 64, 1_048_576, 8192, 'a whole number of characters', true);
+  const jwksCacheMaxAge = numberIn(options, 'jwksCacheMaxAge', 1, 86_400, null);
+  const jwksCooldown = numberIn(options, 'jwksCooldown', 0, 3600, 30);
 
-  const maxTokenLength = numberIn(options, 'maxTokenLength', 64, 1_048_576, 'a whole number of characters', true);
-  if (maxTokenLength !== undefined) out.maxTokenLength = maxTokenLength;
-
-  const maxAge = numberIn(options, 'jwksCacheMaxAge', 1, TOKEN_DEFAULTS.jwksMaxMaxAge, 'a number of seconds');
-  if (maxAge !== undefined) out.jwksCacheMaxAge = maxAge;
-
-  const cooldown = numberIn(options, 'jwksCooldown', 0, 3600, 'a number of seconds');
-  if (cooldown !== undefined) out.jwksCooldown = cooldown;
-
-  const verified = options.verifiedCache;
-  if (verified === false || verified === true) {
-    out.verifiedCache = verified;
-  } else if (isRecord(verified)) {
-    const max = numberIn(verified, 'max', 1, 1_000_000, 'a whole number of entries', true);
-    out.verifiedCache = max === undefined ? {} : { max };
-  } else if (verified !== undefined) {
+  const cache = options.verifiedCache;
+  let verifiedCacheMax = 0;
+  if (isRecord(cache) || cache === true || cache === undefined) {
+    verifiedCacheMax = numberIn(isRecord(cache) ? cache : {}, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
+  } else if (cache !== false) {
     fail('verifiedCache', 'verifiedCache must be false, true or an object { max }.');
   }
-  return out;
+  return {
+    clockTolerance,
+    revocation,
+    staticKeys: jwks ? (jwks as { keys: unknown[] }).keys : null,
+    store: (store as JwksCacheStore | undefined) ?? null,
+    maxTokenLength,
+    jwksCacheMaxAge,
+    jwksCooldown,
+    verifiedCacheMax,
+  };
 }
 
-/** Applies defaults to validated options. Internal. */
-export function resolveTokenOptions(options: TokenOptions): ResolvedTokenOptions {
-  const revocation = options.revocationCheck;
-  const verified = options.verifiedCache;
-  return {
-    clockTolerance: options.clockTolerance ?? TOKEN_DEFAULTS.clockTolerance,
-    revocation:
-      revocation === false
-        ? null
-        : {
-            maxAge: (typeof revocation === 'object' ? revocation.maxAge : undefined) ?? TOKEN_DEFAULTS.revocationMaxAge,
-            failClosed: (typeof revocation === 'object' ? revocation.failClosed : undefined) ?? false,
-          },
-    staticKeys: options.jwks ? options.jwks.keys : null,
-    store: options.jwksCache ?? null,
-    maxTokenLength: options.maxTokenLength ?? TOKEN_DEFAULTS.maxTokenLength,
-    jwksCacheMaxAge: options.jwksCacheMaxAge ?? null,
-    jwksCooldown: options.jwksCooldown ?? TOKEN_DEFAULTS.jwksCooldown,
-    verifiedCacheMax: verified === false ? 0 : ((typeof verified === 'object' ? verified.max : undefined) ?? TOKEN_DEFAULTS.verifiedCacheMax),
-  };
+/**
+ * Checks the token options of a client and returns a clean copy holding only them. Keys that
+ * are not token options are ignored, so the whole client options object may be passed.
+ *
+ * @throws {ProtektError} `config_invalid` naming the option, as {@link resolveTokenOptions}.
+ */
+export function validateTokenOptions(options: unknown): TokenOptions {
+  resolveTokenOptions(options);
+  const given = (options ?? {}) as TokenOptions & Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ['clockTolerance', 'revocationCheck', 'jwks', 'jwksCache', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCooldown', 'verifiedCache'] as const) {
+    const value = given[key];
+    if (value !== undefined) out[key] = value;
+  }
+  const { revocationCheck, jwks, verifiedCache } = given;
+  if (isRecord(revocationCheck)) {
+    const { maxAge, failClosed } = revocationCheck;
+    out.revocationCheck = { ...(maxAge === undefined ? {} : { maxAge }), ...(failClosed === undefined ? {} : { failClosed }) };
+  }
+  if (jwks) out.jwks = { keys: jwks.keys.slice() };
+  if (isRecord(verifiedCache)) out.verifiedCache = verifiedCache.max === undefined ? {} : { max: verifiedCache.max };
+  return out as TokenOptions;
 }

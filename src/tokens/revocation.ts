@@ -49,50 +49,10 @@ interface Answer {
   until: number;
 }
 
-const REFUSALS: Record<TokenErrorCode, string> = {
-  token_revoked: 'The token was revoked.',
-  token_expired: 'Protekt reports the token as expired.',
-  token_invalid: 'Protekt reports the token as invalid.',
-};
-
-// Thrown by the transport for reasons that are not an outage: never turned into fail-open.
-function alwaysThrown(code: string): boolean {
-  return code === 'aborted' || code === 'invalid_api_key' || code === 'config_invalid';
-}
-
-// Checks are skipped for this long after one could not be completed (capped by maxAge).
-const DOWN_MS = 5000;
-
-function isTokenCode(code: string): code is TokenErrorCode {
-  return code === 'token_revoked' || code === 'token_expired' || code === 'token_invalid';
-}
-
 /** Asks Protekt whether tokens were revoked, remembering the answers. One per verifier. */
-export class RevocationChecker {
-  readonly #config: RevocationConfig;
-  readonly #answers: LruCache<Answer>;
-  readonly #inflight = new Map<string, Promise<Failure | null>>();
-  // After an unreachable check: until when checks are skipped, and why.
-  #downUntil = 0;
-  #downCode: ThrownErrorCode = 'service_unavailable';
-
-  constructor(config: RevocationConfig) {
-    this.#config = config;
-    this.#answers = new LruCache(config.max ?? 10_000);
-  }
-
+export interface RevocationChecker {
   /** The cached answer for a token, if still fresh: `null` (not revoked), a failure, or `undefined`. */
-  cached(token: CheckedToken, now: number): Failure | null | undefined {
-    const key = token.jti ?? token.signatureSegment;
-    const answer = this.#answers.get(key);
-    if (answer === undefined) return undefined;
-    if (now >= answer.until) {
-      this.#answers.delete(key);
-      return undefined;
-    }
-    return answer.failure;
-  }
-
+  cached(token: CheckedToken, now: number): Failure | null | undefined;
   /**
    * Checks a token: cached answer, else the API. Resolves `null` when the token may be accepted
    * (not revoked, or the check failed open), else the failure to return.
@@ -100,73 +60,92 @@ export class RevocationChecker {
    * @throws {ProtektError} when the check failed and `failClosed` is set, when the project API
    *   key is rejected, or when the caller aborted.
    */
-  check(token: CheckedToken, now: number, options: RequestOptions | undefined): Promise<Failure | null> {
-    const cached = this.cached(token, now);
-    if (cached !== undefined) return Promise.resolve(cached);
-    if (now < this.#downUntil) {
-      if (!this.#config.failClosed) return Promise.resolve(null);
-      return Promise.reject(new ProtektError(this.#downCode, 'The revocation check is unavailable (it failed moments ago).', { details: { skipped: true } }));
-    }
-    const key = token.jti ?? token.signatureSegment;
-    // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
-    // and where the runtime forbids awaiting another request's I/O.
-    const share = this.#config.maxAge > 0 && canShareInFlight();
-    if (!share) return this.#ask(token, key, now, options);
-    let pending = this.#inflight.get(key);
-    if (!pending) {
-      const { signal: _signal, ...rest } = options ?? {};
-      pending = this.#ask(token, key, now, rest);
-      this.#inflight.set(key, pending);
-      const clear = (): void => {
-        if (this.#inflight.get(key) === pending) this.#inflight.delete(key);
-      };
-      pending.then(clear, clear);
-    }
-    return withSignal(pending, options?.signal);
-  }
+  check(token: CheckedToken, now: number, options: RequestOptions | undefined): Promise<Failure | null>;
+}
 
-  #down(at: number, code: ThrownErrorCode): void {
-    this.#downUntil = at + Math.min(this.#config.maxAge * 1000, DOWN_MS);
-    this.#downCode = code;
-  }
+// What each refusal of the API says.
+const REFUSALS: Record<TokenErrorCode, string> = {
+  token_revoked: 'The token was revoked.',
+  token_expired: 'Protekt reports the token as expired.',
+  token_invalid: 'Protekt reports the token as invalid.',
+};
 
-  async #ask(token: CheckedToken, key: string, sentAt: number, options: RequestOptions | undefined): Promise<Failure | null> {
-    const { send, maxAge, failClosed, log } = this.#config;
+// Thrown by the transport for reasons that are not an outage: never turned into fail-open.
+const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'config_invalid'];
+
+/** Creates the revocation check of one verifier. */
+export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 }: RevocationConfig): RevocationChecker {
+  const answers = new LruCache<Answer>(max);
+  const inflight = new Map<string, Promise<Failure | null>>();
+  // After an unreachable check: until when checks are skipped (for min(maxAge, 5) s), and why.
+  let downUntil = 0;
+  let downCode: ThrownErrorCode = 'service_unavailable';
+  const down = (at: number, code: ThrownErrorCode): void => {
+    downUntil = at + Math.min(maxAge * 1000, 5000);
+    downCode = code;
+  };
+  const failOpen = (why: string): null => {
+    log?.(`[Protekt] verifyToken: revocation check ${why}; accepting the locally verified token (fail-open)`);
+    return null;
+  };
+
+  const ask = async (token: CheckedToken, key: string, sentAt: number, options: RequestOptions | undefined): Promise<Failure | null> => {
     let response: ApiResponse;
     try {
       response = await send({ method: 'POST', path: '/auth/token/verify', body: { token: token.token }, options });
     } catch (error) {
-      if (!(error instanceof ProtektError) || alwaysThrown(error.code)) throw error;
-      this.#down(sentAt, error.code);
+      if (!(error instanceof ProtektError) || ALWAYS_THROWN.includes(error.code)) throw error;
+      down(sentAt, error.code);
       if (failClosed) throw error;
-      log?.(`[Protekt] verifyToken: revocation check failed (${error.code}); accepting the locally verified token (fail-open)`);
-      return null;
+      return failOpen(`failed (${error.code})`);
     }
-    const apiError = response.error;
-    let result: Failure | null;
-    if (apiError) {
-      const code = apiError.code;
-      if (!isTokenCode(code)) {
-        this.#down(sentAt, 'service_unavailable');
-        if (failClosed) {
-          throw new ProtektError('service_unavailable', `The revocation check could not be completed (${code}).`, {
-            status: response.status,
-            details: { code },
-          });
-        }
-        log?.(`[Protekt] verifyToken: revocation check answered ${code}; accepting the locally verified token (fail-open)`);
-        return null;
-      }
-      result = failure(code, 'remote', REFUSALS[code]);
-    } else if (response.data?.valid === false) {
-      result = failure('token_invalid', 'remote', REFUSALS.token_invalid);
-    } else {
-      result = null;
+    const { error, status, data } = response;
+    const code = error ? error.code : data?.valid === false ? 'token_invalid' : null;
+    if (code !== null && !Object.hasOwn(REFUSALS, code)) {
+      down(sentAt, 'service_unavailable');
+      if (failClosed) throw new ProtektError('service_unavailable', `The revocation check could not be completed (${code}).`, { status, details: { code } });
+      return failOpen(`answered ${code}`);
     }
-    this.#downUntil = 0;
+    const result = code === null ? null : failure(code as TokenErrorCode, 'remote', REFUSALS[code as TokenErrorCode]);
+    downUntil = 0;
     // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was asked.
-    const until = result ? Math.max(token.exp * 1000, sentAt + maxAge * 1000) : sentAt + maxAge * 1000;
-    if (result || maxAge > 0) this.#answers.set(key, { failure: result, until });
+    const until = sentAt + maxAge * 1000;
+    if (result || maxAge > 0) answers.set(key, { failure: result, until: result ? Math.max(token.exp * 1000, until) : until });
     return result;
-  }
+  };
+
+  const cached = (token: CheckedToken, now: number): Failure | null | undefined => {
+    const key = token.jti ?? token.signatureSegment;
+    const answer = answers.get(key);
+    if (answer && now >= answer.until) answers.delete(key);
+    else return answer?.failure;
+  };
+
+  return {
+    cached,
+    check(token, now, options) {
+      const hit = cached(token, now);
+      if (hit !== undefined) return Promise.resolve(hit);
+      if (now < downUntil) {
+        return failClosed
+          ? Promise.reject(new ProtektError(downCode, 'The revocation check is unavailable (it failed moments ago).', { details: { skipped: true } }))
+          : Promise.resolve(null);
+      }
+      const key = token.jti ?? token.signatureSegment;
+      // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
+      // and where the runtime forbids awaiting another request's I/O.
+      if (!(maxAge > 0 && canShareInFlight())) return ask(token, key, now, options);
+      let pending = inflight.get(key);
+      if (!pending) {
+        const { signal: _signal, ...rest } = options ?? {};
+        const work = (pending = ask(token, key, now, rest));
+        inflight.set(key, work);
+        const clear = (): void => {
+          if (inflight.get(key) === work) inflight.delete(key);
+        };
+        work.then(clear, clear);
+      }
+      return withSignal(pending, options?.signal);
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * that started it, and awaiting another request's fetch can hang), so there nothing in flight is
  * shared between calls. Detected lazily, on first use, never at import.
  */
-import { ProtektError } from '../errors/protekt-error.js';
+import { abortedError } from '../http/transport.js';
 
 let sharing: boolean | undefined;
 
@@ -28,23 +28,10 @@ export function setInFlightSharing(value: boolean | undefined): void {
  */
 export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  if (signal.aborted) return Promise.reject(abortedError(signal.reason));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
+    const onAbort = (): void => reject(abortedError(signal.reason));
+    signal.addEventListener('abort', onAbort);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-function abortError(signal: AbortSignal): ProtektError {
-  return new ProtektError('aborted', 'The call was aborted by the caller.', { cause: signal.reason });
 }

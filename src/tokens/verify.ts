@@ -7,13 +7,13 @@
 import type { ApiRequest, ApiResponse } from '../http/types.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
-import { checkClaims, checkTimes, decodePayload, type ClaimRules, type TokenTimes, userFromClaims } from './claims.js';
+import { checkClaims, checkTimes, decodePayload, type ClaimRules, userFromClaims } from './claims.js';
 import { type Failure, invalid } from './failure.js';
-import { jwksTtl, type FetchedJwks, type KeyLookup, type KeySource, parseMaxAge, sharedKeySet, StaticKeySet } from './jwks-cache.js';
+import { jwksTtl, keySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
 import { parseCompactJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
-import { resolveTokenOptions, type TokenOptions, validateTokenOptions } from './options.js';
-import { RevocationChecker } from './revocation.js';
+import { resolveTokenOptions, type TokenOptions } from './options.js';
+import { revocationChecker } from './revocation.js';
 import { canShareInFlight } from './runtime.js';
 import { LruCache } from './verified-cache.js';
 
@@ -55,12 +55,12 @@ export interface TokenVerifier<M extends object = DefaultMetadata> {
   verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
 }
 
+// What a cache hit needs: the key (still published?), the frozen claims (times, jti) and user,
+// and the signature segment (the revocation cache key of a token without jti).
 interface VerifiedEntry<M extends object> {
   key: VerificationKey;
   claims: ProtektClaims;
   user: ProtektUser<M>;
-  times: TokenTimes;
-  jti: string | undefined;
   signatureSegment: string;
 }
 
@@ -75,9 +75,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 // A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
-function keyGone(): Failure {
-  return invalid('kid', 'The key that signed this token is no longer published.');
-}
+const keyGone = (): Failure => invalid('kid', 'The key that signed this token is no longer published.');
 
 // Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
 // string is not a JWS at all; otherwise keeps the parser's reason.
@@ -88,129 +86,96 @@ function notAJws(token: string, failure: Failure): Failure {
   return failure;
 }
 
-function refused<M extends object>(error: Failure): VerifyTokenResult<M> {
-  return { user: null, claims: null, error };
-}
+const refused = <M extends object>(error: Failure): VerifyTokenResult<M> => ({ user: null, claims: null, error });
 
 /**
- * Creates the verifier behind `protekt.auth.verifyToken`. Options are validated here too (the
- * client also validates them at construction), so a bad option throws `config_invalid` at once.
+ * Creates the verifier behind `protekt.auth.verifyToken`. Options are validated here, so a bad
+ * option throws `config_invalid` at once.
  */
 export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig<M>): TokenVerifier<M> {
-  const opts = resolveTokenOptions(validateTokenOptions(config.options));
-  const log = config.log;
-  const rules: ClaimRules = { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance };
-  const tolerance = opts.clockTolerance;
-  const maxLength = opts.maxTokenLength;
-  const keys: KeySource = opts.staticKeys ? new StaticKeySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, config.jwksUrl);
+  const opts = resolveTokenOptions(config.options);
+  const { log, send, jwksUrl: url } = config;
+  const { clockTolerance: tolerance, maxTokenLength: maxLength, revocation: revocationOptions } = opts;
+  const rules: ClaimRules = { issuer: config.issuer, audience: config.audience, tolerance };
+  const keys = opts.staticKeys ? keySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, url);
   const ttl = (maxAge: number | undefined): number => jwksTtl(opts.jwksCacheMaxAge, maxAge);
-  const cooldownMs = opts.jwksCooldown * 1000;
-  const verified = opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null;
-  const revocation = opts.revocation
-    ? new RevocationChecker({ send: config.send, maxAge: opts.revocation.maxAge, failClosed: opts.revocation.failClosed, log })
-    : null;
-
-  const fetchJwks = async (signal: AbortSignal | undefined): Promise<FetchedJwks> => {
-    const res = await config.send({ method: 'GET', path: '/.well-known/jwks.json', options: signal ? { signal } : undefined });
-    const body = res.data;
-    if (res.error || !body) {
-      throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${res.status}.`, { status: res.status });
-    }
-    if (!Array.isArray(body.keys)) throw new ProtektError('invalid_response', 'The JWKS answer has no "keys" array.', { status: res.status });
-    return { keys: body.keys as unknown[], maxAge: parseMaxAge(res.headers.get('cache-control')) };
-  };
-
-  const lookup = (now: number, options: RequestOptions | undefined): KeyLookup => ({
-    now,
-    url: config.jwksUrl,
-    fetchJwks,
+  const lookup: KeyLookup = {
+    url,
+    async fetchJwks(signal) {
+      const { status, data, error, headers } = await send({ method: 'GET', path: '/.well-known/jwks.json', options: signal ? { signal } : undefined });
+      if (error || !data) throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${status}.`, { status });
+      if (!Array.isArray(data.keys)) throw new ProtektError('invalid_response', 'The JWKS answer has no "keys" array.', { status });
+      return { keys: data.keys as unknown[], maxAge: parseMaxAge(headers.get('cache-control')) };
+    },
     ttl,
-    cooldownMs,
+    cooldownMs: opts.jwksCooldown * 1000,
     store: opts.store,
-    signal: options?.signal,
     log,
-  });
-
-  // Re-validates a cached verification: same key still published, times, revocation.
-  const fromCache = async (entry: VerifiedEntry<M>, token: string, now: number, options: RequestOptions | undefined): Promise<VerifyTokenResult<M>> => {
-    if (keys.peek(entry.key.kid, now, ttl) !== entry.key) {
-      const current = await keys.resolve(entry.key.kid, lookup(now, options));
-      if (current !== entry.key || entry.key.retired) {
-        verified!.delete(token);
-        return refused(keyGone());
-      }
-    }
-    const timeFailure = checkTimes(entry.times, now, tolerance);
-    if (timeFailure) {
-      if (timeFailure.code === 'token_expired') verified!.delete(token);
-      return refused(timeFailure);
-    }
-    if (revocation) {
-      const token_ = { token, jti: entry.jti, signatureSegment: entry.signatureSegment, exp: entry.times.exp };
-      const cached = revocation.cached(token_, now);
-      const revoked = cached !== undefined ? cached : await revocation.check(token_, now, options);
-      if (revoked) return refused(revoked);
-    }
-    return { user: entry.user, claims: entry.claims, error: null };
   };
+  const verified = opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null;
+  const revocation = revocationOptions && revocationChecker({ send, ...revocationOptions, log });
 
   const verify = async (token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>> => {
     if (typeof token !== 'string') return refused(invalid('type', 'The token is not a string.'));
     if (token.length === 0) return refused(invalid('empty', 'The token is empty.'));
     if (token.length > maxLength) return refused(invalid('size', `The token is longer than ${maxLength} characters.`));
     const now = config.now();
+    const signal = options?.signal;
 
-    if (verified) {
-      const entry = verified.get(token);
-      if (entry) {
-        if (entry.key.retired) {
-          verified.delete(token);
-          return refused(keyGone());
-        }
-        return fromCache(entry, token, now, options);
+    let entry = verified?.get(token);
+    if (entry) {
+      // A hit re-validates what may have changed since: the key still published, the clock.
+      const key = entry.key;
+      if (key.retired || (keys.peek(key.kid, now, ttl) !== key && ((await keys.resolve(key.kid, lookup, now, signal)) !== key || key.retired))) {
+        verified!.delete(token);
+        return refused(keyGone());
       }
-    }
-
-    const parsed = parseCompactJws(token);
-    if ('code' in parsed) return refused(notAJws(token, parsed));
-    const { alg, kid } = parsed.header;
-
-    let key = keys.peek(kid, now, ttl);
-    let cryptoKey = key?.key;
-    if (key === undefined || cryptoKey === undefined) {
-      key = await keys.resolve(kid, lookup(now, options));
-      if (key === undefined) return refused(invalid('kid', 'No published key has the key id of this token.'));
+      const timeFailure = checkTimes(entry.claims, now, tolerance);
+      if (timeFailure) {
+        if (timeFailure.code === 'token_expired') verified!.delete(token);
+        return refused(timeFailure);
+      }
+    } else {
+      const parsed = parseCompactJws(token);
+      if ('code' in parsed) return refused(notAJws(token, parsed));
+      const { alg, kid } = parsed.header;
+      const key = keys.peek(kid, now, ttl) ?? (await keys.resolve(kid, lookup, now, signal));
+      if (!key) return refused(invalid('kid', 'No published key has the key id of this token.'));
       if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not the one its key is pinned to.'));
-      cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight())) ?? undefined;
-      if (cryptoKey === undefined) return refused(invalid('key', 'The key of this token could not be used.'));
-    } else if (key.alg !== alg) {
-      return refused(invalid('alg', 'The token algorithm is not the one its key is pinned to.'));
+      const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
+      if (!cryptoKey) return refused(invalid('key', 'The key of this token could not be used.'));
+      let valid: boolean;
+      try {
+        valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
+      } catch {
+        valid = false;
+      }
+      if (!valid) return refused(invalid('signature', 'The token signature is invalid.'));
+      const decoded = decodePayload(parsed.payloadSegment);
+      if ('code' in decoded) return refused(decoded);
+      const checked = checkClaims(decoded.payload, rules, now);
+      if ('code' in checked) return refused(checked);
+      entry = { key, claims: checked.claims, user: undefined as never, signatureSegment: parsed.signatureSegment };
     }
 
-    let valid: boolean;
-    try {
-      valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
-    } catch {
-      valid = false;
-    }
-    if (!valid) return refused(invalid('signature', 'The token signature is invalid.'));
-    const decoded = decodePayload(parsed.payloadSegment);
-    if ('code' in decoded) return refused(decoded);
-    const checked = checkClaims(decoded.payload, rules, now);
-    if ('code' in checked) return refused(checked);
-
-    const jti = checked.claims.jti;
     if (revocation) {
-      const revoked = await revocation.check({ token, jti, signatureSegment: parsed.signatureSegment, exp: checked.times.exp }, now, options);
+      const { claims, signatureSegment } = entry;
+      const checked = { token, jti: claims.jti, signatureSegment, exp: claims.exp };
+      const cached = revocation.cached(checked, now);
+      const revoked = cached !== undefined ? cached : await revocation.check(checked, now, options);
       if (revoked) return refused(revoked);
     }
 
-    const claims = deepFreeze(checked.claims);
-    const user = deepFreeze(userFromClaims<M>(claims));
-    if (verified && !key.retired) {
-      verified.set(token, { key, claims, user, times: checked.times, jti, signatureSegment: parsed.signatureSegment });
+    if (!entry.user) {
+      // Frozen once: the same objects may be returned for the same token again. The user's
+      // metadata holds values of the (already frozen) claims.
+      const claims = deepFreeze(entry.claims);
+      const user = userFromClaims<M>(claims);
+      Object.freeze(user.metadata);
+      entry.user = Object.freeze(user);
+      if (verified && !entry.key.retired) verified.set(token, entry);
     }
-    return { user, claims, error: null };
+    return { user: entry.user, claims: entry.claims, error: null };
   };
 
   return { verify };
