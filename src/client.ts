@@ -9,7 +9,8 @@ import { MFA, type MfaResource } from './resources/mfa.js';
 import { SESSIONS, type SessionsResource } from './resources/sessions.js';
 import { resource, type ResourceContext } from './resources/shared.js';
 import { USERS, type UsersResource } from './resources/users.js';
-import { createTokenVerifier, validateTokenOptions, type TokenOptions } from './tokens/index.js';
+import { createTokenVerifier, type TokenOptions } from './tokens/index.js';
+import { checkNumber, configError } from './tokens/options.js';
 import type { DefaultMetadata } from './types.js';
 import { createMock, type ProtektMockOverrides } from './mock.js';
 
@@ -42,29 +43,15 @@ export interface ProtektOptions extends TokenOptions {
   now?: () => number;
 }
 
-const LOGIN_ID = /^lp_[\w-]{3,128}$/;
-const API_KEY = /^pk_[\w-]{8,256}$/;
-
-function configError(option: string, why: string): ProtektError {
-  return new ProtektError('config_invalid', `Protekt option \`${option}\` ${why}`, { details: { option } });
-}
-
-function checkNumber(value: unknown, option: string, min: number, max: number, integer?: boolean): number | undefined {
-  if (value !== undefined && !(Number.isFinite(value) && (!integer || Number.isInteger(value)) && (value as number) >= min && (value as number) <= max)) {
-    throw configError(option, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}.`);
-  }
-  return value as number | undefined;
-}
-
 // A required id with its prefix; the value itself never appears in a message (the key is a secret).
-function checkId(value: unknown, option: string, pattern: RegExp, prefix: string): string {
-  if (typeof value === 'string' && pattern.test(value)) return value;
+function checkId(value: unknown, option: string, prefix: string, lengths: string): string {
+  if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value)) return value;
   throw configError(option, `is ${value ? 'malformed' : 'required'}: expected ${prefix}_ then letters, digits, - or _.`);
 }
 
-function checkFunction(value: unknown, option: string): void {
-  if (value !== undefined && typeof value !== 'function') throw configError(option, 'must be a function.');
-}
+// A number option from `min` to `max`, or `fallback` when unset.
+const numberOption = <T>(options: ProtektOptions, option: 'timeout' | 'maxRetries' | 'maxRetryAfter' | 'tokenExpiry', min: number, max: number, fallback: T, integer?: boolean): number | T =>
+  checkNumber(options[option], option, min, max, integer, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`) ?? fallback;
 
 /** Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or hash. */
 function checkBaseUrl(value: unknown): string {
@@ -75,23 +62,27 @@ function checkBaseUrl(value: unknown): string {
   } catch {
     // not a URL: refused below
   }
-  if (typeof value !== 'string' || !url) throw configError('baseUrl', 'is not an absolute URL (e.g. https://auth.protekt.io/v1).');
-  if (url.username || url.password) throw configError('baseUrl', 'must not contain credentials.');
-  if (url.search || url.hash) throw configError('baseUrl', 'must not contain a query string or fragment.');
-  const host = url.hostname;
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(host))) {
-    throw configError('baseUrl', 'must use https (http only for localhost, 127.0.0.0/8, [::1], *.localhost, *.test).');
-  }
-  return url.toString().replace(/\/+$/, '');
-}
-
-function view(p: { loginId: string; baseUrl: string }): string {
-  return `Protekt { loginId: '${p.loginId}', baseUrl: '${p.baseUrl}' }`;
+  const why =
+    typeof value !== 'string' || !url
+      ? 'is not an absolute URL (e.g. https://auth.protekt.io/v1).'
+      : url.username || url.password
+        ? 'must not contain credentials.'
+        : url.search || url.hash
+          ? 'must not contain a query string or fragment.'
+          : url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(url.hostname))
+            ? 'must use https (http only for a loopback, *.localhost or *.test host).'
+            : '';
+  if (why) throw configError('baseUrl', why);
+  return url!.toString().replace(/\/+$/, '');
 }
 
 function isBrowserPage(): boolean {
   const g = globalThis as { window?: { document?: unknown } };
   return typeof g.window === 'object' && g.window !== null && typeof g.window.document === 'object';
+}
+
+function view(this: { loginId: string; baseUrl: string }): string {
+  return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
 }
 
 /**
@@ -124,37 +115,35 @@ export class Protekt<M extends object = DefaultMetadata> {
     if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
       throw new ProtektError(
         'browser_not_allowed',
-        'The Protekt client holds your API key, a secret: run it on a server (or pass dangerouslyAllowBrowser: true).',
+        'The client holds your secret API key: run it on a server (or set dangerouslyAllowBrowser: true).',
       );
     }
-    const loginId = checkId(options.loginId, 'loginId', LOGIN_ID, 'lp');
-    const apiKey = checkId(options.apiKey, 'apiKey', API_KEY, 'pk');
-    checkFunction(options.fetch, 'fetch');
-    checkFunction(options.now, 'now');
-    if (options.debug !== undefined && typeof options.debug !== 'boolean' && typeof options.debug !== 'function') {
-      throw configError('debug', 'must be a boolean or a function.');
+    const loginId = checkId(options.loginId, 'loginId', 'lp', '3,128');
+    const apiKey = checkId(options.apiKey, 'apiKey', 'pk', '8,256');
+    const { fetch, now = Date.now, debug } = options;
+    for (const option of ['fetch', 'now'] as const) {
+      if (options[option] !== undefined && typeof options[option] !== 'function') throw configError(option, 'must be a function.');
     }
+    if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') throw configError('debug', 'must be a boolean or a function.');
 
     const baseUrl = checkBaseUrl(options.baseUrl);
-    const timeout = checkNumber(options.timeout, 'timeout', 1, 600_000) ?? 5_000;
-    const maxRetries = checkNumber(options.maxRetries, 'maxRetries', 0, 10, true) ?? 2;
-    const maxRetryAfter = checkNumber(options.maxRetryAfter, 'maxRetryAfter', 0, 3_600_000) ?? 10_000;
-    const tokenExpiry = checkNumber(options.tokenExpiry, 'tokenExpiry', 60, 86_400, true);
-    const tokenOptions = validateTokenOptions(options);
-    const now = options.now ?? Date.now;
-    const log =
-      typeof options.debug === 'function' ? options.debug : options.debug === true ? (line: string) => console.debug(line) : undefined;
+    const timeout = numberOption(options, 'timeout', 1, 600_000, 5_000);
+    const maxRetries = numberOption(options, 'maxRetries', 0, 10, 2, true);
+    const maxRetryAfter = numberOption(options, 'maxRetryAfter', 0, 3_600_000, 10_000);
+    const tokenExpiry = numberOption(options, 'tokenExpiry', 60, 86_400, undefined, true);
+    const log = typeof debug === 'function' ? debug : debug ? (line: string) => console.debug(line) : undefined;
 
     this.loginId = loginId;
     this.baseUrl = baseUrl;
-    const send = createTransport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch: options.fetch, log, now });
+    const send = createTransport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch, log, now });
     const verifier = createTokenVerifier<M>({
       jwksUrl: `${baseUrl}/.well-known/jwks.json`,
       issuer: new URL(baseUrl).origin,
       audience: loginId,
       send,
-      fetchIdentity: options.fetch ?? globalThis,
-      options: tokenOptions,
+      fetchIdentity: fetch ?? globalThis,
+      // Checked there, in the same pass that applies their defaults.
+      options,
       now,
       log,
     });
@@ -182,11 +171,11 @@ export class Protekt<M extends object = DefaultMetadata> {
 
   /** Node's `util.inspect` / `console.log` view, without the API key. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return view(this);
+    return view.call(this);
   }
 
   /** Deno's `console.log` view, without the API key. */
   [Symbol.for('Deno.customInspect')](): string {
-    return view(this);
+    return view.call(this);
   }
 }

@@ -53,7 +53,7 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
 
 function notMocked(name: string, sync: boolean): (...args: unknown[]) => unknown {
   const error = (): ProtektError =>
-    new ProtektError('not_mocked', `protekt.${name} is not mocked: pass it to Protekt.mock({ ... }) to choose its answer.`);
+    new ProtektError('not_mocked', `protekt.${name} is not mocked: pass it to Protekt.mock().`);
   return sync
     ? () => {
         throw error();

@@ -110,7 +110,7 @@ export function createTransport(cfg: TransportConfig): Send {
         return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a body that is not a JSON object', status);
       }
       if (status === 401 && apiError?.code === 'invalid_api_key') {
-        throw new ProtektError('invalid_api_key', 'Protekt rejected the project API key (check the apiKey option).', { status });
+        throw new ProtektError('invalid_api_key', 'Protekt rejected the API key (option apiKey).', { status });
       }
       if (isRetryableStatus(status)) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());

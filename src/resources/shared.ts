@@ -133,7 +133,7 @@ export function expiresIn(data: Wire, fallback: number): { expiresIn: number } {
 
 // Protekt's answer lacks a documented field, or has it with the wrong type.
 function bad(key: string, type: string): never {
-  throw new ProtektError('invalid_response', `Protekt's answer did not have the documented shape (${key} is not ${type}).`);
+  throw new ProtektError('invalid_response', `Protekt's answer is malformed (${key} is not ${type}).`);
 }
 
 /** A required string field. */

@@ -2,7 +2,6 @@
  * Claim rules of Protekt access tokens, and the user built from them. Run only after the
  * signature holds.
  */
-import { decodeBase64urlText } from '../util/base64url.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser } from '../types.js';
 import { failure, type Failure, invalid } from './failure.js';
 
@@ -23,38 +22,9 @@ export interface TokenTimes {
   iat: number;
 }
 
-// Claims with a meaning of their own (RFC 7519 and Protekt's): everything else is metadata.
-// Built on first use, not at import.
-let registered: Set<string> | undefined;
-
-function isRegistered(claim: string): boolean {
-  registered ??= new Set([
-    'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'email_verified', 'project_id',
-    'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
-  ]);
-  return registered.has(claim);
-}
-
-// Keys that would touch an object's prototype if assigned.
-function isUnsafe(key: string): boolean {
-  return key === '__proto__' || key === 'constructor' || key === 'prototype';
-}
-
-/** Decodes and parses the payload segment. Returns the JSON object (wrapped) or a failure. */
-export function decodePayload(segment: string): { payload: Record<string, unknown> } | Failure {
-  const text = decodeBase64urlText(segment);
-  if (text === null) return invalid('malformed', 'The token payload is not strict base64url.');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return invalid('malformed', 'The token payload is not JSON.');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return invalid('malformed', 'The token payload is not a JSON object.');
-  }
-  return { payload: value as Record<string, unknown> };
-}
+// Claims with a meaning of their own (RFC 7519 and Protekt's), and keys that would touch an
+// object's prototype if assigned: everything else is metadata. Built on first use, not at import.
+let notMetadata: Set<string> | undefined;
 
 function isTime(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
@@ -78,10 +48,10 @@ export function checkTimes(times: TokenTimes, now: number, tolerance: number): F
  * may well have a claim named `code`), or the first failed rule.
  */
 export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): { claims: ProtektClaims } | Failure {
-  if (claims.iss !== rules.issuer) return invalid('iss', 'The token was issued by another issuer.');
+  if (claims.iss !== rules.issuer) return invalid('iss', 'The token is from another issuer.');
   const aud = claims.aud;
   if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
-    return invalid('aud', 'The token is meant for another audience (project).');
+    return invalid('aud', 'The token is for another audience (project).');
   }
   if (typeof claims.sub !== 'string' || claims.sub === '') return invalid('sub', 'The token has no subject (sub).');
   const { exp, nbf, iat } = claims;
@@ -95,8 +65,13 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, 
 /** Builds the user of a verified token: `id` from `sub`, metadata from unregistered claims. */
 export function userFromClaims<M extends object = DefaultMetadata>(claims: ProtektClaims): ProtektUser<M> {
   const metadata: Record<string, unknown> = {};
+  notMetadata ??= new Set([
+    'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'email_verified', 'project_id',
+    'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
+    '__proto__', 'constructor', 'prototype',
+  ]);
   for (const key of Object.keys(claims)) {
-    if (!isRegistered(key) && !isUnsafe(key)) metadata[key] = claims[key];
+    if (!notMetadata.has(key)) metadata[key] = claims[key];
   }
   const user: ProtektUser<M> = {
     id: claims.sub,

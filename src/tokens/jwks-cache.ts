@@ -104,7 +104,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       if (typeof key === 'string') {
         logLine(log, `ignoring a JWKS key (${key})`);
       } else if (next.has(key.kid)) {
-        logLine(log, 'ignoring a JWKS key whose kid is already used by an earlier key');
+        logLine(log, 'ignoring a JWKS key (duplicate kid)');
       } else {
         const old = keys?.get(key.kid);
         next.set(key.kid, old && !old.unusable && old.fingerprint === key.fingerprint && old.alg === key.alg ? old : key);
@@ -114,7 +114,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       if (next.get(old.kid) !== old) {
         old.retired = true;
         old.key = undefined;
-        logLine(log, 'a key left the JWKS: tokens it signed are no longer accepted');
+        logLine(log, 'a key left the JWKS: its tokens are refused');
       }
     }
     keys = next;
@@ -127,7 +127,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       const value = await lookup.store!.get(lookup.url);
       if (value == null) return undefined;
       if (typeof value === 'object' && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value;
-      logLine(lookup.log, 'jwksCache.get returned something that is not a stored JWKS; ignored');
+      logLine(lookup.log, 'jwksCache.get returned a malformed value; ignored');
     } catch (error) {
       logLine(lookup.log, `jwksCache.get failed (${describe(error)}); ignored`);
     }
@@ -140,7 +140,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       const stored = await readStore(lookup);
       if (stored) {
         install(stored.keys, stored.fetchedAt, Math.max(0, (stored.expiresAt - stored.fetchedAt) / 1000), log);
-        if (stored.expiresAt > now) return logLine(log, 'JWKS read from the jwksCache hook');
+        if (stored.expiresAt > now) return logLine(log, 'JWKS read from jwksCache');
       }
     }
     let fetched: FetchedJwks;
@@ -151,7 +151,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       if (error instanceof ProtektError && error.code === 'aborted' && !share) throw error;
       lastFailure = now;
       if (keys !== null) return logLine(log, `JWKS refresh failed (${describe(error)}); serving the cached keys`);
-      throw new ProtektError('jwks_unavailable', 'The signing keys (JWKS) could not be fetched and none are cached: tokens cannot be verified.', {
+      throw new ProtektError('jwks_unavailable', 'No signing keys: the JWKS could not be fetched and none are cached.', {
         status: error instanceof ProtektError ? error.status : 0,
         details: { cause: describe(error) },
         cause: error,

@@ -73,19 +73,29 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
 const MAX_HEADERS = 64;
 let headers: Map<string, JwsHeader> | undefined;
 
-function parseHeader(segment: string): JwsHeader | Failure {
+/**
+ * Decodes a header or payload segment: strict base64url of a UTF-8 JSON object. Returns the
+ * object (wrapped: it may well have a member named `code`) or a failure naming the part.
+ */
+export function decodeSegment(segment: string, part: 'header' | 'payload'): { json: Record<string, unknown> } | Failure {
   const text = decodeBase64urlText(segment);
-  if (text === null) return invalid('malformed', 'The token header is not strict base64url.');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return invalid('malformed', 'The token header is not JSON.');
+  let why = 'strict base64url';
+  if (text !== null) {
+    try {
+      const json: unknown = JSON.parse(text);
+      if (typeof json === 'object' && json !== null && !Array.isArray(json)) return { json: json as Record<string, unknown> };
+      why = 'a JSON object';
+    } catch {
+      why = 'JSON';
+    }
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return invalid('malformed', 'The token header is not a JSON object.');
-  }
-  const header = checkHeader(raw as Record<string, unknown>);
+  return invalid('malformed', `The token ${part} is not ${why}.`);
+}
+
+function parseHeader(segment: string): JwsHeader | Failure {
+  const decoded = decodeSegment(segment, 'header');
+  if ('code' in decoded) return decoded;
+  const header = checkHeader(decoded.json);
   if (!('code' in header)) {
     headers ??= new Map();
     if (headers.size >= MAX_HEADERS) headers.clear();
@@ -102,9 +112,9 @@ function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
   if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalid('alg', 'The token algorithm is not supported.');
 
   for (const name of KEY_BEARING) {
-    if (h[name] !== undefined) return invalid('header_key', `The token header carries "${name}": keys are never taken from a token.`);
+    if (h[name] !== undefined) return invalid('header_key', `The token header carries "${name}" (keys never come from a token).`);
   }
-  if (h.crit !== undefined) return invalid('crit', 'The token header has critical extensions ("crit"), none of which are supported.');
+  if (h.crit !== undefined) return invalid('crit', 'The token header has unsupported critical extensions ("crit").');
 
   const typ = h.typ;
   if (typ !== undefined) {

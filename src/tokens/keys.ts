@@ -30,41 +30,27 @@ export interface VerificationKey {
   retired: boolean;
 }
 
-/** Smallest RSA modulus accepted, in bytes (2048 bits). */
-const MIN_RSA_BYTES = 256;
-
-// WebCrypto parameters per pinned algorithm. Plain data, created on first use.
-let params: Record<JwsAlgorithm, { importAlg: RsaHashedImportParams | EcKeyImportParams | Algorithm; verifyAlg: Algorithm | EcdsaParams }> | undefined;
-
-function algorithmParams(alg: JwsAlgorithm): { importAlg: RsaHashedImportParams | EcKeyImportParams | Algorithm; verifyAlg: Algorithm | EcdsaParams } {
-  params ??= {
-    RS256: { importAlg: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verifyAlg: { name: 'RSASSA-PKCS1-v1_5' } },
-    ES256: { importAlg: { name: 'ECDSA', namedCurve: 'P-256' }, verifyAlg: { name: 'ECDSA', hash: 'SHA-256' } },
-    EdDSA: { importAlg: { name: 'Ed25519' }, verifyAlg: { name: 'Ed25519' } },
-  };
-  return params[alg];
-}
+// WebCrypto parameters per pinned algorithm: [import, verify].
+const PARAMS: Record<JwsAlgorithm, [RsaHashedImportParams | EcKeyImportParams | Algorithm, Algorithm | EcdsaParams]> = {
+  RS256: [{ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5' }],
+  ES256: [{ name: 'ECDSA', namedCurve: 'P-256' }, { name: 'ECDSA', hash: 'SHA-256' }],
+  EdDSA: [{ name: 'Ed25519' }, { name: 'Ed25519' }],
+};
 
 let encoder: TextEncoder | undefined;
 let subtle: SubtleCrypto | undefined;
 
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+// Whether a member is non-empty strict base64url (of `length` characters, when given).
+const valid = (value: unknown, length?: number): boolean =>
+  typeof value === 'string' && !!value && (length ?? value.length) === value.length && decodeBase64url(value) !== null;
 
-function decodedLength(value: string | undefined): number {
-  if (value === undefined) return -1;
-  const bytes = decodeBase64url(value);
-  return bytes === null ? -1 : bytes.length;
-}
-
-function rsaModulusBytes(n: string | undefined): number {
-  if (n === undefined) return -1;
-  const bytes = decodeBase64url(n);
-  if (bytes === null) return -1;
+// The length in bytes of an RSA modulus (leading zero bytes not counted), or -1.
+function modulusBytes(n: unknown): number {
+  const decoded = typeof n === 'string' ? decodeBase64url(n) : null;
+  if (!decoded) return -1;
   let i = 0;
-  while (i < bytes.length && bytes[i] === 0) i++;
-  return bytes.length - i;
+  while (decoded[i] === 0) i++;
+  return decoded.length - i;
 }
 
 /**
@@ -73,41 +59,35 @@ function rsaModulusBytes(n: string | undefined): number {
  */
 export function keyFromJwk(input: unknown): VerificationKey | string {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'not an object';
-  const jwk = input as Record<string, unknown>;
-  const kid = str(jwk.kid);
-  if (kid === undefined) return 'no kid';
-  if (jwk.use !== undefined && jwk.use !== 'sig') return 'not a signature key (use)';
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return 'not a verification key (key_ops)';
+  const { kid, use, key_ops: ops, kty, crv, n, e, x, y, alg: named } = input as Record<string, unknown>;
+  if (typeof kid !== 'string' || !kid) return 'no kid';
+  if (use !== undefined && use !== 'sig') return 'not a signature key (use)';
+  if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return 'not a verification key (key_ops)';
 
-  let alg: JwsAlgorithm;
-  let pub: JsonWebKey;
-  let signatureLength: number;
-  if (jwk.kty === 'RSA') {
+  // The public members only (private members, `alg`, `key_ops`… left out).
+  let jwk: JsonWebKey;
+  let alg: JwsAlgorithm = 'EdDSA';
+  let signatureLength = 64;
+  if (kty === 'RSA') {
+    // The modulus has at least 2048 bits (256 bytes); the signature is as long as the modulus.
     alg = 'RS256';
-    const n = str(jwk.n), e = str(jwk.e);
-    signatureLength = rsaModulusBytes(n);
-    if (signatureLength < MIN_RSA_BYTES || decodedLength(e) < 1) return 'RSA key shorter than 2048 bits or malformed';
-    pub = { kty: 'RSA', n: n!, e: e! };
-  } else if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
+    signatureLength = modulusBytes(n);
+    if (signatureLength < 256 || !valid(e)) return 'RSA key shorter than 2048 bits or malformed';
+    jwk = { kty, n, e } as JsonWebKey;
+  } else if (kty === 'EC' && crv === 'P-256') {
+    // 32-byte coordinates: 43 characters of base64url.
     alg = 'ES256';
-    const x = str(jwk.x), y = str(jwk.y);
-    if (decodedLength(x) !== 32 || decodedLength(y) !== 32) return 'malformed P-256 key';
-    signatureLength = 64;
-    pub = { kty: 'EC', crv: 'P-256', x: x!, y: y! };
-  } else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
-    alg = 'EdDSA';
-    const x = str(jwk.x);
-    if (decodedLength(x) !== 32) return 'malformed Ed25519 key';
-    signatureLength = 64;
-    pub = { kty: 'OKP', crv: 'Ed25519', x: x! };
+    if (!valid(x, 43) || !valid(y, 43)) return 'malformed P-256 key';
+    jwk = { kty, crv, x, y } as JsonWebKey;
+  } else if (kty === 'OKP' && crv === 'Ed25519') {
+    if (!valid(x, 43)) return 'malformed Ed25519 key';
+    jwk = { kty, crv, x } as JsonWebKey;
   } else {
     return 'unsupported key type';
   }
   // A key that names an algorithm other than the one its type pins is ambiguous: ignored.
-  if (jwk.alg !== undefined && jwk.alg !== alg && !(alg === 'EdDSA' && jwk.alg === 'Ed25519')) return 'alg disagrees with the key type';
-
-  const fingerprint = pub.kty === 'RSA' ? `RSA.${pub.n}.${pub.e}` : pub.kty === 'EC' ? `EC.${pub.x}.${pub.y}` : `OKP.${pub.x}`;
-  return { kid, alg, fingerprint, signatureLength, jwk: pub, key: undefined, pending: undefined, unusable: false, retired: false };
+  if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519')) return 'alg disagrees with the key type';
+  return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk, key: undefined, pending: undefined, unusable: false, retired: false };
 }
 
 /**
@@ -115,10 +95,18 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
  * (the key is then marked unusable). With `share`, concurrent callers await one import.
  */
 export function importVerificationKey(k: VerificationKey, share: boolean): Promise<CryptoKey | null> {
-  if (k.key) return Promise.resolve(k.key);
-  if (k.unusable) return Promise.resolve(null);
+  if (k.key || k.unusable) return Promise.resolve(k.key ?? null);
   if (share && k.pending) return k.pending;
-  const pending = importOnce(k);
+  const pending = (async (): Promise<CryptoKey | null> => {
+    try {
+      const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg][0], false, ['verify']);
+      if (!k.retired) k.key = key;
+      return key;
+    } catch {
+      k.unusable = true;
+      return null;
+    }
+  })();
   if (share) {
     k.pending = pending;
     void pending.then(() => {
@@ -126,17 +114,6 @@ export function importVerificationKey(k: VerificationKey, share: boolean): Promi
     });
   }
   return pending;
-}
-
-async function importOnce(k: VerificationKey): Promise<CryptoKey | null> {
-  try {
-    const key = await getCrypto().subtle.importKey('jwk', k.jwk, algorithmParams(k.alg).importAlg, false, ['verify']);
-    if (!k.retired) k.key = key;
-    return key;
-  } catch {
-    k.unusable = true;
-    return null;
-  }
 }
 
 /**
@@ -148,5 +125,5 @@ export function verifySignature(k: VerificationKey, key: CryptoKey, signature: U
   if (signature.length !== k.signatureLength) return false;
   encoder ??= new TextEncoder();
   subtle ??= getCrypto().subtle;
-  return subtle.verify(algorithmParams(k.alg).verifyAlg, key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
+  return subtle.verify(PARAMS[k.alg][1], key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
 }

@@ -90,20 +90,27 @@ export interface ResolvedTokenOptions {
   verifiedCacheMax: number;
 }
 
-function fail(option: string, message: string): never {
-  throw new ProtektError('config_invalid', message, { details: { option } });
+/** @internal A configuration mistake, found at construction: the message names the option. */
+export const configError = (option: string, why: string): ProtektError =>
+  new ProtektError('config_invalid', `Protekt option ${option} ${why}`, { details: { option } });
+
+function fail(option: string, why: string): never {
+  throw configError(option, why);
+}
+
+/** @internal A number option within `min`–`max` (whole with `integer`), or `undefined`; `what` describes it. */
+export function checkNumber(value: unknown, option: string, min: number, max: number, integer: boolean | undefined, what: string): number | undefined {
+  if (value !== undefined && (typeof value !== 'number' || !(value >= min && value <= max) || (integer && !Number.isInteger(value)))) {
+    fail(option, `must be ${what}.`);
+  }
+  return value as number | undefined;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // A number option, from `min` to `max` (whole with `integer`), or `fallback` when unset.
 function numberIn<T>(options: Record<string, unknown>, name: string, min: number, max: number, fallback: T, what = 'a number of seconds', integer?: boolean): number | T {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
-    fail(name, `${name} must be ${what} between ${min} and ${max}.`);
-  }
-  return value;
+  return checkNumber(options[name], name, min, max, integer, `${what} between ${min} and ${max}`) ?? fallback;
 }
 
 /**
@@ -115,7 +122,7 @@ function numberIn<T>(options: Record<string, unknown>, name: string, min: number
  */
 export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
   options ??= {};
-  if (!isRecord(options)) fail('options', 'Token options must be an object.');
+  if (!isRecord(options)) throw new ProtektError('config_invalid', 'Token options must be an object.', { details: { option: 'options' } });
   const clockTolerance = numberIn(options, 'clockTolerance', 0, 60, 5);
 
   const check = options.revocationCheck;
@@ -124,18 +131,18 @@ export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
     const given = isRecord(check) ? check : {};
     const failClosed = given.failClosed ?? false;
     revocation = { maxAge: numberIn(given, 'maxAge', 0, 86_400, 30), failClosed: failClosed as boolean };
-    if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'revocationCheck.failClosed must be a boolean.');
+    if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'must be a boolean.');
   } else if (check !== false) {
-    fail('revocationCheck', 'revocationCheck must be false, true or an object { maxAge, failClosed }.');
+    fail('revocationCheck', 'must be false, true or an object { maxAge, failClosed }.');
   }
 
   const jwks = options.jwks;
   if (jwks !== undefined && !(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))) {
-    fail('jwks', 'jwks must be a JSON Web Key Set: an object { keys: [...] } of key objects.');
+    fail('jwks', 'must be a key set { keys: [...] } of objects.');
   }
   const store = options.jwksCache;
   if (store !== undefined && !(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')) {
-    fail('jwksCache', 'jwksCache must be an object with get(url) and set(url, value) methods.');
+    fail('jwksCache', 'must be an object with get and set methods.');
   }
   const maxTokenLength = numberIn(options, 'maxTokenLength', 64, 1_048_576, 8192, 'a whole number of characters', true);
   const jwksCacheMaxAge = numberIn(options, 'jwksCacheMaxAge', 1, 86_400, null);
@@ -146,7 +153,7 @@ export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
   if (isRecord(cache) || cache === true || cache === undefined) {
     verifiedCacheMax = numberIn(isRecord(cache) ? cache : {}, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
   } else if (cache !== false) {
-    fail('verifiedCache', 'verifiedCache must be false, true or an object { max }.');
+    fail('verifiedCache', 'must be false, true or an object { max }.');
   }
   return {
     clockTolerance,

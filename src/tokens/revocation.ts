@@ -85,7 +85,7 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
     downCode = code;
   };
   const failOpen = (why: string): null => {
-    log?.(`[Protekt] verifyToken: revocation check ${why}; accepting the locally verified token (fail-open)`);
+    log?.(`[Protekt] verifyToken: revocation check ${why}; token accepted (fail-open)`);
     return null;
   };
 
@@ -128,7 +128,7 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
       if (hit !== undefined) return Promise.resolve(hit);
       if (now < downUntil) {
         return failClosed
-          ? Promise.reject(new ProtektError(downCode, 'The revocation check is unavailable (it failed moments ago).', { details: { skipped: true } }))
+          ? Promise.reject(new ProtektError(downCode, 'The revocation check failed moments ago.', { details: { skipped: true } }))
           : Promise.resolve(null);
       }
       const key = token.jti ?? token.signatureSegment;

@@ -7,10 +7,10 @@
 import type { ApiRequest, ApiResponse } from '../http/types.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
-import { checkClaims, checkTimes, decodePayload, type ClaimRules, userFromClaims } from './claims.js';
+import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
 import { type Failure, invalid } from './failure.js';
 import { jwksTtl, keySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
-import { parseCompactJws } from './jws.js';
+import { decodeSegment, parseCompactJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
 import { resolveTokenOptions, type TokenOptions } from './options.js';
 import { revocationChecker } from './revocation.js';
@@ -81,7 +81,7 @@ const keyGone = (): Failure => invalid('kid', 'The key that signed this token is
 // string is not a JWS at all; otherwise keeps the parser's reason.
 function notAJws(token: string, failure: Failure): Failure {
   if (token.startsWith('rt_')) return invalid('refresh_token', 'This is a refresh token, not an access token.');
-  if (token.startsWith('mfa_tmp_')) return invalid('mfa_token', 'This is an MFA challenge token, not an access token.');
+  if (token.startsWith('mfa_tmp_')) return invalid('mfa_token', 'This is an MFA token, not an access token.');
   if (/^bearer\s/i.test(token)) return invalid('bearer', 'Pass the token without its "Bearer " prefix.');
   return failure;
 }
@@ -140,10 +140,10 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
       if ('code' in parsed) return refused(notAJws(token, parsed));
       const { alg, kid } = parsed.header;
       const key = keys.peek(kid, now, ttl) ?? (await keys.resolve(kid, lookup, now, signal));
-      if (!key) return refused(invalid('kid', 'No published key has the key id of this token.'));
-      if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not the one its key is pinned to.'));
+      if (!key) return refused(invalid('kid', 'No published key has the token\'s key id.'));
+      if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not its key\'s.'));
       const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
-      if (!cryptoKey) return refused(invalid('key', 'The key of this token could not be used.'));
+      if (!cryptoKey) return refused(invalid('key', 'The token\'s key could not be used.'));
       let valid: boolean;
       try {
         valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
@@ -151,9 +151,9 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
         valid = false;
       }
       if (!valid) return refused(invalid('signature', 'The token signature is invalid.'));
-      const decoded = decodePayload(parsed.payloadSegment);
+      const decoded = decodeSegment(parsed.payloadSegment, 'payload');
       if ('code' in decoded) return refused(decoded);
-      const checked = checkClaims(decoded.payload, rules, now);
+      const checked = checkClaims(decoded.json, rules, now);
       if ('code' in checked) return refused(checked);
       entry = { key, claims: checked.claims, user: undefined as never, signatureSegment: parsed.signatureSegment };
     }
