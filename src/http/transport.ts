@@ -9,7 +9,7 @@ import { parseApiError } from '../errors/api-error.js';
 import { getCrypto } from '#crypto';
 import { readBounded } from '../util/bytes.js';
 import type { ApiRequest, ApiResponse } from './types.js';
-import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
 
 /** The fetch signature the transport needs (the global `fetch` fits, and so does an emulator's). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -39,6 +39,9 @@ export const MAX_BODY_BYTES = 1 << 20;
 /** The error of a call its caller aborted. */
 export const abortedError = (reason: unknown): ProtektError => new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
 
+// Why an attempt's controller aborted: our timer (the caller's abort has the caller's reason).
+const TIMEOUT = Symbol();
+
 /** Creates the `send` of one client; stateless between calls. */
 export function createTransport(cfg: TransportConfig): Send {
   const { log, now } = cfg;
@@ -49,12 +52,6 @@ export function createTransport(cfg: TransportConfig): Send {
     const timeout = options?.timeout ?? cfg.timeout;
     if (signal?.aborted) throw abortedError(signal.reason);
 
-    let url = cfg.baseUrl + path;
-    if (query) {
-      const qs = new URLSearchParams();
-      for (const key in query) if (query[key] !== undefined) qs.set(key, String(query[key]));
-      if (`${qs}`) url += `?${qs}`;
-    }
     const headers: Record<string, string> = { accept: 'application/json', 'x-protekt-key': cfg.apiKey, 'x-protekt-client': '@protekt/node' };
     // Never follow a redirect: fetch would resend X-Protekt-Key (and the body) to wherever the
     // Location points, another origin included. A 3xx is reported as invalid_response.
@@ -70,116 +67,115 @@ export function createTransport(cfg: TransportConfig): Send {
     const fail = (code: 'invalid_response' | 'server_error' | 'service_unavailable', what: string, status: number, details?: Record<string, unknown>): never => {
       throw new ProtektError(code, `Protekt answered ${method} ${path} with ${what}.`, { status, details });
     };
-    // Waits before the next attempt; the caller's abort ends the wait.
-    const pause = (ms: number): Promise<void> => sleep(ms, signal).catch((reason: unknown) => Promise.reject(abortedError(reason)));
 
     for (let attempt = 0, attempts = 1; ; attempt = attempts++) {
       const started = now();
-      const outcome = await send(cfg, url, init, timeout, signal);
-      const line = (outcome: string): void =>
-        // Path only: query strings may carry e-mail addresses, and no header is ever printed.
-        log?.(`[Protekt] ${method} ${path} -> ${outcome} (${Math.round(now() - started)} ms)${attempt ? ` [attempt ${attempts}]` : ''}`);
       const last = attempt >= cfg.maxRetries;
+      // Path only in the log: query strings may carry e-mail addresses, and no header is printed.
+      const line = (outcome: string): void =>
+        log?.(`[Protekt] ${method} ${path} -> ${outcome} (${Math.round(now() - started)} ms)${attempt ? ` [attempt ${attempts}]` : ''}`);
+      // Before the next attempt: `ms` to wait, which the caller's abort ends.
+      let wait = 0;
+      let response: Response | undefined;
+      let text = '';
 
-      if (outcome instanceof ProtektError) {
-        line(outcome.code);
-        if (outcome.code === 'aborted' || outcome.code === 'invalid_response' || last) {
-          outcome.details.attempts = attempts;
-          throw outcome;
+      // One attempt, under a timer joined with the caller's signal (by hand: Node 18 lacks
+      // AbortSignal.any), and raced against that joint abort, so a `fetch` option (or a body
+      // stream) that ignores the signal still ends at the timeout or the caller's abort instead
+      // of hanging the call. The body is read under the same timer: a stalled body times out too.
+      const controller = new AbortController();
+      const attemptSignal = controller.signal;
+      const timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
+      const onAbort = (): void => controller.abort(signal!.reason);
+      signal?.addEventListener('abort', onAbort);
+      try {
+        [response, text] = await new Promise<[Response, string]>((resolve, reject) => {
+          attemptSignal.addEventListener('abort', () => reject(attemptSignal.reason));
+          (cfg.fetch ?? fetch)(cfg.baseUrl + path + (query ? `?${query}` : ''), { ...init, signal: attemptSignal })
+            .then(async (res) => {
+              const bytes = await readBounded(res, MAX_BODY_BYTES);
+              if (!bytes) throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: res.status });
+              resolve([res, new TextDecoder().decode(bytes)]);
+            })
+            .catch(reject);
+        });
+      } catch (cause) {
+        const error =
+          cause instanceof ProtektError
+            ? cause
+            : signal?.aborted
+              ? abortedError(signal.reason)
+              : attemptSignal.reason === TIMEOUT
+                ? new ProtektError('timeout', `No answer from Protekt within ${timeout} ms.`, { details: { timeout } })
+                : // The cause is kept for debugging, but only its name and message: some runtimes
+                  // attach the request (with its headers) to the error object.
+                  new ProtektError('network_error', 'Could not reach Protekt (network error).', {
+                    cause: cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause)),
+                  });
+        line(error.code);
+        if (error.code === 'aborted' || error.code === 'invalid_response' || last) {
+          error.details.attempts = attempts;
+          throw error;
         }
-        await pause(backoffDelay(attempt));
-        continue;
+        wait = backoffDelay(attempt);
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       }
 
-      const [response, text] = outcome;
-      const status = response.status;
-      // An empty body reads as {}; an unreadable one as undefined (no JSON at all).
-      let value: unknown = {};
-      if (text) {
-        try {
-          value = JSON.parse(text);
-        } catch {
-          value = undefined;
+      if (response) {
+        const status = response.status;
+        // An empty body reads as {}; an unreadable one as undefined (no JSON at all).
+        let value: unknown = {};
+        if (text) {
+          try {
+            value = JSON.parse(text);
+          } catch {
+            value = undefined;
+          }
         }
-      }
-      const apiError = status >= 400 ? parseApiError(status, value) : null;
-      line(`${status}${apiError ? ` ${apiError.code}` : ''}`);
-      const reply = (data: T | null, error: ApiResponse['error']): ApiResponse<T> => ({ status, headers: response.headers, data, error });
+        const apiError = status > 399 ? parseApiError(status, value) : null;
+        line(`${status}${apiError ? ` ${apiError.code}` : ''}`);
+        const reply = (data: T | null, error: ApiResponse['error']): ApiResponse<T> => ({ status, headers: response!.headers, data, error });
 
-      if (status >= 200 && status < 300) {
-        return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a body that is not a JSON object', status);
-      }
-      if (status === 401 && apiError?.code === 'invalid_api_key') {
-        throw new ProtektError('invalid_api_key', 'Protekt rejected the API key (option apiKey).', { status });
-      }
-      if (isRetryableStatus(status)) {
+        if (status > 199 && status < 300) {
+          return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a body that is not a JSON object', status);
+        }
+        if (status === 401 && apiError?.code === 'invalid_api_key') {
+          throw new ProtektError('invalid_api_key', 'Protekt rejected the API key (option apiKey).', { status });
+        }
+        if (!isRetryableStatus(status)) {
+          // 501 and other 5xx not worth retrying: still Protekt's failure, never the caller's.
+          if (status > 499) fail('server_error', `HTTP ${status}`, status, { attempts });
+          return apiError ? reply(null, apiError) : fail('invalid_response', `HTTP ${status} and no readable error`, status);
+        }
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-        if (!last && !(retryAfter !== null && retryAfter > cfg.maxRetryAfter)) {
-          await pause(retryAfter ?? backoffDelay(attempt));
-          continue;
+        if (last || (retryAfter !== null && retryAfter > cfg.maxRetryAfter)) {
+          const details = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
+          if (status === 429) {
+            const error = apiError ?? { code: 'rate_limited', message: 'Too many requests.', status };
+            return reply(null, { ...error, code: 'rate_limited', details: { ...error.details, ...details } });
+          }
+          fail(status === 503 ? 'service_unavailable' : 'server_error', `HTTP ${status} after ${attempts} attempt(s)`, status, { attempts, ...details });
         }
-        const wait = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
-        if (status === 429) {
-          const error = apiError ?? { code: 'rate_limited', message: 'Too many requests.', status };
-          return reply(null, { ...error, code: 'rate_limited', details: { ...error.details, ...wait } });
-        }
-        fail(status === 503 ? 'service_unavailable' : 'server_error', `HTTP ${status} after ${attempts} attempt(s)`, status, { attempts, ...wait });
+        wait = retryAfter ?? backoffDelay(attempt);
       }
-      // 501 and other 5xx not worth retrying: still Protekt's failure, never the caller's.
-      if (status >= 500) fail('server_error', `HTTP ${status}`, status, { attempts });
-      return apiError ? reply(null, apiError) : fail('invalid_response', `HTTP ${status} and no readable error`, status);
+
+      // The wait before the next attempt, which the caller's abort ends.
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          reject(abortedError(signal!.reason));
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, wait);
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort);
+      });
     }
   };
-}
-
-// Why an attempt's controller aborted: our timer, or the caller.
-const TIMEOUT = Symbol();
-
-// One attempt: the response and its body text, or the ProtektError it ended with.
-async function send(
-  cfg: TransportConfig,
-  url: string,
-  init: RequestInit,
-  timeout: number,
-  signal: AbortSignal | undefined,
-): Promise<[Response, string] | ProtektError> {
-  const controller = new AbortController();
-  const attemptSignal = controller.signal;
-  const timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
-  const onAbort = (): void => controller.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort);
-  try {
-    // Raced against our own abort, so a `fetch` option (or a body stream) that ignores the
-    // signal still ends at the timeout or the caller's abort instead of hanging the call. The
-    // body is read under the same timer: a server that stalls mid-body times out too.
-    return await new Promise<[Response, string]>((resolve, reject) => {
-      attemptSignal.addEventListener('abort', () => reject(attemptSignal.reason));
-      (cfg.fetch ?? fetch)(url, { ...init, signal: attemptSignal })
-        .then(async (response) => {
-          const bytes = await readBounded(response, MAX_BODY_BYTES);
-          if (!bytes) {
-            throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: response.status });
-          }
-          resolve([response, new TextDecoder().decode(bytes)]);
-        })
-        .catch(reject);
-    });
-  } catch (cause) {
-    return cause instanceof ProtektError
-      ? cause
-      : signal?.aborted
-        ? abortedError(signal.reason)
-        : attemptSignal.reason === TIMEOUT
-          ? new ProtektError('timeout', `No answer from Protekt within ${timeout} ms.`, { details: { timeout } })
-          : // The cause is kept for debugging, but only its name and message: some runtimes
-            // attach the request (with its headers) to the error object.
-            new ProtektError('network_error', 'Could not reach Protekt (network error).', {
-              cause: cause instanceof Error ? Object.assign(new Error(cause.message), { name: cause.name }) : new Error(String(cause)),
-            });
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
 }
 
 /**

@@ -10,8 +10,8 @@ export interface ApiRequest {
   method: HttpMethod;
   /** Path below the base URL, starting with `/` (e.g. `/auth/login`). */
   path: string;
-  /** Query parameters; `undefined` values are left out. */
-  query?: Record<string, string | number | boolean | undefined>;
+  /** Query string (encoded, without `?`), when not empty. Never logged: it may carry an e-mail. */
+  query?: string;
   /** JSON body (already snake_case). */
   body?: unknown;
   /** The user's access token for user-scoped operations, sent as `Authorization: Bearer`. */

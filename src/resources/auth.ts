@@ -15,7 +15,7 @@ import type {
 import { localError } from '../errors/api-error.js';
 import { accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
 import { call, expiresIn, failure, mfaMethods, num, op, pick, toTokens, toUser, TOKEN_KEYS, withExpiry, type MethodFactory, type ResourceContext } from './shared.js';
-import { canShareInFlight, withSignal } from '../tokens/runtime.js';
+import { shareInFlight, withSignal } from '../tokens/runtime.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 
 export type { TokenVerifier } from './shared.js';
@@ -185,26 +185,29 @@ export const AUTH: Record<string, MethodFactory> = {
       }
       const signal = options?.signal;
       if (signal?.aborted) return Promise.reject(abortedError(signal.reason));
-      // Workers must not await another request's I/O (it can hang): there each call rotates on its
-      // own, as separate isolates always do.
-      const share = canShareInFlight();
-      const pending = share ? refreshing.get(refreshToken) : undefined;
       // Each caller waits with its own signal: one caller giving up must not abort the shared
       // rotation, whose answer (the only copy of the new refresh token) the others are waiting for.
-      if (pending) return withSignal(pending, signal);
-      const body = withExpiry(ctx, { refresh_token: refreshToken });
-      const { signal: _callerSignal, ...shared } = options ?? {};
-      const promise: Promise<RefreshResult> = call(ctx, null, REFRESH_KEYS, () => ({ path: '/auth/token/refresh', body, options: shared }), (d) => ({
-        accessToken: String(d.access_token ?? ''),
-        refreshToken: String(d.refresh_token ?? ''),
-        expiresIn: num(d, 'expires_in'),
-      }));
-      if (share) {
-        refreshing.set(refreshToken, promise);
-        const forget = (): void => void refreshing.delete(refreshToken);
-        promise.then(forget, forget);
-      }
-      return withSignal(promise, signal);
+      // Workers must not await another request's I/O (it can hang): there each call rotates on its
+      // own, as separate isolates always do.
+      return shareInFlight(
+        refreshing,
+        refreshToken,
+        (shared) => {
+          const promise: Promise<RefreshResult> = call(
+            ctx,
+            null,
+            REFRESH_KEYS,
+            () => ({ path: '/auth/token/refresh', body: withExpiry(ctx, { refresh_token: refreshToken }), options: { ...options, signal: undefined } }),
+            (d) => ({
+              accessToken: String(d.access_token ?? ''),
+              refreshToken: String(d.refresh_token ?? ''),
+              expiresIn: num(d, 'expires_in'),
+            }),
+          );
+          return shared ? promise : withSignal(promise, signal);
+        },
+        signal,
+      );
     };
   },
   revokeToken: op('POST /auth/token/revoke', [], [['token', text('token_invalid')]]),

@@ -107,7 +107,7 @@ export function op(route: string, keys: readonly string[], args: readonly Arg[],
             else if (path.includes(`:${arg[0]}`)) req.path = path.replace(`:${arg[0]}`, encodeURIComponent(value));
             else (body ??= {})[arg[0]] = value;
           });
-          if (method === 'GET') req.query = body as ApiRequest['query'];
+          if (method === 'GET') req.query = body && `${new URLSearchParams(body as Record<string, string>)}`;
           else req.body = expiry ? withExpiry(ctx, body!) : body;
           return req;
         },

@@ -17,7 +17,7 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import { keyFromJwk, type VerificationKey } from './keys.js';
 import type { JwksCacheStore, StoredJwks } from './options.js';
-import { canShareInFlight, withSignal } from './runtime.js';
+import { canShareInFlight, shareInFlight, withSignal } from './runtime.js';
 
 /** What one fetch of the JWKS endpoint produced. */
 export interface FetchedJwks {
@@ -88,7 +88,8 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
   let maxAge: number | undefined;
   let lastKidRefetch: number | undefined;
   let lastFailure: number | undefined;
-  let inflight: Promise<void> | undefined;
+  // The fetch in flight, under the key 0.
+  const inflight = new Map<0, Promise<void>>();
 
   const stale = (now: number, ttl: KeyLookup['ttl']): boolean => now - fetchedAt >= ttl(maxAge) * 1000;
   // Whether the cooldown since `since` has passed (or the clock went back, or it never happened).
@@ -168,19 +169,8 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
 
   // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
   // `jwks_unavailable` only when no key set is held afterwards.
-  const load = async (lookup: KeyLookup, now: number, signal: AbortSignal | undefined, cold: boolean): Promise<void> => {
-    const share = canShareInFlight();
-    if (!share) return fetchAndInstall(lookup, now, signal, cold, share);
-    if (!inflight) {
-      const work = fetchAndInstall(lookup, now, signal, cold, share);
-      const clear = (): void => {
-        if (inflight === work) inflight = undefined;
-      };
-      inflight = work;
-      work.then(clear, clear);
-    }
-    return withSignal(inflight, signal);
-  };
+  const load = (lookup: KeyLookup, now: number, signal: AbortSignal | undefined, cold: boolean): Promise<void> =>
+    shareInFlight(inflight, 0, (shared) => fetchAndInstall(lookup, now, signal, cold, shared), signal);
 
   if (staticKeys) install(staticKeys, Infinity, undefined, log);
 
@@ -198,9 +188,10 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       }
       let k = keys?.get(kid);
       if (k === undefined && !loaded) {
-        if (inflight !== undefined && canShareInFlight()) {
+        const fetching = inflight.get(0);
+        if (fetching && canShareInFlight()) {
           // Someone is fetching already: their answer may hold the kid.
-          await withSignal(inflight, signal);
+          await withSignal(fetching, signal);
           k = keys?.get(kid);
         } else if (cooled(lastKidRefetch, now, lookup) && cooled(lastFailure, now, lookup)) {
           lastKidRefetch = now;

@@ -7,6 +7,7 @@
 import { getCrypto } from '#crypto';
 import { decodeBase64url } from '../util/base64url.js';
 import type { JwsAlgorithm } from './jws.js';
+import { shareInFlight } from './runtime.js';
 
 /** A key of the key set, with its pinned algorithm and (once imported) its `CryptoKey`. */
 export interface VerificationKey {
@@ -22,8 +23,6 @@ export interface VerificationKey {
   readonly jwk: JsonWebKey;
   /** The imported key, once imported. */
   key: CryptoKey | undefined;
-  /** An import in progress, shared by concurrent callers where the runtime allows it. */
-  pending: Promise<CryptoKey | null> | undefined;
   /** Set when the material could not be imported: the key never verifies anything. */
   unusable: boolean;
   /** Set when the key left the key set: tokens it signed are no longer accepted. */
@@ -87,7 +86,7 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
   }
   // A key that names an algorithm other than the one its type pins is ambiguous: ignored.
   if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519')) return 'alg disagrees with the key type';
-  return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk, key: undefined, pending: undefined, unusable: false, retired: false };
+  return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk, key: undefined, unusable: false, retired: false };
 }
 
 /**
@@ -96,25 +95,26 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
  */
 export function importVerificationKey(k: VerificationKey, share: boolean): Promise<CryptoKey | null> {
   if (k.key || k.unusable) return Promise.resolve(k.key ?? null);
-  if (share && k.pending) return k.pending;
-  const pending = (async (): Promise<CryptoKey | null> => {
-    try {
-      const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg][0], false, ['verify']);
-      if (!k.retired) k.key = key;
-      return key;
-    } catch {
-      k.unusable = true;
-      return null;
-    }
-  })();
-  if (share) {
-    k.pending = pending;
-    void pending.then(() => {
-      if (k.pending === pending) k.pending = undefined;
-    });
-  }
-  return pending;
+  return shareInFlight(
+    imports,
+    k,
+    async () => {
+      try {
+        const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg][0], false, ['verify']);
+        if (!k.retired) k.key = key;
+        return key;
+      } catch {
+        k.unusable = true;
+        return null;
+      }
+    },
+    undefined,
+    share,
+  );
 }
+
+// Imports in progress, shared by concurrent callers where the runtime allows it.
+const imports = new Map<unknown, Promise<CryptoKey | null>>();
 
 /**
  * Checks a signature over the signing input with an imported key. Resolves the WebCrypto verdict

@@ -15,7 +15,7 @@ import { ProtektError } from '../errors/protekt-error.js';
 import type { ThrownErrorCode } from '../errors/codes.js';
 import type { RequestOptions } from '../types.js';
 import { failure, type Failure, type TokenErrorCode } from './failure.js';
-import { canShareInFlight, withSignal } from './runtime.js';
+import { canShareInFlight, shareInFlight } from './runtime.js';
 import { LruCache } from './verified-cache.js';
 
 /** Settings of a {@link RevocationChecker}. */
@@ -134,18 +134,7 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
       const key = token.jti ?? token.signatureSegment;
       // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
       // and where the runtime forbids awaiting another request's I/O.
-      if (!(maxAge > 0 && canShareInFlight())) return ask(token, key, now, options);
-      let pending = inflight.get(key);
-      if (!pending) {
-        const { signal: _signal, ...rest } = options ?? {};
-        const work = (pending = ask(token, key, now, rest));
-        inflight.set(key, work);
-        const clear = (): void => {
-          if (inflight.get(key) === work) inflight.delete(key);
-        };
-        work.then(clear, clear);
-      }
-      return withSignal(pending, options?.signal);
+      return shareInFlight(inflight, key, (shared) => ask(token, key, now, shared ? { ...options, signal: undefined } : options), options?.signal, maxAge > 0 && canShareInFlight());
     },
   };
 }

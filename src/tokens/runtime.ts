@@ -35,3 +35,29 @@ export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+/**
+ * Runs `start` once per `key` while it is in flight, where requests may share work (`allowed`,
+ * by default the runtime's {@link canShareInFlight}): later callers join it, each waiting with its
+ * own signal, so one giving up does not end the work the others wait for. Where sharing is not
+ * allowed, every call runs `start(false)` itself.
+ */
+export function shareInFlight<T>(
+  inflight: Map<unknown, Promise<T>>,
+  key: unknown,
+  start: (shared: boolean) => Promise<T>,
+  signal: AbortSignal | undefined,
+  allowed = canShareInFlight(),
+): Promise<T> {
+  if (!allowed) return start(false);
+  let work = inflight.get(key);
+  if (!work) {
+    const started = (work = start(true));
+    inflight.set(key, started);
+    const clear = (): void => {
+      if (inflight.get(key) === started) inflight.delete(key);
+    };
+    started.then(clear, clear);
+  }
+  return withSignal(work, signal);
+}
