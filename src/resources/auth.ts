@@ -14,7 +14,7 @@ import type {
 } from '../types.js';
 import { localError } from '../errors/api-error.js';
 import { accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
-import { call, expiresIn, failure, mfaMethods, num, op, pick, toTokens, toUser, TOKEN_KEYS, withExpiry, type MethodFactory, type ResourceContext } from './shared.js';
+import { call, expiresIn, failure, mfaMethods, num, op, pick, read, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
 import { shareInFlight, withSignal } from '../tokens/runtime.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 
@@ -99,7 +99,8 @@ export interface AuthResource<M extends object = DefaultMetadata> {
 
 type Params = Record<string, unknown>;
 const TOKEN: readonly [string, typeof accessToken] = ['accessToken', accessToken];
-const REFRESH_KEYS = ['accessToken', 'refreshToken', 'expiresIn'];
+// The new pair of a refresh (the answer's tokens are read as strings, as they come).
+const REFRESH: Shape = { accessToken: (d, k) => String(d[k] ?? ''), refreshToken: (d, k) => String(d[k] ?? ''), expiresIn: num };
 
 // The URL builders are synchronous: a bad argument is thrown, with the check's message.
 function argument(check: Check): void {
@@ -152,15 +153,11 @@ function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
 
 /** @internal The methods of `auth`, built per client by `resource()`. */
 export const AUTH: Record<string, MethodFactory> = {
-  signUp: op('POST /auth/signup', TOKEN_KEYS, [{ email, password: newPassword, metadata, sendVerification: boolean }], toTokens, true),
-  login: op(
-    'POST /auth/login',
-    TOKEN_KEYS,
-    [{ email, password }],
-    (data) => (data.mfa_required === true ? failure(TOKEN_KEYS, mfaChallenge(data)) : toTokens(data)),
-    true,
+  signUp: op('POST /auth/signup', [{ email, password: newPassword, metadata, sendVerification: boolean }], TOKENS, true),
+  login: op('POST /auth/login', [{ email, password }], TOKENS, true, (data) =>
+    data.mfa_required === true ? failure(TOKENS, mfaChallenge(data)) : read(TOKENS, data),
   ),
-  logout: op('POST /auth/logout', [], [TOKEN]),
+  logout: op('POST /auth/logout', [TOKEN]),
   verifyToken:
     ({ verifier }) =>
     (token: string, options?: RequestOptions) => {
@@ -177,7 +174,7 @@ export const AUTH: Record<string, MethodFactory> = {
     const refreshing = new Map<string, Promise<RefreshResult>>();
     return (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
       const invalid = text('refresh_token_invalid')(refreshToken, 'refreshToken', 0);
-      if (invalid) return Promise.resolve(failure(REFRESH_KEYS, invalid));
+      if (invalid) return Promise.resolve(failure(REFRESH, invalid));
       try {
         checkRequestOptions(options);
       } catch (error) {
@@ -193,24 +190,18 @@ export const AUTH: Record<string, MethodFactory> = {
         refreshing,
         refreshToken,
         (shared) => {
-          const promise: Promise<RefreshResult> = call(
-            ctx,
-            null,
-            REFRESH_KEYS,
-            () => ({ path: '/auth/token/refresh', body: withExpiry(ctx, { refresh_token: refreshToken }), options: { ...options, signal: undefined } }),
-            (d) => ({
-              accessToken: String(d.access_token ?? ''),
-              refreshToken: String(d.refresh_token ?? ''),
-              expiresIn: num(d, 'expires_in'),
-            }),
-          );
+          const promise: Promise<RefreshResult> = call(ctx, null, REFRESH, () => ({
+            path: '/auth/token/refresh',
+            body: withExpiry(ctx, { refresh_token: refreshToken }),
+            options: { ...options, signal: undefined },
+          }));
           return shared ? promise : withSignal(promise, signal);
         },
         signal,
       );
     };
   },
-  revokeToken: op('POST /auth/token/revoke', [], [['token', text('token_invalid')]]),
+  revokeToken: op('POST /auth/token/revoke', [['token', text('token_invalid')]]),
   getLoginUrl: urlBuilder('/auth/authorize'),
   getSocialLoginUrl: urlBuilder('/auth/sso/authorize', (params) => {
     argument(oneOf(SOCIAL_PROVIDERS)(params.provider, 'provider', params));
@@ -224,30 +215,28 @@ export const AUTH: Record<string, MethodFactory> = {
     argument(address !== undefined ? email(address, 'email', 0) : localError('invalid_request', 'auth.getSsoUrl needs a connection or an email.'));
     return { email: address };
   }),
-  sendMagicLink: op('POST /auth/magic-link/send', ['expiresIn'], [{ email, redirectUrl: url }], (d) => expiresIn(d, 900)),
-  verifyMagicLink: op('POST /auth/magic-link/verify', TOKEN_KEYS, [['token', text('magic_link_expired')]], toTokens, true),
+  sendMagicLink: op('POST /auth/magic-link/send', [{ email, redirectUrl: url }], { expiresIn: expiresIn(900) }),
+  verifyMagicLink: op('POST /auth/magic-link/verify', [['token', text('magic_link_expired')]], TOKENS, true),
   sendOtp: (ctx, name) => async (params: Params, options?: RequestOptions) =>
     call(
       ctx,
       checkParams(params, name) ?? checkOtpTarget(params),
-      ['expiresIn'],
+      { expiresIn: expiresIn(600) },
       () => ({
         path: '/auth/otp/send',
         body: { channel: params.channel ?? (params.email !== undefined ? 'email' : 'sms'), ...pick(params, ['email', 'phone']) },
         options,
       }),
-      (d) => expiresIn(d, 600),
     ),
   verifyOtp: (ctx, name) => async (params: Params, options?: RequestOptions) =>
     call(
       ctx,
       checkParams(params, name) ?? checkOtpTarget(params) ?? checkFields(params, { otp: text('invalid_otp') }),
-      TOKEN_KEYS,
+      TOKENS,
       () => ({ path: '/auth/otp/verify', body: withExpiry(ctx, pick(params, ['otp', 'email', 'phone'])), options }),
-      toTokens,
     ),
-  requestPasswordReset: op('POST /auth/password/reset', [], [{ email }]),
-  confirmPasswordReset: op('POST /auth/password/confirm', [], [{ resetToken: text('reset_token_invalid'), newPassword }]),
-  changePassword: op('POST /auth/password/change', [], [{ currentPassword: password, newPassword }, TOKEN]),
-  verifyEmail: op('POST /auth/email/verify', ['user'], [['token', text('verification_token_invalid')]], (d) => ({ user: toUser(d.user) })),
+  requestPasswordReset: op('POST /auth/password/reset', [{ email }]),
+  confirmPasswordReset: op('POST /auth/password/confirm', [{ resetToken: text('reset_token_invalid'), newPassword }]),
+  changePassword: op('POST /auth/password/change', [{ currentPassword: password, newPassword }, TOKEN]),
+  verifyEmail: op('POST /auth/email/verify', [['token', text('verification_token_invalid')]], { user }),
 };

@@ -1,7 +1,7 @@
 /** `protekt.mfa`: enrollment (TOTP, SMS), the login challenge, and backup codes. */
 import type { BackupCodesResult, DefaultMetadata, EmptyResult, MfaEnrollResult, MfaMethod, MfaVerifyResult, RequestOptions, AuthTokenResponse } from '../types.js';
 import { accessToken, oneOf, optional, phone, text } from './validate.js';
-import { arr, op, optStr, toTokens, toUser, TOKEN_KEYS, type MethodFactory } from './shared.js';
+import { arr, flag, num, op, optStr, read, str, TOKENS, user, type MethodFactory, type Shape } from './shared.js';
 
 /** The `mfa` resource. */
 export interface MfaResource<M extends object = DefaultMetadata> {
@@ -25,39 +25,32 @@ const method = oneOf(['totp', 'sms']);
 const code = text('invalid_mfa_code');
 const mfaToken = text('mfa_token_invalid');
 
+// `mfa.verify`: tokens when it completed a login challenge, else the confirmed enrollment.
+const nothing = (): null => null;
+const VERIFIED: Shape = { accessToken: str, refreshToken: str, expiresIn: num, user, enrolled: () => false };
+const ENROLLED: Shape = { accessToken: nothing, refreshToken: nothing, expiresIn: nothing, user, enrolled: flag };
+
 /** @internal The methods of `mfa`, built per client by `resource()`. */
 export const MFA: Record<string, MethodFactory> = {
   enroll: op(
     'POST /auth/mfa/enroll',
-    ['method', 'totpUri', 'qrCode', 'phoneMasked'],
     [{ method, phone: (value, field, params) => (params.method === 'sms' ? phone(value, field, params) : null) }, TOKEN],
-    (d) => ({
-      method: d.method === 'sms' ? 'sms' : 'totp',
-      totpUri: optStr(d, 'totp_uri'),
-      qrCode: optStr(d, 'qr_code'),
-      phoneMasked: optStr(d, 'phone_masked'),
-    }),
+    { method: (d, k) => (d[k] === 'sms' ? 'sms' : 'totp'), totpUri: optStr, qrCode: optStr, phoneMasked: optStr },
   ),
   verify: op(
     'POST /auth/mfa/verify',
-    ['accessToken', 'refreshToken', 'expiresIn', 'user', 'enrolled'],
     [
       { code, mfaToken: optional(mfaToken) },
       // The access token confirms an enrollment; a login challenge (mfaToken alone) needs none.
       ['accessToken', (value, field, [params]) => (params.mfaToken === undefined || value !== undefined ? accessToken(value, field, 0) : null)],
     ],
-    (d) => {
-      if (typeof d.access_token === 'string') {
-        const { accessToken, refreshToken, expiresIn, user } = toTokens(d);
-        return { accessToken, refreshToken, expiresIn, user, enrolled: false };
-      }
-      return { accessToken: null, refreshToken: null, expiresIn: null, user: toUser(d.user), enrolled: d.enrolled === true };
-    },
+    VERIFIED,
     true,
+    (d) => read(typeof d.access_token === 'string' ? VERIFIED : ENROLLED, d),
   ),
-  verifyLogin: op('POST /auth/mfa/verify', TOKEN_KEYS, [{ mfaToken, code }], toTokens, true),
-  unenroll: op('DELETE /auth/mfa/unenroll', [], [{ method }, TOKEN]),
-  generateBackupCodes: op('POST /auth/mfa/backup-codes', ['backupCodes'], [TOKEN], (d) => ({
-    backupCodes: arr(d, 'backup_codes').filter((c): c is string => typeof c === 'string'),
-  })),
+  verifyLogin: op('POST /auth/mfa/verify', [{ mfaToken, code }], TOKENS, true),
+  unenroll: op('DELETE /auth/mfa/unenroll', [{ method }, TOKEN]),
+  generateBackupCodes: op('POST /auth/mfa/backup-codes', [TOKEN], {
+    backupCodes: (d, k) => arr(d, k).filter((c): c is string => typeof c === 'string'),
+  }),
 };

@@ -17,15 +17,14 @@ const TOKEN = ['accessToken', accessToken] as const;
 
 /** @internal The methods of `sessions`, built per client by `resource()`. */
 export const SESSIONS: Record<string, MethodFactory> = {
-  list: op('GET /auth/sessions', ['sessions'], [TOKEN], (d) => ({ sessions: arr(d, 'data').map(toSession) })),
-  revoke: op('DELETE /auth/sessions/:sessionId', [], [['sessionId', text()], TOKEN]),
+  list: op('GET /auth/sessions', [TOKEN], { sessions: (d) => arr(d, 'data').map(toSession) }),
+  revoke: op('DELETE /auth/sessions/:sessionId', [['sessionId', text()], TOKEN]),
   revokeAll: (ctx) => async (token: string, params: { keepCurrent?: boolean } = {}, options?: RequestOptions) =>
     call(
       ctx,
       accessToken(token, 'accessToken', 0) ??
         (typeof params === 'object' && params !== null ? boolean(params.keepCurrent, 'keepCurrent', params) : boolean(params, 'params', 0)),
-      ['revokedCount'],
+      { revokedCount: num },
       () => ({ method: 'DELETE', path: '/auth/sessions', body: { keep_current: params.keepCurrent === true }, accessToken: token, options }),
-      (d) => ({ revokedCount: num(d, 'revoked_count') }),
     ),
 };

@@ -6,7 +6,7 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import type { Send } from '../http/transport.js';
 import type { ApiRequest } from '../http/types.js';
-import type { AuthTokens, MfaMethod, ProtektApiError, ProtektUser, RequestOptions, Session, VerifyTokenResult } from '../types.js';
+import type { MfaMethod, ProtektApiError, ProtektUser, RequestOptions, Session, VerifyTokenResult } from '../types.js';
 import { isSafeKey, toSnake } from '../util/case.js';
 import { checkFields, checkParams, type Check, type Rule } from './validate.js';
 
@@ -46,9 +46,9 @@ export function resource<T>(ctx: ResourceContext, prefix: string, table: Record<
  * A failed result: every field of the success shape `null`, plus the error. Widened through
  * `never` because the caller's declared return type is the discriminated union.
  */
-export function failure(keys: readonly string[], error: ProtektApiError): never {
+export function failure(shape: Shape, error: ProtektApiError): never {
   const out: Record<string, unknown> = {};
-  for (const key of keys) out[key] = null;
+  for (const key in shape) out[key] = null;
   out.error = error;
   return out as never;
 }
@@ -58,15 +58,15 @@ export type Req = Omit<ApiRequest, 'method'> & { method?: ApiRequest['method'] }
 
 /**
  * The body of every resource method: returns the failure shape when the local checks found
- * `invalid` (nothing is sent), else sends the request (built only then) and maps its data.
- * `keys` are the result's success fields (all `null` on failure); without `map` the result is
- * `{ error: null }`. A `map` may return a whole failed result instead (the login MFA challenge).
+ * `invalid` (nothing is sent), else sends the request (built only then) and reads its data into
+ * `shape` (or with `map`, which may return a whole failed result: the login MFA challenge).
  */
-export async function call(ctx: ResourceContext, invalid: Check, keys: readonly string[], req: () => Req, map?: (data: Wire) => object): Promise<never> {
-  if (invalid) return failure(keys, invalid);
+export async function call(ctx: ResourceContext, invalid: Check, shape: Shape, req: () => Req, map?: (data: Wire) => object): Promise<never> {
+  if (invalid) return failure(shape, invalid);
   const res = await ctx.send({ method: 'POST', ...req() });
-  if (res.error) return failure(keys, res.error);
-  const out = map ? map(res.data ?? {}) : {};
+  if (res.error) return failure(shape, res.error);
+  const data = res.data ?? {};
+  const out = map ? map(data) : read<object>(shape, data);
   return ('error' in out ? out : { ...out, error: null }) as never;
 }
 
@@ -80,12 +80,12 @@ export async function call(ctx: ResourceContext, invalid: Check, keys: readonly 
 export type Arg = readonly [name: string, rule: Rule] | Readonly<Record<string, Rule>>;
 
 /**
- * A resource method from its spec: `route` is `'METHOD /path'`, `keys` the result's success
- * fields, `args` the arguments before the per-call options, `map` reads the answer's data,
- * `expiry` adds `token_expiry` (a call that issues tokens). Nothing is sent unless every
- * argument passes its checks.
+ * A resource method from its spec: `route` is `'METHOD /path'`, `args` the arguments before the
+ * per-call options, `shape` the result's fields, `expiry` adds `token_expiry` (a call that issues
+ * tokens), `map` replaces reading the answer into `shape`. Nothing is sent unless every argument
+ * passes its checks.
  */
-export function op(route: string, keys: readonly string[], args: readonly Arg[], map?: (data: Wire) => object, expiry?: boolean): MethodFactory {
+export function op(route: string, args: readonly Arg[], shape: Shape = {}, expiry?: boolean, map?: (data: Wire) => object): MethodFactory {
   const [method, path] = route.split(' ') as [ApiRequest['method'], string];
   return (ctx, name) =>
     async (...values: unknown[]) => {
@@ -96,7 +96,7 @@ export function op(route: string, keys: readonly string[], args: readonly Arg[],
       return call(
         ctx,
         invalid,
-        keys,
+        shape,
         () => {
           const req: Req = { method, path, options: values[args.length] as RequestOptions | undefined };
           let body: Wire | undefined;
@@ -126,32 +126,35 @@ export function pick(params: object, keys: readonly string[]): Wire {
   return out;
 }
 
-/** `expires_in` of a send-code answer, or the documented default. */
-export function expiresIn(data: Wire, fallback: number): { expiresIn: number } {
-  return { expiresIn: typeof data.expires_in === 'number' ? data.expires_in : fallback };
-}
-
 // Protekt's answer lacks a documented field, or has it with the wrong type.
 function bad(key: string, type: string): never {
   throw new ProtektError('invalid_response', `Protekt's answer is malformed (${key} is not ${type}).`);
 }
 
-/** A required string field. */
-export function str(data: Wire, key: string): string {
-  const v = data[key];
-  return typeof v === 'string' ? v : bad(key, 'a string');
+/** How one field of a result is read from Protekt's answer; `key` is the field's snake_case name. */
+export type Field = (data: Wire, key: string) => unknown;
+/** The fields of a result, each with how it is read (also the fields set to `null` on failure). */
+export type Shape = Readonly<Record<string, Field>>;
+
+/** Reads `data` into a shape; with `what`, `data` must be an object (`what` names it in the error). */
+export function read<T>(shape: Shape, data: unknown, what?: string): T {
+  if (what && (typeof data !== 'object' || data === null)) bad(what, 'an object');
+  const out: Record<string, unknown> = {};
+  for (const key in shape) out[key] = shape[key]!(data as Wire, toSnake(key));
+  return out as T;
 }
+
+/** A required string field. */
+export const str: Field = (data, key) => (typeof data[key] === 'string' ? data[key] : bad(key, 'a string'));
 
 /** A required number field. */
-export function num(data: Wire, key: string): number {
-  const v = data[key];
-  return Number.isFinite(v) ? (v as number) : bad(key, 'a number');
-}
+export const num: Field = (data, key) => (Number.isFinite(data[key]) ? data[key] : bad(key, 'a number'));
 
 /** An optional string field (`null` when absent). */
-export function optStr(data: Wire, key: string): string | null {
-  return data[key] == null ? null : str(data, key);
-}
+export const optStr: Field = (data, key) => (data[key] == null ? null : str(data, key));
+
+/** A flag: `true` only when the answer says `true`. */
+export const flag: Field = (data, key) => data[key] === true;
 
 /** A required array field. */
 export function arr(data: Wire, key: string): unknown[] {
@@ -159,65 +162,70 @@ export function arr(data: Wire, key: string): unknown[] {
   return Array.isArray(v) ? v : bad(key, 'an array');
 }
 
-/** Copies metadata into a fresh object, skipping prototype-polluting keys. */
-export function copyMetadata<M extends object>(value: unknown): M {
-  const out: Record<string, unknown> = {};
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const key of Object.keys(value)) if (isSafeKey(key)) out[key] = (value as Wire)[key];
-  }
-  return out as M;
-}
+/** `expires_in` of a send-code answer, or the documented default. */
+export const expiresIn =
+  (fallback: number): Field =>
+  (data, key) =>
+    typeof data[key] === 'number' ? data[key] : fallback;
 
 /** The known MFA methods of a wire list (anything else, or no list, is left out). */
 export function mfaMethods(value: unknown): MfaMethod[] {
   return Array.isArray(value) ? value.filter((m): m is MfaMethod => m === 'totp' || m === 'sms') : [];
 }
 
+const orEmpty: Field = (data, key) => optStr(data, key) ?? '';
+
+/** A wire `User`. */
+const USER: Shape = {
+  id: str,
+  email: str,
+  emailVerified: flag,
+  mfaEnabled: flag,
+  mfaMethods: (data, key) => mfaMethods(data[key]),
+  // A fresh object, without prototype-polluting keys.
+  metadata: (data, key) => {
+    const value = data[key];
+    const out: Wire = {};
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const name of Object.keys(value)) if (isSafeKey(name)) out[name] = (value as Wire)[name];
+    }
+    return out;
+  },
+  disabled: flag,
+  createdAt: orEmpty,
+  lastLoginAt: optStr,
+};
+
 /** Reads a wire `User`. */
-export function toUser<M extends object>(data: unknown): ProtektUser<M> {
-  if (typeof data !== 'object' || data === null) bad('user', 'an object');
-  const u = data as Wire;
-  return {
-    id: str(u, 'id'),
-    email: str(u, 'email'),
-    emailVerified: u.email_verified === true,
-    mfaEnabled: u.mfa_enabled === true,
-    mfaMethods: mfaMethods(u.mfa_methods),
-    metadata: copyMetadata<M>(u.metadata),
-    disabled: u.disabled === true,
-    createdAt: optStr(u, 'created_at') ?? '',
-    lastLoginAt: optStr(u, 'last_login_at'),
-  };
-}
+export const toUser = <M extends object>(data: unknown): ProtektUser<M> => read(USER, data, 'user');
+
+/** The `user` field of an answer. */
+export const user: Field = (data, key) => toUser(data[key]);
 
 /** Reads a wire `Session`. */
-export function toSession(data: unknown): Session {
-  if (typeof data !== 'object' || data === null) bad('session', 'an object');
-  const s = data as Wire;
-  return {
-    id: str(s, 'id'),
-    ipAddress: optStr(s, 'ip_address') ?? '',
-    userAgent: optStr(s, 'user_agent') ?? '',
-    createdAt: str(s, 'created_at'),
-    lastActiveAt: optStr(s, 'last_active_at') ?? str(s, 'created_at'),
-    isCurrent: s.is_current === true,
-  };
-}
+export const toSession = (data: unknown): Session =>
+  read(
+    {
+      id: str,
+      ipAddress: orEmpty,
+      userAgent: orEmpty,
+      createdAt: str,
+      lastActiveAt: (data, key) => optStr(data, key) ?? str(data, 'created_at'),
+      isCurrent: flag,
+    },
+    data,
+    'session',
+  );
 
-/** Reads a wire `AuthTokenResponse`. */
-export function toTokens<M extends object>(data: Wire): AuthTokens<M> {
-  return {
-    accessToken: str(data, 'access_token'),
-    refreshToken: str(data, 'refresh_token'),
-    expiresIn: num(data, 'expires_in'),
-    tokenType: 'Bearer',
-    user: toUser<M>(data.user),
-    mfaEnrollmentRequired: data.mfa_enrollment_required === true,
-  };
-}
-
-/** The success keys of an `AuthTokenResponse` result. */
-export const TOKEN_KEYS = ['accessToken', 'refreshToken', 'expiresIn', 'tokenType', 'user', 'mfaEnrollmentRequired'] as const;
+/** An `AuthTokenResponse`. */
+export const TOKENS: Shape = {
+  accessToken: str,
+  refreshToken: str,
+  expiresIn: num,
+  tokenType: () => 'Bearer',
+  user,
+  mfaEnrollmentRequired: flag,
+};
 
 /** Adds `token_expiry` to a body when the client has a `tokenExpiry`. */
 export function withExpiry(ctx: ResourceContext, body: Wire): Wire {

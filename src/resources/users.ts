@@ -2,7 +2,7 @@
 import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
 import { localError } from '../errors/api-error.js';
 import { boolean, email, metadata, optional, text, type Rule } from './validate.js';
-import { arr, op, optStr, toUser, type MethodFactory } from './shared.js';
+import { arr, flag, op, optStr, toUser, type MethodFactory } from './shared.js';
 import { ProtektError } from '../errors/protekt-error.js';
 
 /** Parameters of `users.list`. */
@@ -48,12 +48,13 @@ const limit: Rule = (value, field) =>
   value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100)
     ? localError('invalid_request', 'limit must be an integer from 1 to 100.', { field })
     : null;
-const user = (d: Record<string, unknown>) => ({ user: toUser(d) });
-const list = op('GET /auth/users', ['users', 'nextCursor', 'hasMore'], [{ limit, cursor: optional(text()), search: optional(text()) }], (d) => ({
-  users: arr(d, 'data').map(toUser),
-  nextCursor: optStr(d, 'next_cursor'),
-  hasMore: d.has_more === true,
-}));
+// The answer is the user itself.
+const USER = { user: toUser };
+const list = op('GET /auth/users', [{ limit, cursor: optional(text()), search: optional(text()) }], {
+  users: (d) => arr(d, 'data').map(toUser),
+  nextCursor: optStr,
+  hasMore: flag,
+});
 
 /** @internal The methods of `users`, built per client by `resource()`. */
 export const USERS: Record<string, MethodFactory> = {
@@ -78,7 +79,7 @@ export const USERS: Record<string, MethodFactory> = {
       } while (cursor !== undefined);
     };
   },
-  get: op('GET /auth/users/:userId', ['user'], [USER_ID], user),
-  update: op('PATCH /auth/users/:userId', ['user'], [USER_ID, { email: optional(email), metadata, disabled: boolean }], user),
-  delete: op('DELETE /auth/users/:userId', [], [USER_ID]),
+  get: op('GET /auth/users/:userId', [USER_ID], USER),
+  update: op('PATCH /auth/users/:userId', [USER_ID, { email: optional(email), metadata, disabled: boolean }], USER),
+  delete: op('DELETE /auth/users/:userId', [USER_ID]),
 };
