@@ -43,18 +43,21 @@ export interface KeyLookup {
   log: ((line: string) => void) | undefined;
 }
 
-/** A set of verification keys addressed by `kid`. */
-export interface KeySource {
-  /** Synchronous hot path: the key for `kid` if the set is fresh and the key imported. */
-  peek(kid: string, now: number, ttl: (maxAge: number | undefined) => number): VerificationKey | undefined;
-  /**
-   * The key for `kid`, fetching the set when it is cold, stale, or lacks `kid` (within the
-   * cooldown). Resolves `undefined` for an unknown kid. `now` is the caller's clock (ms).
-   *
-   * @throws {ProtektError} `jwks_unavailable` when no key set could be obtained at all.
-   */
-  resolve(kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined>;
-}
+/**
+ * A set of verification keys addressed by `kid`: the key for `kid`, at once (the hot path) when
+ * the set is fresh and the key imported, else through a promise that fetches the set when it is
+ * cold, stale, or lacks `kid` (within the cooldown). `undefined` for an unknown kid. `now` is the
+ * caller's clock (ms).
+ *
+ * @throws {ProtektError} `jwks_unavailable` (the promise rejects) when no key set could be
+ *   obtained at all.
+ */
+export type KeySource = (
+  kid: string,
+  lookup: KeyLookup,
+  now: number,
+  signal: AbortSignal | undefined,
+) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
 
 /** The TTL rule: the option when set, else the endpoint's `max-age` kept within sane bounds. */
 export function jwksTtl(option: number | null, maxAge: number | undefined): number {
@@ -174,12 +177,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
 
   if (staticKeys) install(staticKeys, Infinity, undefined, log);
 
-  return {
-    peek(kid, now, ttl) {
-      const k = keys === null || stale(now, ttl) ? undefined : keys.get(kid);
-      return k?.key ? k : undefined;
-    },
-    async resolve(kid, lookup, now, signal) {
+  const resolve = async (kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> => {
       let loaded = !!staticKeys;
       if (keys === null) {
         await load(lookup, now, signal, (loaded = true));
@@ -201,7 +199,11 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
         }
       }
       return k;
-    },
+  };
+
+  return (kid, lookup, now, signal) => {
+    const k = keys === null || stale(now, lookup.ttl) ? undefined : keys.get(kid);
+    return k?.key ? k : resolve(kid, lookup, now, signal);
   };
 }
 

@@ -32,36 +32,26 @@ export interface RevocationConfig {
   max?: number;
 }
 
-/** What the revocation check needs to know of a locally verified token. */
-export interface CheckedToken {
-  /** The token itself (sent to the API, never logged). */
-  token: string;
-  /** Its `jti`, when it has one. */
-  jti: string | undefined;
-  /** Its signature segment (cache key when there is no `jti`). */
-  signatureSegment: string;
-  /** Its expiry, in seconds since the epoch. */
-  exp: number;
-}
-
 interface Answer {
   failure: Failure | null;
   until: number;
 }
 
-/** Asks Protekt whether tokens were revoked, remembering the answers. One per verifier. */
-export interface RevocationChecker {
-  /** The cached answer for a token, if still fresh: `null` (not revoked), a failure, or `undefined`. */
-  cached(token: CheckedToken, now: number): Failure | null | undefined;
-  /**
-   * Checks a token: cached answer, else the API. Resolves `null` when the token may be accepted
-   * (not revoked, or the check failed open), else the failure to return.
-   *
-   * @throws {ProtektError} when the check failed and `failClosed` is set, when the project API
-   *   key is rejected, or when the caller aborted.
-   */
-  check(token: CheckedToken, now: number, options: RequestOptions | undefined): Promise<Failure | null>;
-}
+/**
+ * Checks a locally verified token: `key` is its `jti`, else its signature segment (the key of the
+ * answers cache), `exp` its expiry (seconds). Returns (at once when the answer is cached) `null`
+ * when the token may be accepted (not revoked, or the check failed open), else the failure.
+ *
+ * @throws {ProtektError} when the check failed and `failClosed` is set, when the project API
+ *   key is rejected, or when the caller aborted.
+ */
+export type RevocationChecker = (
+  token: string,
+  key: string,
+  exp: number,
+  now: number,
+  options: RequestOptions | undefined,
+) => Failure | null | Promise<Failure | null>;
 
 // What each refusal of the API says.
 const REFUSALS: Record<TokenErrorCode, string> = {
@@ -80,61 +70,46 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
   // After an unreachable check: until when checks are skipped (for min(maxAge, 5) s), and why.
   let downUntil = 0;
   let downCode: ThrownErrorCode = 'service_unavailable';
-  const down = (at: number, code: ThrownErrorCode): void => {
+  // An unreachable check: skipped for a while, then thrown (fail-closed) or logged (fail-open).
+  const down = (at: number, error: ProtektError, why: string): null => {
     downUntil = at + Math.min(maxAge * 1000, 5000);
-    downCode = code;
-  };
-  const failOpen = (why: string): null => {
+    downCode = error.code;
+    if (failClosed) throw error;
     log?.(`[Protekt] verifyToken: revocation check ${why}; token accepted (fail-open)`);
     return null;
   };
 
-  const ask = async (token: CheckedToken, key: string, sentAt: number, options: RequestOptions | undefined): Promise<Failure | null> => {
+  const ask = async (token: string, key: string, exp: number, sentAt: number, options: RequestOptions | undefined): Promise<Failure | null> => {
     let response: ApiResponse;
     try {
-      response = await send({ method: 'POST', path: '/auth/token/verify', body: { token: token.token }, options });
+      response = await send({ method: 'POST', path: '/auth/token/verify', body: { token }, options });
     } catch (error) {
       if (!(error instanceof ProtektError) || ALWAYS_THROWN.includes(error.code)) throw error;
-      down(sentAt, error.code);
-      if (failClosed) throw error;
-      return failOpen(`failed (${error.code})`);
+      return down(sentAt, error, `failed (${error.code})`);
     }
     const { error, status, data } = response;
     const code = error ? error.code : data?.valid === false ? 'token_invalid' : null;
     if (code !== null && !Object.hasOwn(REFUSALS, code)) {
-      down(sentAt, 'service_unavailable');
-      if (failClosed) throw new ProtektError('service_unavailable', `The revocation check could not be completed (${code}).`, { status, details: { code } });
-      return failOpen(`answered ${code}`);
+      return down(sentAt, new ProtektError('service_unavailable', `The revocation check could not be completed (${code}).`, { status, details: { code } }), `answered ${code}`);
     }
-    const result = code === null ? null : failure(code as TokenErrorCode, 'remote', REFUSALS[code as TokenErrorCode]);
+    const result = code && failure(code as TokenErrorCode, 'remote', REFUSALS[code as TokenErrorCode]);
     downUntil = 0;
     // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was asked.
     const until = sentAt + maxAge * 1000;
-    if (result || maxAge > 0) answers.set(key, { failure: result, until: result ? Math.max(token.exp * 1000, until) : until });
+    if (result || maxAge > 0) answers.set(key, { failure: result, until: result ? Math.max(exp * 1000, until) : until });
     return result;
   };
 
-  const cached = (token: CheckedToken, now: number): Failure | null | undefined => {
-    const key = token.jti ?? token.signatureSegment;
+  return (token, key, exp, now, options) => {
     const answer = answers.get(key);
-    if (answer && now >= answer.until) answers.delete(key);
-    else return answer?.failure;
-  };
-
-  return {
-    cached,
-    check(token, now, options) {
-      const hit = cached(token, now);
-      if (hit !== undefined) return Promise.resolve(hit);
-      if (now < downUntil) {
-        return failClosed
-          ? Promise.reject(new ProtektError(downCode, 'The revocation check failed moments ago.', { details: { skipped: true } }))
-          : Promise.resolve(null);
-      }
-      const key = token.jti ?? token.signatureSegment;
-      // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
-      // and where the runtime forbids awaiting another request's I/O.
-      return shareInFlight(inflight, key, (shared) => ask(token, key, now, shared ? { ...options, signal: undefined } : options), options?.signal, maxAge > 0 && canShareInFlight());
-    },
+    if (answer && now < answer.until) return answer.failure;
+    if (answer) answers.delete(key);
+    if (now < downUntil) {
+      if (failClosed) throw new ProtektError(downCode, 'The revocation check failed moments ago.', { details: { skipped: true } });
+      return null;
+    }
+    // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
+    // and where the runtime forbids awaiting another request's I/O.
+    return shareInFlight(inflight, key, (shared) => ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options), options?.signal, maxAge > 0 && canShareInFlight());
   };
 }

@@ -48,8 +48,4 @@ export class LruCache<V> {
     this.#map.delete(key);
   }
 
-  /** Removes every entry. */
-  clear(): void {
-    this.#map.clear();
-  }
 }

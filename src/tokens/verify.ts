@@ -126,7 +126,9 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
     if (entry) {
       // A hit re-validates what may have changed since: the key still published, the clock.
       const key = entry.key;
-      if (key.retired || (keys.peek(key.kid, now, ttl) !== key && ((await keys.resolve(key.kid, lookup, now, signal)) !== key || key.retired))) {
+      let current = key.retired ? undefined : keys(key.kid, lookup, now, signal);
+      if (current instanceof Promise) current = await current;
+      if (current !== key || key.retired) {
         verified!.delete(token);
         return refused(keyGone());
       }
@@ -139,7 +141,8 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
       const parsed = parseCompactJws(token);
       if ('code' in parsed) return refused(notAJws(token, parsed));
       const { alg, kid } = parsed.header;
-      const key = keys.peek(kid, now, ttl) ?? (await keys.resolve(kid, lookup, now, signal));
+      let key = keys(kid, lookup, now, signal);
+      if (key instanceof Promise) key = await key;
       if (!key) return refused(invalid('kid', 'No published key has the token\'s key id.'));
       if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not its key\'s.'));
       const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
@@ -159,10 +162,9 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
     }
 
     if (revocation) {
-      const { claims, signatureSegment } = entry;
-      const checked = { token, jti: claims.jti, signatureSegment, exp: claims.exp };
-      const cached = revocation.cached(checked, now);
-      const revoked = cached !== undefined ? cached : await revocation.check(checked, now, options);
+      const { claims } = entry;
+      let revoked = revocation(token, claims.jti ?? entry.signatureSegment, claims.exp, now, options);
+      if (revoked instanceof Promise) revoked = await revoked;
       if (revoked) return refused(revoked);
     }
 
