@@ -4,15 +4,15 @@
  */
 import { ProtektError } from './errors/protekt-error.js';
 import { createTransport, type FetchLike } from './http/transport.js';
-import { AUTH, type AuthResource } from './resources/auth.js';
-import { MFA, type MfaResource } from './resources/mfa.js';
-import { SESSIONS, type SessionsResource } from './resources/sessions.js';
+import type { AuthResource } from './resources/auth.js';
+import type { MfaResource } from './resources/mfa.js';
+import type { SessionsResource } from './resources/sessions.js';
 import { resource, type ResourceContext } from './resources/shared.js';
-import { USERS, type UsersResource } from './resources/users.js';
+import type { UsersResource } from './resources/users.js';
 import { createTokenVerifier, type TokenOptions } from './tokens/index.js';
 import { checkNumber, configError } from './tokens/options.js';
 import type { DefaultMetadata } from './types.js';
-import { createMock, type ProtektMockOverrides } from './mock.js';
+import { createMock, RESOURCES, type ProtektMockOverrides } from './mock.js';
 
 /** Default API base URL; every path of the API hangs below it. */
 export const DEFAULT_BASE_URL = 'https://auth.protekt.io/v1';
@@ -46,7 +46,7 @@ export interface ProtektOptions extends TokenOptions {
 // A required id with its prefix; the value itself never appears in a message (the key is a secret).
 function checkId(value: unknown, option: string, prefix: string, lengths: string): string {
   if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value)) return value;
-  throw configError(option, `is ${value ? 'malformed' : 'required'}: expected ${prefix}_ then letters, digits, - or _.`);
+  throw configError(option, `is ${value ? 'malformed' : 'required'} (${prefix}_ then letters, digits, - or _).`);
 }
 
 // A number option from `min` to `max`, or `fallback` when unset.
@@ -64,13 +64,13 @@ function checkBaseUrl(value: unknown): string {
   }
   const why =
     typeof value !== 'string' || !url
-      ? 'is not an absolute URL (e.g. https://auth.protekt.io/v1).'
+      ? 'is not an absolute URL.'
       : url.username || url.password
         ? 'must not contain credentials.'
         : url.search || url.hash
-          ? 'must not contain a query string or fragment.'
+          ? 'must not contain a query or fragment.'
           : url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(url.hostname))
-            ? 'must use https (http only for a loopback, *.localhost or *.test host).'
+            ? 'must use https (http only for loopback, .localhost, .test).'
             : '';
   if (why) throw configError('baseUrl', why);
   return url!.toString().replace(/\/+$/, '');
@@ -96,26 +96,26 @@ function view(this: { loginId: string; baseUrl: string }): string {
  */
 export class Protekt<M extends object = DefaultMetadata> {
   /** Sign-up, login, tokens, passwordless, passwords, redirect URLs. */
-  readonly auth: AuthResource<M>;
+  declare readonly auth: AuthResource<M>;
   /** The project's users (back-office). */
-  readonly users: UsersResource<M>;
+  declare readonly users: UsersResource<M>;
   /** A user's sessions. */
-  readonly sessions: SessionsResource;
+  declare readonly sessions: SessionsResource;
   /** MFA enrollment, challenge and backup codes. */
-  readonly mfa: MfaResource<M>;
+  declare readonly mfa: MfaResource<M>;
   /** The project's login id. */
-  readonly loginId: string;
+  declare readonly loginId: string;
   /** The API base URL in use. */
-  readonly baseUrl: string;
+  declare readonly baseUrl: string;
 
   constructor(options: ProtektOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new ProtektError('config_invalid', 'new Protekt(options) needs an object with loginId and apiKey.');
+      throw new ProtektError('config_invalid', 'new Protekt(options) needs { loginId, apiKey }.');
     }
     if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
       throw new ProtektError(
         'browser_not_allowed',
-        'The client holds your secret API key: run it on a server (or set dangerouslyAllowBrowser: true).',
+        'The API key is a secret: run the client on a server (or set dangerouslyAllowBrowser).',
       );
     }
     const loginId = checkId(options.loginId, 'loginId', 'lp', '3,128');
@@ -133,8 +133,6 @@ export class Protekt<M extends object = DefaultMetadata> {
     const tokenExpiry = numberOption(options, 'tokenExpiry', 60, 86_400, undefined, true);
     const log = typeof debug === 'function' ? debug : debug ? (line: string) => console.debug(line) : undefined;
 
-    this.loginId = loginId;
-    this.baseUrl = baseUrl;
     const send = createTransport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch, log, now });
     const verifier = createTokenVerifier<M>({
       jwksUrl: `${baseUrl}/.well-known/jwks.json`,
@@ -148,10 +146,11 @@ export class Protekt<M extends object = DefaultMetadata> {
       log,
     });
     const ctx: ResourceContext = { send, tokenExpiry, verifier, baseUrl, loginId };
-    this.auth = resource(ctx, 'auth', AUTH);
-    this.users = resource(ctx, 'users', USERS);
-    this.sessions = resource(ctx, 'sessions', SESSIONS);
-    this.mfa = resource(ctx, 'mfa', MFA);
+    // Own properties in this order: auth, users, sessions, mfa, loginId, baseUrl.
+    const self = this as Record<string, unknown>;
+    for (const [name, table] of Object.entries(RESOURCES)) self[name] = resource(ctx, name, table);
+    self.loginId = loginId;
+    self.baseUrl = baseUrl;
   }
 
   /**

@@ -19,8 +19,8 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
   mfa?: MockMethods<MfaResource<M>>;
 };
 
-// The resources whose public methods a mock stands in for (read from their method tables).
-const RESOURCES = { auth: AUTH, users: USERS, sessions: SESSIONS, mfa: MFA };
+/** @internal The resources of a client, by name: their method tables (a mock stands in for each method). */
+export const RESOURCES = { auth: AUTH, users: USERS, sessions: SESSIONS, mfa: MFA };
 
 // Methods that are not async in the real client: their stand-in throws instead of rejecting.
 const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll']);
@@ -28,7 +28,7 @@ const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll'
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
 export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
   if (typeof overrides !== 'object' || overrides === null) {
-    throw new ProtektError('invalid_argument', 'Protekt.mock(overrides) expects an object of methods.');
+    throw new ProtektError('invalid_argument', 'Protekt.mock(overrides) needs an object of methods.');
   }
   const given = overrides as Record<string, unknown>;
   const client: Record<string, unknown> = {};

@@ -193,8 +193,8 @@ export function checkRequestOptions(options: unknown): void {
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
     bad('signal must be an AbortSignal');
   }
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))) bad('timeout must be a number of milliseconds from 1 to 600000');
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))) bad('timeout must be 1 to 600000 ms');
   if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))) {
-    bad('idempotencyKey must be 1 to 255 visible ASCII characters');
+    bad('idempotencyKey must be 1 to 255 visible ASCII');
   }
 }

@@ -68,7 +68,7 @@ export const text =
     // A lone surrogate is not text (and encodeURIComponent throws on it).
     isString(value) && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
       ? null
-      : bad(code, field, `must be a non-empty string (at most ${MAX_TOKEN_LENGTH} characters, well-formed).`);
+      : bad(code, field, `must be a well-formed, non-empty string (at most ${MAX_TOKEN_LENGTH} characters).`);
 
 /** A user's access token, for user-scoped calls (the field is always `accessToken`). */
 export const accessToken: Rule = (value) =>
@@ -79,7 +79,7 @@ export const accessToken: Rule = (value) =>
 
 /** An E.164 phone number such as `+2348012345678`. */
 export const phone: Rule = (value, field) =>
-  isString(value) && /^\+[1-9]\d{6,14}$/.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number such as +14155550123.');
+  isString(value) && /^\+[1-9]\d{6,14}$/.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
 
 /** One of a fixed set of strings. */
 export const oneOf =

@@ -131,7 +131,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       const value = await lookup.store!.get(lookup.url);
       if (value == null) return undefined;
       if (typeof value === 'object' && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value;
-      logLine(lookup.log, 'jwksCache.get returned a malformed value; ignored');
+      logLine(lookup.log, 'jwksCache.get returned no JWKS; ignored');
     } catch (error) {
       logLine(lookup.log, `jwksCache.get failed (${describe(error)}); ignored`);
     }
@@ -155,7 +155,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       if (error instanceof ProtektError && error.code === 'aborted' && !share) throw error;
       lastFailure = now;
       if (keys !== null) return logLine(log, `JWKS refresh failed (${describe(error)}); serving the cached keys`);
-      throw new ProtektError('jwks_unavailable', 'No signing keys: the JWKS could not be fetched and none are cached.', {
+      throw new ProtektError('jwks_unavailable', 'The JWKS could not be fetched and no key is cached.', {
         status: error instanceof ProtektError ? error.status : 0,
         details: { cause: describe(error) },
         cause: error,

@@ -46,9 +46,9 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
   const first = token.indexOf('.');
   const second = first === -1 ? -1 : token.indexOf('.', first + 1);
   if (second === -1 || token.indexOf('.', second + 1) !== -1) {
-    return invalid('malformed', 'The token is not a compact JWS (three dot-separated parts).');
+    return invalid('malformed', 'The token is not a compact JWS (3 parts).');
   }
-  if (first === 0 || second === first + 1) return invalid('malformed', 'The token has an empty header or payload.');
+  if (first === 0 || second === first + 1) return invalid('malformed', 'The token header or payload is empty.');
 
   const headerSegment = token.slice(0, first);
   const header = headers?.get(headerSegment) ?? parseHeader(headerSegment);
@@ -57,7 +57,7 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment === '') return invalid('signature', 'The token has no signature.');
   const signature = decodeBase64url(signatureSegment);
-  if (signature === null) return invalid('malformed', 'The token signature is not strict base64url.');
+  if (signature === null) return invalid('malformed', 'The token signature is not base64url.');
 
   return {
     header,
@@ -107,14 +107,14 @@ function parseHeader(segment: string): JwsHeader | Failure {
 function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
   const alg = h.alg;
   if (typeof alg !== 'string') return invalid('alg', 'The token header has no algorithm.');
-  if (alg.toLowerCase() === 'none') return invalid('alg', 'Unsigned tokens (alg "none") are refused.');
-  if (alg.startsWith('HS')) return invalid('alg', 'Symmetric algorithms (HS*) are refused.');
+  if (alg.toLowerCase() === 'none') return invalid('alg', 'The token is unsigned (alg "none").');
+  if (alg.startsWith('HS')) return invalid('alg', 'The token algorithm is symmetric (HS*).');
   if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalid('alg', 'The token algorithm is not supported.');
 
   for (const name of KEY_BEARING) {
-    if (h[name] !== undefined) return invalid('header_key', `The token header carries "${name}" (keys never come from a token).`);
+    if (h[name] !== undefined) return invalid('header_key', `The token header carries a key ("${name}").`);
   }
-  if (h.crit !== undefined) return invalid('crit', 'The token header has unsupported critical extensions ("crit").');
+  if (h.crit !== undefined) return invalid('crit', 'The token header has critical extensions ("crit").');
 
   const typ = h.typ;
   if (typ !== undefined) {
@@ -124,7 +124,7 @@ function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
 
   const kid = h.kid;
   if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
-    return invalid('kid', 'The token header has no usable key id ("kid").');
+    return invalid('kid', 'The token header has no usable "kid".');
   }
   return { alg, kid };
 }

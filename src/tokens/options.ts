@@ -138,7 +138,7 @@ export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
 
   const jwks = options.jwks;
   if (jwks !== undefined && !(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))) {
-    fail('jwks', 'must be a key set { keys: [...] } of objects.');
+    fail('jwks', 'must be { keys: [...] } of objects.');
   }
   const store = options.jwksCache;
   if (store !== undefined && !(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')) {

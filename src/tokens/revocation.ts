@@ -90,7 +90,7 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
     const { error, status, data } = response;
     const code = error ? error.code : data?.valid === false ? 'token_invalid' : null;
     if (code !== null && !Object.hasOwn(REFUSALS, code)) {
-      return down(sentAt, new ProtektError('service_unavailable', `The revocation check could not be completed (${code}).`, { status, details: { code } }), `answered ${code}`);
+      return down(sentAt, new ProtektError('service_unavailable', `The revocation check failed (${code}).`, { status, details: { code } }), `answered ${code}`);
     }
     const result = code && failure(code as TokenErrorCode, 'remote', REFUSALS[code as TokenErrorCode]);
     downUntil = 0;

@@ -75,7 +75,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 // A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
-const keyGone = (): Failure => invalid('kid', 'The key that signed this token is no longer published.');
+const keyGone = (): Failure => invalid('kid', 'The token\'s key is no longer published.');
 
 // Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
 // string is not a JWS at all; otherwise keeps the parser's reason.
@@ -143,7 +143,7 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
       const { alg, kid } = parsed.header;
       let key = keys(kid, lookup, now, signal);
       if (key instanceof Promise) key = await key;
-      if (!key) return refused(invalid('kid', 'No published key has the token\'s key id.'));
+      if (!key) return refused(invalid('kid', 'The token\'s key is not published.'));
       if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not its key\'s.'));
       const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
       if (!cryptoKey) return refused(invalid('key', 'The token\'s key could not be used.'));
