@@ -139,15 +139,15 @@ export function createTransport(cfg: TransportConfig): Send {
         const reply = (data: T | null, error: ApiResponse['error']): ApiResponse<T> => ({ status, headers: response!.headers, data, error });
 
         if (status > 199 && status < 300) {
-          return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a body that is not a JSON object', status);
+          return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a non-object body', status);
         }
         if (status === 401 && apiError?.code === 'invalid_api_key') {
-          throw new ProtektError('invalid_api_key', 'Protekt rejected the API key (option apiKey).', { status });
+          throw new ProtektError('invalid_api_key', 'Protekt rejected the apiKey.', { status });
         }
         if (!isRetryableStatus(status)) {
           // 501 and other 5xx not worth retrying: still Protekt's failure, never the caller's.
           if (status > 499) fail('server_error', `HTTP ${status}`, status, { attempts });
-          return apiError ? reply(null, apiError) : fail('invalid_response', `HTTP ${status} and no readable error`, status);
+          return apiError ? reply(null, apiError) : fail('invalid_response', `HTTP ${status} and no error code`, status);
         }
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'), Date.now());
         if (last || (retryAfter !== null && retryAfter > cfg.maxRetryAfter)) {
@@ -188,7 +188,7 @@ export function checkRequestOptions(options: unknown): void {
   const bad = (what: string): never => {
     throw new ProtektError('invalid_argument', `The per-call options ${what}.`, { details: { option: what.split(' ')[0] } });
   };
-  if (typeof options !== 'object' || Array.isArray(options)) bad('must be an object { signal, timeout, idempotencyKey }');
+  if (typeof options !== 'object' || Array.isArray(options)) bad('must be an object');
   const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
     bad('signal must be an AbortSignal');

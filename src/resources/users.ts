@@ -69,7 +69,7 @@ export const USERS: Record<string, MethodFactory> = {
       do {
         const result = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
         if (result.error) {
-          throw new ProtektError('api_error', `users.listAll stopped: ${result.error.code}: ${result.error.message}`, {
+          throw new ProtektError('api_error', `users.listAll: ${result.error.code}: ${result.error.message}`, {
             status: result.error.status,
             details: { code: result.error.code },
           });

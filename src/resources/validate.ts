@@ -59,7 +59,7 @@ export const newPassword: Rule = (value, field) =>
 
 /** An existing password (login, change): a non-empty string of at most 1024 characters. */
 export const password: Rule = (value, field) =>
-  isString(value) && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a non-empty string (at most 1024 characters).');
+  isString(value) && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a string of 1 to 1024 characters.');
 
 /** A token, code or id: a non-empty string of bounded length; a failure has `code`. */
 export const text =
@@ -118,7 +118,7 @@ export const metadata: Rule = (value, field) => {
   } catch {
     // not serialisable (a cycle, a BigInt): refused below
   }
-  return json && json.length <= METADATA_MAX_BYTES ? null : bad('invalid_request', field, 'must be a plain JSON object of at most 16 KiB.');
+  return json && json.length <= METADATA_MAX_BYTES ? null : bad('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
 };
 
 /** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */

@@ -38,8 +38,8 @@ function isTime(value: unknown): value is number {
 export function checkTimes(times: TokenTimes, now: number, tolerance: number): Failure | null {
   const seconds = now / 1000;
   if (seconds >= times.exp + tolerance) return failure('token_expired', 'exp', 'The token has expired.');
-  if (times.nbf !== undefined && times.nbf > seconds + tolerance) return invalid('nbf', 'The token is not valid yet (nbf).');
-  if (times.iat > seconds + tolerance) return invalid('iat', 'The token was issued in the future (iat).');
+  if (times.nbf !== undefined && times.nbf > seconds + tolerance) return invalid('nbf', 'The token is not valid yet.');
+  if (times.iat > seconds + tolerance) return invalid('iat', 'The token is issued in the future.');
   return null;
 }
 
@@ -51,12 +51,12 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, 
   if (claims.iss !== rules.issuer) return invalid('iss', 'The token is from another issuer.');
   const aud = claims.aud;
   if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
-    return invalid('aud', 'The token is for another audience (project).');
+    return invalid('aud', 'The token is for another audience.');
   }
-  if (typeof claims.sub !== 'string' || claims.sub === '') return invalid('sub', 'The token has no subject (sub).');
+  if (typeof claims.sub !== 'string' || claims.sub === '') return invalid('sub', 'The token has no sub.');
   const { exp, nbf, iat } = claims;
-  if (!isTime(exp)) return invalid('exp', 'The token has no expiry (exp).');
-  if (!isTime(iat)) return invalid('iat', 'The token has no issue time (iat).');
+  if (!isTime(exp)) return invalid('exp', 'The token has no exp.');
+  if (!isTime(iat)) return invalid('iat', 'The token has no iat.');
   if (nbf !== undefined && !isTime(nbf)) return invalid('nbf', 'The token has a malformed nbf.');
   if (claims.jti !== undefined && typeof claims.jti !== 'string') return invalid('jti', 'The token has a malformed jti.');
   return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };

@@ -118,7 +118,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       if (next.get(old.kid) !== old) {
         old.retired = true;
         old.key = undefined;
-        logLine(log, 'a key left the JWKS: its tokens are refused');
+        logLine(log, 'a key left the JWKS');
       }
     }
     keys = next;
@@ -193,7 +193,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
           k = keys?.get(kid);
         } else if (cooled(lastKidRefetch, now, lookup) && cooled(lastFailure, now, lookup)) {
           lastKidRefetch = now;
-          logLine(lookup.log, 'unknown kid: fetching the JWKS again');
+          logLine(lookup.log, 'unknown kid: refetching the JWKS');
           await load(lookup, now, signal, false);
           k = keys?.get(kid);
         }

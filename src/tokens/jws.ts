@@ -114,17 +114,17 @@ function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
   for (const name of KEY_BEARING) {
     if (h[name] !== undefined) return invalid('header_key', `The token header carries a key ("${name}").`);
   }
-  if (h.crit !== undefined) return invalid('crit', 'The token header has critical extensions ("crit").');
+  if (h.crit !== undefined) return invalid('crit', 'The token header has "crit".');
 
   const typ = h.typ;
   if (typ !== undefined) {
     const t = typeof typ === 'string' ? typ.toLowerCase() : '';
-    if (t !== 'jwt' && t !== 'at+jwt') return invalid('typ', 'The token type ("typ") is not JWT.');
+    if (t !== 'jwt' && t !== 'at+jwt') return invalid('typ', 'The token typ is not JWT.');
   }
 
   const kid = h.kid;
   if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
-    return invalid('kid', 'The token header has no usable "kid".');
+    return invalid('kid', 'The token header has no usable kid.');
   }
   return { alg, kid };
 }

@@ -60,8 +60,8 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'not an object';
   const { kid, use, key_ops: ops, kty, crv, n, e, x, y, alg: named } = input as Record<string, unknown>;
   if (typeof kid !== 'string' || !kid) return 'no kid';
-  if (use !== undefined && use !== 'sig') return 'not a signature key (use)';
-  if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return 'not a verification key (key_ops)';
+  if (use !== undefined && use !== 'sig') return 'use is not sig';
+  if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return 'key_ops lacks verify';
 
   // The public members only (private members, `alg`, `key_ops`… left out).
   let jwk: JsonWebKey;
@@ -71,7 +71,7 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
     // The modulus has at least 2048 bits (256 bytes); the signature is as long as the modulus.
     alg = 'RS256';
     signatureLength = modulusBytes(n);
-    if (signatureLength < 256 || !valid(e)) return 'RSA key shorter than 2048 bits or malformed';
+    if (signatureLength < 256 || !valid(e)) return 'RSA key malformed or under 2048 bits';
     jwk = { kty, n, e } as JsonWebKey;
   } else if (kty === 'EC' && crv === 'P-256') {
     // 32-byte coordinates: 43 characters of base64url.
@@ -85,7 +85,7 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
     return 'unsupported key type';
   }
   // A key that names an algorithm other than the one its type pins is ambiguous: ignored.
-  if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519')) return 'alg disagrees with the key type';
+  if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519')) return 'alg is not the key type\'s';
   return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk, key: undefined, unusable: false, retired: false };
 }
 

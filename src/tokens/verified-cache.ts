@@ -4,48 +4,30 @@
  * issuer or audience rules of the verifier asking. Only successes go in.
  */
 
-/** A bounded LRU map. `max` of 0 keeps nothing. */
-export class LruCache<V> {
-  readonly #max: number;
-  readonly #map = new Map<string, V>();
-
+/** A bounded LRU map (a `Map` in least-recently-used order). `max` of 0 keeps nothing. */
+export class LruCache<V> extends Map<string, V> {
   /** @param max Most entries kept; the least recently used is evicted first. */
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  /** Number of entries. */
-  get size(): number {
-    return this.#map.size;
+  constructor(readonly max: number) {
+    super();
   }
 
   /** Returns the entry and marks it most recently used. */
-  get(key: string): V | undefined {
-    const map = this.#map;
-    const value = map.get(key);
-    if (value !== undefined && map.size > 1) {
-      map.delete(key);
-      map.set(key, value);
+  override get(key: string): V | undefined {
+    const value = super.get(key);
+    if (value !== undefined && this.size > 1) {
+      super.delete(key);
+      super.set(key, value);
     }
     return value;
   }
 
   /** Adds or replaces an entry, evicting the oldest ones beyond `max`. */
-  set(key: string, value: V): void {
-    if (this.#max <= 0) return;
-    const map = this.#map;
-    map.delete(key);
-    map.set(key, value);
-    while (map.size > this.#max) {
-      const oldest = map.keys().next();
-      if (oldest.done) break;
-      map.delete(oldest.value);
+  override set(key: string, value: V): this {
+    if (this.max > 0) {
+      super.delete(key);
+      super.set(key, value);
+      while (this.size > this.max) super.delete(this.keys().next().value!);
     }
+    return this;
   }
-
-  /** Removes an entry. */
-  delete(key: string): void {
-    this.#map.delete(key);
-  }
-
 }
