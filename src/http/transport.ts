@@ -8,6 +8,7 @@ import { ProtektError } from '../errors/protekt-error.js';
 import { parseApiError } from '../errors/api-error.js';
 import { getCrypto } from '#crypto';
 import { readBounded } from '../util/bytes.js';
+import { abortedError, withSignal } from './abort.js';
 import type { ApiRequest, ApiResponse } from './types.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
 
@@ -36,8 +37,7 @@ export type Send = <T = Record<string, unknown>>(req: ApiRequest) => Promise<Api
 /** Largest answer body the client reads; no Protekt answer comes near it. */
 export const MAX_BODY_BYTES = 1 << 20;
 
-/** The error of a call its caller aborted. */
-export const abortedError = (reason: unknown): ProtektError => new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
+export { abortedError };
 
 // Why an attempt's controller aborted: our timer (the caller's abort has the caller's reason).
 const TIMEOUT = Symbol();
@@ -85,20 +85,19 @@ export function createTransport(cfg: TransportConfig): Send {
       // of hanging the call. The body is read under the same timer: a stalled body times out too.
       const controller = new AbortController();
       const attemptSignal = controller.signal;
-      const timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
+      let timer = setTimeout(() => controller.abort(TIMEOUT), timeout);
       const onAbort = (): void => controller.abort(signal!.reason);
       signal?.addEventListener('abort', onAbort);
       try {
-        [response, text] = await new Promise<[Response, string]>((resolve, reject) => {
-          attemptSignal.addEventListener('abort', () => reject(attemptSignal.reason));
-          (cfg.fetch ?? fetch)(cfg.baseUrl + path + (query ? `?${query}` : ''), { ...init, signal: attemptSignal })
-            .then(async (res) => {
-              const bytes = await readBounded(res, MAX_BODY_BYTES);
-              if (!bytes) throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: res.status });
-              resolve([res, new TextDecoder().decode(bytes)]);
-            })
-            .catch(reject);
-        });
+        [response, text] = await withSignal(
+          (cfg.fetch ?? fetch)(cfg.baseUrl + path + (query ? `?${query}` : ''), { ...init, signal: attemptSignal }).then(async (res): Promise<[Response, string]> => {
+            const bytes = await readBounded(res, MAX_BODY_BYTES);
+            if (!bytes) throw new ProtektError('invalid_response', `Protekt's answer is larger than ${MAX_BODY_BYTES} bytes.`, { status: res.status });
+            return [res, new TextDecoder().decode(bytes)];
+          }),
+          attemptSignal,
+          (reason) => reason,
+        );
       } catch (cause) {
         const error =
           cause instanceof ProtektError
@@ -162,18 +161,7 @@ export function createTransport(cfg: TransportConfig): Send {
       }
 
       // The wait before the next attempt, which the caller's abort ends.
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => {
-          clearTimeout(timer);
-          reject(abortedError(signal!.reason));
-        };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, wait);
-        if (signal?.aborted) onAbort();
-        else signal?.addEventListener('abort', onAbort);
-      });
+      await withSignal(new Promise((resolve) => (timer = setTimeout(resolve, wait))), signal).finally(() => clearTimeout(timer));
     }
   };
 }

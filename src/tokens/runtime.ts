@@ -4,7 +4,9 @@
  * that started it, and awaiting another request's fetch can hang), so there nothing in flight is
  * shared between calls. Detected lazily, on first use, never at import.
  */
-import { abortedError } from '../http/transport.js';
+import { withSignal } from '../http/abort.js';
+
+export { withSignal };
 
 let sharing: boolean | undefined;
 
@@ -20,20 +22,6 @@ export function canShareInFlight(): boolean {
 /** Test hook: forces the runtime detection (undefined re-detects). Internal. */
 export function setInFlightSharing(value: boolean | undefined): void {
   sharing = value;
-}
-
-/**
- * Awaits a shared promise on behalf of one caller, giving up (with `ProtektError('aborted')`)
- * if that caller's signal aborts. The shared work itself goes on for the other callers.
- */
-export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(abortedError(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(signal.reason));
-    signal.addEventListener('abort', onAbort);
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**
