@@ -46,7 +46,7 @@ export interface ProtektOptions extends TokenOptions {
 // A required id with its prefix; the value itself never appears in a message (the key is a secret).
 function checkId(value: unknown, option: string, prefix: string, lengths: string): string {
   if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value)) return value;
-  throw configError(option, `is ${value ? 'malformed' : 'required'} (${prefix}_ then letters, digits, - or _).`);
+  throw configError(option, `is ${value ? 'malformed' : 'required'} (${prefix}_…).`);
 }
 
 // A number option from `min` to `max`, or `fallback` when unset.
@@ -115,7 +115,7 @@ export class Protekt<M extends object = DefaultMetadata> {
     if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
       throw new ProtektError(
         'browser_not_allowed',
-        'The API key is a secret: run the client on a server (or set dangerouslyAllowBrowser).',
+        'The API key is secret: not in a browser page (see dangerouslyAllowBrowser).',
       );
     }
     const loginId = checkId(options.loginId, 'loginId', 'lp', '3,128');

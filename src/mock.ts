@@ -28,7 +28,7 @@ const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll'
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
 export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
   if (typeof overrides !== 'object' || overrides === null) {
-    throw new ProtektError('invalid_argument', 'Protekt.mock(overrides) needs an object of methods.');
+    throw new ProtektError('invalid_argument', 'Protekt.mock() needs an object of methods.');
   }
   const given = overrides as Record<string, unknown>;
   const client: Record<string, unknown> = {};
@@ -53,7 +53,7 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
 
 function notMocked(name: string, sync: boolean): (...args: unknown[]) => unknown {
   const error = (): ProtektError =>
-    new ProtektError('not_mocked', `protekt.${name} is not mocked: pass it to Protekt.mock().`);
+    new ProtektError('not_mocked', `protekt.${name} is not mocked (see Protekt.mock).`);
   return sync
     ? () => {
         throw error();

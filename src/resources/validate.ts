@@ -68,7 +68,7 @@ export const text =
     // A lone surrogate is not text (and encodeURIComponent throws on it).
     isString(value) && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
       ? null
-      : bad(code, field, `must be a well-formed, non-empty string (at most ${MAX_TOKEN_LENGTH} characters).`);
+      : bad(code, field, `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`);
 
 /** A user's access token, for user-scoped calls (the field is always `accessToken`). */
 export const accessToken: Rule = (value) =>

@@ -9,7 +9,7 @@
 export function getCrypto(): Crypto {
   const c = (globalThis as { crypto?: Crypto }).crypto;
   if (!c?.subtle) {
-    throw new TypeError('WebCrypto (globalThis.crypto.subtle) is missing.');
+    throw new TypeError('globalThis.crypto.subtle is missing.');
   }
   return c;
 }

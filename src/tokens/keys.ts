@@ -29,11 +29,12 @@ export interface VerificationKey {
   retired: boolean;
 }
 
-// WebCrypto parameters per pinned algorithm: [import, verify].
-const PARAMS: Record<JwsAlgorithm, [RsaHashedImportParams | EcKeyImportParams | Algorithm, Algorithm | EcdsaParams]> = {
-  RS256: [{ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5' }],
-  ES256: [{ name: 'ECDSA', namedCurve: 'P-256' }, { name: 'ECDSA', hash: 'SHA-256' }],
-  EdDSA: [{ name: 'Ed25519' }, { name: 'Ed25519' }],
+// WebCrypto parameters per pinned algorithm, for both importKey and verify (each ignores the
+// members it does not use).
+const PARAMS: Record<JwsAlgorithm, RsaHashedImportParams | (EcKeyImportParams & EcdsaParams) | Algorithm> = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  ES256: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
+  EdDSA: { name: 'Ed25519' },
 };
 
 let encoder: TextEncoder | undefined;
@@ -100,7 +101,7 @@ export function importVerificationKey(k: VerificationKey, share: boolean): Promi
     k,
     async () => {
       try {
-        const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg][0], false, ['verify']);
+        const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg], false, ['verify']);
         if (!k.retired) k.key = key;
         return key;
       } catch {
@@ -125,5 +126,5 @@ export function verifySignature(k: VerificationKey, key: CryptoKey, signature: U
   if (signature.length !== k.signatureLength) return false;
   encoder ??= new TextEncoder();
   subtle ??= getCrypto().subtle;
-  return subtle.verify(PARAMS[k.alg][1], key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
+  return subtle.verify(PARAMS[k.alg], key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
 }

@@ -75,7 +75,7 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
     downUntil = at + Math.min(maxAge * 1000, 5000);
     downCode = error.code;
     if (failClosed) throw error;
-    log?.(`[Protekt] verifyToken: revocation check ${why}; token accepted (fail-open)`);
+    log?.(`[Protekt] verifyToken: revocation check ${why}: fail-open`);
     return null;
   };
 
