@@ -22,18 +22,16 @@ export interface ProtektErrorOptions {
  */
 export class ProtektError extends Error {
   /** Machine-readable code, one of {@link ThrownErrorCode}. */
-  readonly code: ThrownErrorCode;
+  declare readonly code: ThrownErrorCode;
   /** HTTP status of the last answer, or 0 when none arrived. */
-  readonly status: number;
+  declare readonly status: number;
   /** Secret-free context. */
-  readonly details: Record<string, unknown>;
+  declare readonly details: Record<string, unknown>;
 
   constructor(code: ThrownErrorCode, message: string, options: ProtektErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'ProtektError';
-    this.code = code;
-    this.status = options.status ?? 0;
-    this.details = options.details ?? {};
+    // Own properties in this order: code, status, details, name.
+    Object.assign(this, { code, status: options.status ?? 0, details: options.details ?? {}, name: 'ProtektError' });
     Object.defineProperty(this, BRAND, { value: true });
   }
 

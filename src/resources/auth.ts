@@ -147,7 +147,7 @@ function checkOtpTarget(params: Params): Check {
 function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
   const error = { code: 'mfa_required', message: 'MFA is required to finish this login.', status: 200, availableMethods: mfaMethods(data.available_methods) };
   // Not enumerable: logging or serialising the error does not print the challenge token.
-  Object.defineProperty(error, 'mfaToken', { value: typeof data.mfa_token === 'string' ? data.mfa_token : '', enumerable: false });
+  Object.defineProperty(error, 'mfaToken', { value: typeof data.mfa_token === 'string' ? data.mfa_token : '' });
   return error as MfaRequiredError;
 }
 

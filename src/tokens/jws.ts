@@ -106,10 +106,10 @@ function parseHeader(segment: string): JwsHeader | Failure {
 
 function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
   const alg = h.alg;
-  if (typeof alg !== 'string') return invalid('alg', 'The token header has no algorithm.');
+  if (typeof alg !== 'string') return invalid('alg', 'The token has no alg.');
   if (alg.toLowerCase() === 'none') return invalid('alg', 'The token is unsigned (alg "none").');
-  if (alg.startsWith('HS')) return invalid('alg', 'The token algorithm is symmetric (HS*).');
-  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalid('alg', 'The token algorithm is not supported.');
+  if (alg.startsWith('HS')) return invalid('alg', 'The token alg is symmetric (HS*).');
+  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalid('alg', 'The token alg is not supported.');
 
   for (const name of KEY_BEARING) {
     if (h[name] !== undefined) return invalid('header_key', `The token header carries a key ("${name}").`);
@@ -124,7 +124,7 @@ function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
 
   const kid = h.kid;
   if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
-    return invalid('kid', 'The token header has no usable kid.');
+    return invalid('kid', 'The token has no usable kid.');
   }
   return { alg, kid };
 }

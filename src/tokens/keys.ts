@@ -87,7 +87,7 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
   }
   // A key that names an algorithm other than the one its type pins is ambiguous: ignored.
   if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519')) return 'alg is not the key type\'s';
-  return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk, key: undefined, unusable: false, retired: false };
+  return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk } as VerificationKey;
 }
 
 /**

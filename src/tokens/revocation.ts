@@ -54,11 +54,12 @@ export type RevocationChecker = (
 ) => Failure | null | Promise<Failure | null>;
 
 // What each refusal of the API says.
-const REFUSALS: Record<TokenErrorCode, string> = {
+const REFUSALS = {
+  __proto__: null,
   token_revoked: 'The token was revoked.',
   token_expired: 'Protekt reports the token as expired.',
   token_invalid: 'Protekt reports the token as invalid.',
-};
+} as unknown as Record<string, string | undefined>;
 
 // Thrown by the transport for reasons that are not an outage: never turned into fail-open.
 const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'config_invalid'];
@@ -89,10 +90,10 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
     }
     const { error, status, data } = response;
     const code = error ? error.code : data?.valid === false ? 'token_invalid' : null;
-    if (code !== null && !Object.hasOwn(REFUSALS, code)) {
+    if (code !== null && !REFUSALS[code]) {
       return down(sentAt, new ProtektError('service_unavailable', `The revocation check failed (${code}).`, { status, details: { code } }), `answered ${code}`);
     }
-    const result = code && failure(code as TokenErrorCode, 'remote', REFUSALS[code as TokenErrorCode]);
+    const result = code && failure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
     downUntil = 0;
     // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was asked.
     const until = sentAt + maxAge * 1000;

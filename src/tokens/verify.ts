@@ -144,7 +144,7 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
       let key = keys(kid, lookup, now, signal);
       if (key instanceof Promise) key = await key;
       if (!key) return refused(invalid('kid', 'The token\'s key is not published.'));
-      if (key.alg !== alg) return refused(invalid('alg', 'The token algorithm is not its key\'s.'));
+      if (key.alg !== alg) return refused(invalid('alg', 'The token alg is not its key\'s.'));
       const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
       if (!cryptoKey) return refused(invalid('key', 'The token\'s key could not be used.'));
       let valid: boolean;
