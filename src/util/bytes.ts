@@ -38,5 +38,5 @@ export async function readBounded(message: Request | Response, max: number): Pro
     }
     chunks.push(value);
   }
-  return concatBytes(chunks);
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }

@@ -8,9 +8,14 @@ export function toCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** `sendVerification` → `send_verification`. */
+// The SDK's own field names, converted once each (the set is fixed: no unbounded growth).
+const snake = new Map<string, string>();
+
+/** `sendVerification` → `send_verification`. Only for the SDK's own field names (memoised). */
 export function toSnake(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let out = snake.get(key);
+  if (out === undefined) snake.set(key, (out = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)));
+  return out;
 }
 
 /** Shallow copy with camelCase keys, dropping prototype-polluting keys. */
