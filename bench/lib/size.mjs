@@ -13,8 +13,15 @@ import * as esbuild from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Budgets in gzip bytes. */
+/** Budgets in gzip bytes: issue 7's targets. */
 export const BUDGETS = { client: 12_000, middleware: 1_000 };
+
+/**
+ * The client has not met its 12 kB target yet (13.09 kB at the last change; see
+ * docs/benchmarks.md): until it does, `npm test` holds it to this ceiling so that it can only
+ * shrink. Lower it whenever the client gets smaller; remove it once the client is within budget.
+ */
+export const CLIENT_CEILING = 13_150;
 
 /** The esbuild options every size is measured with. */
 export const SIZE_OPTIONS = {
