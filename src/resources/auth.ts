@@ -15,7 +15,7 @@ import type {
 import { localError } from '../errors/api-error.js';
 import { accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
 import { call, expiresIn, failure, mfaMethods, num, op, pick, read, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
-import { shareInFlight, withSignal } from '../tokens/runtime.js';
+import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 
 export type { TokenVerifier } from './shared.js';

@@ -17,7 +17,7 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import { keyFromJwk, type VerificationKey } from './keys.js';
 import type { JwksCacheStore, StoredJwks } from './options.js';
-import { canShareInFlight, shareInFlight, withSignal } from './runtime.js';
+import { canShareInFlight, shareInFlight, withSignal } from '../runtime/in-flight.js';
 
 /** What one fetch of the JWKS endpoint produced. */
 export interface FetchedJwks {

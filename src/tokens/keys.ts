@@ -7,7 +7,7 @@
 import { getCrypto } from '#crypto';
 import { decodeBase64url } from '../util/base64url.js';
 import type { JwsAlgorithm } from './jws.js';
-import { shareInFlight } from './runtime.js';
+import { shareInFlight } from '../runtime/in-flight.js';
 
 /** A key of the key set, with its pinned algorithm and (once imported) its `CryptoKey`. */
 export interface VerificationKey {

@@ -15,7 +15,7 @@ import { ProtektError } from '../errors/protekt-error.js';
 import type { ThrownErrorCode } from '../errors/codes.js';
 import type { RequestOptions } from '../types.js';
 import { failure, type Failure, type TokenErrorCode } from './failure.js';
-import { canShareInFlight, shareInFlight } from './runtime.js';
+import { canShareInFlight, shareInFlight } from '../runtime/in-flight.js';
 import { LruCache } from './verified-cache.js';
 
 /** Settings of a {@link RevocationChecker}. */

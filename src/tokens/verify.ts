@@ -14,7 +14,7 @@ import { decodeSegment, parseCompactJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
 import { resolveTokenOptions, type TokenOptions } from './options.js';
 import { revocationChecker } from './revocation.js';
-import { canShareInFlight } from './runtime.js';
+import { canShareInFlight } from '../runtime/in-flight.js';
 import { LruCache } from './verified-cache.js';
 
 /**

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import { jwksTtl, parseMaxAge } from '../../src/tokens/jwks-cache.js';
 import type { JwksCacheStore, StoredJwks } from '../../src/tokens/index.js';
-import { setInFlightSharing } from '../../src/tokens/runtime.js';
+import { setInFlightSharing } from '../../src/runtime/in-flight.js';
 import { claimsAt, fakeWith, JWKS_URL, makeKey, signRaw } from './_helpers.js';
 
 const NO_REVOCATION = { revocationCheck: false } as const;

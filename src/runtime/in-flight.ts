@@ -1,6 +1,7 @@
 /**
- * The one runtime difference token verification cares about: whether a request may await a
- * promise started by another request. Cloudflare Workers forbid it (I/O belongs to the request
+ * Sharing work that is in flight (a JWKS fetch, a key import, a revocation check, a refresh) and
+ * the one runtime difference it depends on: whether a request may await a promise started by
+ * another request. Cloudflare Workers forbid it (I/O belongs to the request
  * that started it, and awaiting another request's fetch can hang), so there nothing in flight is
  * shared between calls. Detected lazily, on first use, never at import.
  */
