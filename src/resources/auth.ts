@@ -14,7 +14,7 @@ import type {
 } from '../types.js';
 import { localError } from '../errors/api-error.js';
 import { accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
-import { call, expiresIn, failure, mfaMethods, num, op, pick, read, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
+import { call, expiresIn, failure, mfaMethods, num, op, pick, read, str, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 
@@ -99,8 +99,8 @@ export interface AuthResource<M extends object = DefaultMetadata> {
 
 type Params = Record<string, unknown>;
 const TOKEN: readonly [string, typeof accessToken] = ['accessToken', accessToken];
-// The new pair of a refresh (the answer's tokens are read as strings, as they come).
-const REFRESH: Shape = { accessToken: (d, k) => String(d[k] ?? ''), refreshToken: (d, k) => String(d[k] ?? ''), expiresIn: num };
+// The new pair of a refresh: an answer without both tokens is invalid_response, not a success.
+const REFRESH: Shape = { accessToken: str, refreshToken: str, expiresIn: num };
 
 // The URL builders are synchronous: a bad argument is thrown, with the check's message.
 function argument(check: Check): void {

@@ -143,8 +143,12 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
     if (cold && keys === null && store) {
       const stored = await readStore(lookup);
       if (stored) {
-        install(stored.keys, stored.fetchedAt, Math.max(0, (stored.expiresAt - stored.fetchedAt) / 1000), log);
-        if (stored.expiresAt > now) return logLine(log, 'JWKS read from jwksCache');
+        // The hook's store is not trusted with time: a fetchedAt in the future (another host's
+        // clock, a test clock) would keep these keys fresh for ever, retired ones included.
+        const at = Math.min(stored.fetchedAt, now);
+        const age = Math.max(0, (stored.expiresAt - at) / 1000);
+        install(stored.keys, at, age, log);
+        if (stored.fetchedAt <= now && !stale(now, lookup.ttl)) return logLine(log, 'JWKS read from jwksCache');
       }
     }
     let fetched: FetchedJwks;

@@ -61,8 +61,10 @@ const REFUSALS = {
   token_invalid: 'Protekt reports the token as invalid.',
 } as unknown as Record<string, string | undefined>;
 
-// Thrown by the transport for reasons that are not an outage: never turned into fail-open.
-const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'config_invalid'];
+// Thrown by the transport for reasons that are not an outage: never turned into fail-open. An
+// answer that cannot be read (a proxy's HTML page, a path it does not route) means the check is
+// not being made at all, so it must not silently switch revocation off.
+const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'config_invalid', 'invalid_response'];
 
 /** Creates the revocation check of one verifier. */
 export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 }: RevocationConfig): RevocationChecker {
@@ -89,9 +91,15 @@ export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 
       return down(sentAt, error, `failed (${error.code})`);
     }
     const { error, status, data } = response;
-    const code = error ? error.code : data?.valid === false ? 'token_invalid' : null;
+    const code = error ? error.code : data?.valid === false ? 'token_invalid' : data?.valid === true ? null : 'no valid';
     if (code !== null && !REFUSALS[code]) {
-      return down(sentAt, new ProtektError('service_unavailable', `The revocation check failed (${code}).`, { status, details: { code } }), `answered ${code}`);
+      // Only a rate limit is an outage worth failing open for. Any other answer (404 from a proxy
+      // that does not route the path, 403 for a key without the right, a 200 without `valid`)
+      // means the check is not being made at all: never silently accepted, whatever the policy.
+      const limited = code === 'rate_limited';
+      const problem = new ProtektError(limited ? 'service_unavailable' : 'invalid_response', `The revocation check answered ${code}.`, { status, details: { code } });
+      if (!limited) throw problem;
+      return down(sentAt, problem, `answered ${code}`);
     }
     const result = code && failure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
     downUntil = 0;

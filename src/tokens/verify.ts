@@ -163,9 +163,14 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
 
     if (revocation) {
       const { claims } = entry;
-      let revoked = revocation(token, claims.jti ?? entry.signatureSegment, claims.exp, now, options);
+      // Keyed by the signature, never the jti: a jti is the issuer's to choose and may repeat.
+      let revoked = revocation(token, entry.signatureSegment, claims.exp, now, options);
       if (revoked instanceof Promise) revoked = await revoked;
-      if (revoked) return refused(revoked);
+      if (revoked) {
+        // Forget the token, so no later fail-open can bring it back from this cache.
+        verified?.delete(token);
+        return refused(revoked);
+      }
     }
 
     if (!entry.user) {

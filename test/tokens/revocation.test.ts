@@ -96,7 +96,6 @@ describe('when the check cannot be completed', () => {
     new ProtektError('timeout', 'slow'),
     new ProtektError('service_unavailable', '503', { status: 503 }),
     new ProtektError('server_error', '500', { status: 500 }),
-    new ProtektError('invalid_response', 'junk'),
   ];
 
   it.each(outages.map((e) => [e.code, e] as const))('fail-open (default): %s keeps the local answer, logged, not cached', async (_code, outage) => {
@@ -169,12 +168,17 @@ describe('when the check cannot be completed', () => {
     expect(err).toMatchObject({ code: 'service_unavailable', status: 429 });
   });
 
-  it('a rejected project API key and an abort are always thrown, even fail-open', async () => {
+  it('a rejected project API key, an abort and an answer that is not a check are always thrown, even fail-open', async () => {
     const fake = await fakeWith();
     const v = fake.verifier();
     fake.verifyOutage = new ProtektError('invalid_api_key', 'bad key', { status: 401 });
     await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'invalid_api_key' });
     fake.verifyOutage = new ProtektError('aborted', 'stop');
     await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'aborted' });
+    // An unreadable answer means the check is not being made at all: never failed open.
+    fake.verifyOutage = new ProtektError('invalid_response', 'junk');
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'invalid_response' });
+    fake.verifyOutage = { status: 404, code: 'not_found' };
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'invalid_response', details: { code: 'not_found' } });
   });
 });
