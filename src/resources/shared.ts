@@ -33,7 +33,7 @@ type Wire = Record<string, unknown>;
 
 /** Builds one method of a resource for a client; `name` is `resource.method` (for messages). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type MethodFactory = (ctx: ResourceContext, name: string) => (...args: any[]) => unknown;
+export type MethodFactory = (ctx: ResourceContext, name: string) => (...args: never[]) => unknown;
 
 /** Builds a resource object: each method of `table` bound to the client's context. */
 export function resource<T>(ctx: ResourceContext, prefix: string, table: Record<string, MethodFactory>): T {

@@ -59,7 +59,7 @@ const list = op('GET /auth/users', [{ limit, cursor: optional(text()), search: o
 /** @internal The methods of `users`, built per client by `resource()`. */
 export const USERS: Record<string, MethodFactory> = {
   list: (ctx, name) => {
-    const run = list(ctx, name);
+    const run = list(ctx, name) as UsersResource['list'];
     return (params: ListUsersParams = {}, options?: RequestOptions) => run(params, options);
   },
   listAll: (ctx) => {

@@ -12,7 +12,11 @@ import type { ApiErrorCode } from '../errors/codes.js';
 
 /** A failed check, or `null`. */
 export type Check = ProtektApiError | null;
-/** One rule: checks `value`, named `field`; `of` is the object (or argument list) holding it. */
+/**
+ * One rule: checks `value`, named `field`; `of` is the object (or argument list) holding it.
+ * Internal, never in the public surface: `of` stays loosely typed because one rule table serves
+ * parameter objects and positional argument lists alike.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Rule = (value: unknown, field: string, of: any) => Check;
 
