@@ -173,7 +173,7 @@ export const AUTH: Record<string, MethodFactory> = {
     // token would look like reuse to Protekt and end the user's session.
     const refreshing = new Map<string, Promise<RefreshResult>>();
     return (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
-      const invalid = text('refresh_token_invalid')(refreshToken, 'refreshToken', 0);
+      const invalid = text('refresh_token_invalid')(refreshToken, 'refreshToken');
       if (invalid) return Promise.resolve(failure(REFRESH, invalid));
       try {
         checkRequestOptions(options);
@@ -209,10 +209,10 @@ export const AUTH: Record<string, MethodFactory> = {
   }),
   getSsoUrl: urlBuilder('/auth/sso/authorize', ({ connection, email: address }) => {
     if (connection !== undefined) {
-      argument(text()(connection, 'connection', 0));
+      argument(text()(connection, 'connection'));
       return { connection };
     }
-    argument(address !== undefined ? email(address, 'email', 0) : localError('invalid_request', 'auth.getSsoUrl needs a connection or an email.'));
+    argument(address !== undefined ? email(address, 'email') : localError('invalid_request', 'auth.getSsoUrl needs a connection or an email.'));
     return { email: address };
   }),
   sendMagicLink: op('POST /auth/magic-link/send', [{ email, redirectUrl: url }], { expiresIn: expiresIn(900) }),

@@ -34,7 +34,7 @@ const ENROLLED: Shape = { accessToken: nothing, refreshToken: nothing, expiresIn
 export const MFA: Record<string, MethodFactory> = {
   enroll: op(
     'POST /auth/mfa/enroll',
-    [{ method, phone: (value, field, params) => (params.method === 'sms' ? phone(value, field, params) : null) }, TOKEN],
+    [{ method, phone: (value, field, params) => ((params as { method?: unknown }).method === 'sms' ? phone(value, field) : null) }, TOKEN],
     { method: (d, k) => (d[k] === 'sms' ? 'sms' : 'totp'), totpUri: optStr, qrCode: optStr, phoneMasked: optStr },
   ),
   verify: op(
@@ -42,7 +42,7 @@ export const MFA: Record<string, MethodFactory> = {
     [
       { code, mfaToken: optional(mfaToken) },
       // The access token confirms an enrollment; a login challenge (mfaToken alone) needs none.
-      ['accessToken', (value, field, [params]) => (params.mfaToken === undefined || value !== undefined ? accessToken(value, field, 0) : null)],
+      ['accessToken', (value, field, args) => ((args as [{ mfaToken?: unknown }])[0].mfaToken === undefined || value !== undefined ? accessToken(value, field) : null)],
     ],
     VERIFIED,
     true,

@@ -22,8 +22,8 @@ export const SESSIONS: Record<string, MethodFactory> = {
   revokeAll: (ctx) => async (token: string, params: { keepCurrent?: boolean } = {}, options?: RequestOptions) =>
     call(
       ctx,
-      accessToken(token, 'accessToken', 0) ??
-        (typeof params === 'object' && params !== null ? boolean(params.keepCurrent, 'keepCurrent', params) : boolean(params, 'params', 0)),
+      accessToken(token, 'accessToken') ??
+        (typeof params === 'object' && params !== null ? boolean(params.keepCurrent, 'keepCurrent', params) : boolean(params, 'params')),
       { revokedCount: num },
       () => ({ method: 'DELETE', path: '/auth/sessions', body: { keep_current: params.keepCurrent === true }, accessToken: token, options }),
     ),

@@ -13,12 +13,10 @@ import type { ApiErrorCode } from '../errors/codes.js';
 /** A failed check, or `null`. */
 export type Check = ProtektApiError | null;
 /**
- * One rule: checks `value`, named `field`; `of` is the object (or argument list) holding it.
- * Internal, never in the public surface: `of` stays loosely typed because one rule table serves
- * parameter objects and positional argument lists alike.
+ * One rule: checks `value`, named `field`; `of` is the object (or argument list) holding it, for
+ * the few rules that depend on a sibling value.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Rule = (value: unknown, field: string, of: any) => Check;
+export type Rule = (value: unknown, field: string, of?: unknown) => Check;
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 /** Longest token the client will send; real tokens are far shorter. */
@@ -78,7 +76,7 @@ export const text =
 export const accessToken: Rule = (value) =>
   // Sent in the Authorization header: a control character or space would make fetch refuse the
   // header (a misleading network_error), so it is refused here as the bad token it is.
-  text('token_invalid')(value, 'accessToken', 0) ??
+  text('token_invalid')(value, 'accessToken') ??
   (/[^\x21-\x7e]/.test(value as string) ? bad('token_invalid', 'accessToken', 'must be printable ASCII.') : null);
 
 /** An E.164 phone number such as `+2348012345678`. */
@@ -126,7 +124,7 @@ export const metadata: Rule = (value, field) => {
 };
 
 /** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */
-export const checkMetadata = (value: unknown, field = 'metadata'): Check => metadata(value, field, 0);
+export const checkMetadata = (value: unknown, field = 'metadata'): Check => metadata(value, field);
 
 function findUnsafeKey(value: object, depth: number): string | null {
   if (depth > METADATA_MAX_DEPTH) return `(nesting deeper than ${METADATA_MAX_DEPTH} levels)`;
