@@ -62,7 +62,20 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, 
   return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };
 }
 
-/** Builds the user of a verified token: `id` from `sub`, metadata from unregistered claims. */
+// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes.
+function deepFreeze(value: object): void {
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  }
+  Object.freeze(value);
+}
+
+/**
+ * Builds the user of a verified token (`id` from `sub`, metadata from unregistered claims) and
+ * freezes it, its metadata and the claims with everything in them: the verified-token cache hands
+ * the same objects to later callers. One pass over the claims does both.
+ */
 export function userFromClaims<M extends object = DefaultMetadata>(claims: ProtektClaims): ProtektUser<M> {
   const metadata: Record<string, unknown> = {};
   notMetadata ??= new Set([
@@ -70,15 +83,19 @@ export function userFromClaims<M extends object = DefaultMetadata>(claims: Prote
     'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
     '__proto__', 'constructor', 'prototype',
   ]);
-  for (const key of Object.keys(claims)) {
-    if (!notMetadata.has(key)) metadata[key] = claims[key];
+  // `for…in` sees own members only here: JSON.parse builds plain objects.
+  for (const key in claims) {
+    const value = claims[key];
+    if (typeof value === 'object' && value !== null) deepFreeze(value);
+    if (!notMetadata.has(key)) metadata[key] = value;
   }
+  Object.freeze(claims);
   const user: ProtektUser<M> = {
     id: claims.sub,
     email: typeof claims.email === 'string' ? claims.email : '',
     emailVerified: claims.email_verified === true,
-    metadata: metadata as M,
+    metadata: Object.freeze(metadata) as M,
   };
   if (typeof claims.project_id === 'string') user.projectId = claims.project_id;
-  return user;
+  return Object.freeze(user);
 }

@@ -74,12 +74,13 @@ const MAX_HEADERS = 64;
 let headers: Map<string, JwsHeader> | undefined;
 
 /**
- * Decodes a header or payload segment: strict base64url of a UTF-8 JSON object. Returns the
- * object (wrapped: it may well have a member named `code`) or a failure naming the part.
+ * Decodes a header or payload segment: base64url of a UTF-8 JSON object. Returns the object
+ * (wrapped: it may well have a member named `code`) or a failure naming the part. The header is
+ * decoded strictly; the payload only once the signature over its exact text holds.
  */
 export function decodeSegment(segment: string, part: 'header' | 'payload'): { json: Record<string, unknown> } | Failure {
-  const text = decodeBase64urlText(segment);
-  let why = 'strict base64url';
+  const text = decodeBase64urlText(segment, part === 'payload');
+  let why = 'base64url';
   if (text !== null) {
     try {
       const json: unknown = JSON.parse(text);

@@ -64,16 +64,6 @@ interface VerifiedEntry<M extends object> {
   signatureSegment: string;
 }
 
-// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes.
-function deepFreeze<T>(value: T): T {
-  const object = value as Record<string, unknown>;
-  for (const key in object) {
-    const child = object[key];
-    if (typeof child === 'object' && child !== null) deepFreeze(child);
-  }
-  return Object.freeze(value);
-}
-
 // A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
 const keyGone = (): Failure => invalid('kid', 'The token\'s key is no longer published.');
 
@@ -174,12 +164,8 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
     }
 
     if (!entry.user) {
-      // Frozen once: the same objects may be returned for the same token again. The user's
-      // metadata holds values of the (already frozen) claims.
-      const claims = deepFreeze(entry.claims);
-      const user = userFromClaims<M>(claims);
-      Object.freeze(user.metadata);
-      entry.user = Object.freeze(user);
+      // Built and frozen once: the same objects may be returned for the same token again.
+      entry.user = userFromClaims<M>(entry.claims);
       if (verified && !entry.key.retired) verified.set(token, entry);
     }
     return { user: entry.user, claims: entry.claims, error: null };
