@@ -22,8 +22,9 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
 /** @internal The resources of a client, by name: their method tables (a mock stands in for each method). */
 export const RESOURCES = { auth: AUTH, users: USERS, sessions: SESSIONS, mfa: MFA };
 
-// Methods that are not async in the real client: their stand-in throws instead of rejecting.
-const SYNC = new Set(['getLoginUrl', 'getSocialLoginUrl', 'getSsoUrl', 'listAll']);
+// Methods that are not async in the real client (auth's URL builders, users.listAll): their
+// stand-in throws instead of rejecting.
+const SYNC = /Url$|^listAll$/;
 
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
 export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
@@ -31,7 +32,9 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
     throw new ProtektError('invalid_argument', 'Protekt.mock() needs an object of methods.');
   }
   const given = overrides as Record<string, unknown>;
-  const client: Record<string, unknown> = {};
+  // Read-only like a frozen object, enumerable like the real client's fields.
+  const fields: PropertyDescriptorMap = {};
+  const field = (key: string, value: unknown): unknown => (fields[key] = { value, enumerable: true });
   for (const [resource, table] of Object.entries(RESOURCES)) {
     const nested = (given[resource] ?? {}) as Record<string, unknown>;
     const stub: Record<string, unknown> = {};
@@ -40,14 +43,12 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
       if (impl !== undefined && typeof impl !== 'function') {
         throw new ProtektError('invalid_argument', `Protekt.mock: ${resource}.${name} must be a function.`);
       }
-      stub[name] = impl ?? notMocked(`${resource}.${name}`, SYNC.has(name));
+      stub[name] = impl ?? notMocked(`${resource}.${name}`, SYNC.test(name));
     }
-    client[resource] = Object.freeze(stub);
+    field(resource, Object.freeze(stub));
   }
-  client.loginId = 'lp_mock';
-  client.baseUrl = 'mock:';
-  const fields: PropertyDescriptorMap = {};
-  for (const key in client) fields[key] = { value: client[key], enumerable: true };
+  field('loginId', 'lp_mock');
+  field('baseUrl', 'mock:');
   return Object.create(proto, fields) as Protekt<M>;
 }
 

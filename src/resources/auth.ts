@@ -13,7 +13,7 @@ import type {
   VerifyTokenResult,
 } from '../types.js';
 import { localError } from '../errors/api-error.js';
-import { accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
+import { bad, type Rule, accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
 import { call, expiresIn, failure, mfaMethods, num, op, pick, read, str, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
@@ -107,42 +107,41 @@ function argument(check: Check): void {
   if (check) throw new ProtektError('invalid_argument', check.message);
 }
 
-// A URL builder: checks the parameter object (`fields` may add checks and query parameters),
-// then `redirectUrl` and `state`, and builds `{baseUrl}{path}?…&login_id=…`.
+// The parameters every URL builder takes.
+const REDIRECT: Record<string, Rule> = {
+  redirectUrl: url,
+  state: (value, field) => (value === undefined || typeof value === 'string' ? null : bad('invalid_request', field, 'must be a string.')),
+};
+
+// A URL builder: checks the parameter object with `rules` then REDIRECT, and builds
+// `{baseUrl}{path}?…&login_id=…`; the query starts with the first of `rules`' fields that is set
+// (the one that chooses the login: provider, or SSO connection, else e-mail).
 const urlBuilder =
-  (path: string, fields?: (params: Params) => Record<string, unknown>): MethodFactory =>
+  (path: string, rules?: Record<string, Rule>): MethodFactory =>
   (ctx, name) =>
-  (params?: Params): string => {
-    // Only the login page may be built without parameters.
-    if (params === undefined && !fields) params = {};
-    argument(checkParams(params, name));
-    params = params!;
-    const query = fields?.(params) ?? {};
-    const { redirectUrl, state } = params;
-    argument(url(redirectUrl, 'redirectUrl', params));
-    if (state !== undefined && typeof state !== 'string') argument(localError('invalid_request', 'state must be a string.'));
+  (params: Params = {}): string => {
+    argument(checkParams(params, name) ?? checkFields(params, { ...rules, ...REDIRECT }));
     const out = new URL(ctx.baseUrl + path);
-    const search = out.searchParams;
-    for (const key in query) search.set(key, query[key] as string);
-    search.set('login_id', ctx.loginId);
-    if (redirectUrl !== undefined) search.set('redirect_url', redirectUrl as string);
-    if (state !== undefined) search.set('state', state as string);
+    const key = Object.keys(rules ?? {}).find((k) => params[k] !== undefined);
+    const query: Params = { login_id: ctx.loginId, redirect_url: params.redirectUrl, state: params.state };
+    if (key) out.searchParams.set(key, params[key] as string);
+    for (const k in query) if (query[k] !== undefined) out.searchParams.set(k, query[k] as string);
     return out.toString();
   };
 
-// An OTP goes to an e-mail or a phone; `channel`, when given, says which.
-function checkOtpTarget(params: Params): Check {
-  if (params.channel !== undefined) {
-    const bad = oneOf(['email', 'sms'])(params.channel, 'channel', params);
-    if (bad) return bad;
-  }
-  if (params.channel === 'sms' || params.phone !== undefined) {
-    const bad = phone(params.phone, 'phone', params);
-    if (bad || params.email === undefined || params.channel === 'sms') return bad;
-  }
-  if (params.email === undefined) return localError('invalid_request', 'An email or a phone is required.', { field: 'email' });
-  return email(params.email, 'email', params);
-}
+// Where an OTP goes: `phone` or `email`, or the one `channel` names ('sms' ignores an e-mail).
+// An e-mail given with a phone is checked too; `channel` is checked with the first field.
+const OTP_TARGET: Record<string, Rule> = {
+  phone: (value, field, of) => {
+    const { channel } = of as Params;
+    return (channel === undefined ? null : oneOf(['email', 'sms'])(channel, 'channel')) ?? (value !== undefined || channel === 'sms' ? phone(value, field) : null);
+  },
+  email: (value, field, of) => {
+    const { channel, phone: number } = of as Params;
+    if (channel === 'sms' || (value === undefined && number !== undefined)) return null;
+    return value === undefined ? bad('invalid_request', field, 'or phone is required.') : email(value, field);
+  },
+};
 
 function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
   const error = { code: 'mfa_required', message: 'MFA is required to finish this login.', status: 200, availableMethods: mfaMethods(data.available_methods) };
@@ -158,30 +157,23 @@ export const AUTH: Record<string, MethodFactory> = {
     data.mfa_required === true ? failure(TOKENS, mfaChallenge(data)) : read(TOKENS, data),
   ),
   logout: op('POST /auth/logout', [TOKEN]),
+  // async: a bad options object rejects, as every other method's does.
   verifyToken:
     ({ verifier }) =>
-    (token: string, options?: RequestOptions) => {
-      try {
-        checkRequestOptions(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    async (token: string, options?: RequestOptions) => {
+      checkRequestOptions(options);
       return verifier.verify(token, options);
     },
   refreshToken: (ctx) => {
     // Concurrent refreshes of one refresh token share one request: a second rotation of the same
     // token would look like reuse to Protekt and end the user's session.
     const refreshing = new Map<string, Promise<RefreshResult>>();
-    return (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
+    return async (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
       const invalid = text('refresh_token_invalid')(refreshToken, 'refreshToken');
-      if (invalid) return Promise.resolve(failure(REFRESH, invalid));
-      try {
-        checkRequestOptions(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      if (invalid) return failure(REFRESH, invalid);
+      checkRequestOptions(options);
       const signal = options?.signal;
-      if (signal?.aborted) return Promise.reject(abortedError(signal.reason));
+      if (signal?.aborted) throw abortedError(signal.reason);
       // Each caller waits with its own signal: one caller giving up must not abort the shared
       // rotation, whose answer (the only copy of the new refresh token) the others are waiting for.
       // Workers must not await another request's I/O (it can hang): there each call rotates on its
@@ -203,38 +195,21 @@ export const AUTH: Record<string, MethodFactory> = {
   },
   revokeToken: op('POST /auth/token/revoke', [['token', text('token_invalid')]]),
   getLoginUrl: urlBuilder('/auth/authorize'),
-  getSocialLoginUrl: urlBuilder('/auth/sso/authorize', (params) => {
-    argument(oneOf(SOCIAL_PROVIDERS)(params.provider, 'provider', params));
-    return { provider: params.provider };
-  }),
-  getSsoUrl: urlBuilder('/auth/sso/authorize', ({ connection, email: address }) => {
-    if (connection !== undefined) {
-      argument(text()(connection, 'connection'));
-      return { connection };
-    }
-    argument(address !== undefined ? email(address, 'email') : localError('invalid_request', 'auth.getSsoUrl needs a connection or an email.'));
-    return { email: address };
+  getSocialLoginUrl: urlBuilder('/auth/sso/authorize', { provider: oneOf(SOCIAL_PROVIDERS) }),
+  getSsoUrl: urlBuilder('/auth/sso/authorize', {
+    connection: (value, field, of) =>
+      value !== undefined ? text()(value, field) : (of as Params).email === undefined ? bad('invalid_request', field, 'or an email is required.') : null,
+    email: (value, field, of) => ((of as Params).connection === undefined ? email(value, field) : null),
   }),
   sendMagicLink: op('POST /auth/magic-link/send', [{ email, redirectUrl: url }], { expiresIn: expiresIn(900) }),
   verifyMagicLink: op('POST /auth/magic-link/verify', [['token', text('magic_link_expired')]], TOKENS, true),
   sendOtp: (ctx, name) => async (params: Params, options?: RequestOptions) =>
-    call(
-      ctx,
-      checkParams(params, name) ?? checkOtpTarget(params),
-      { expiresIn: expiresIn(600) },
-      () => ({
-        path: '/auth/otp/send',
-        body: { channel: params.channel ?? (params.email !== undefined ? 'email' : 'sms'), ...pick(params, ['email', 'phone']) },
-        options,
-      }),
-    ),
-  verifyOtp: (ctx, name) => async (params: Params, options?: RequestOptions) =>
-    call(
-      ctx,
-      checkParams(params, name) ?? checkOtpTarget(params) ?? checkFields(params, { otp: text('invalid_otp') }),
-      TOKENS,
-      () => ({ path: '/auth/otp/verify', body: withExpiry(ctx, pick(params, ['otp', 'email', 'phone'])), options }),
-    ),
+    call(ctx, checkParams(params, name) ?? checkFields(params, OTP_TARGET), { expiresIn: expiresIn(600) }, () => ({
+      path: '/auth/otp/send',
+      body: { channel: params.channel ?? (params.email !== undefined ? 'email' : 'sms'), ...pick(params, ['email', 'phone']) },
+      options,
+    })),
+  verifyOtp: op('POST /auth/otp/verify', [{ ...OTP_TARGET, otp: text('invalid_otp') }], TOKENS, true),
   requestPasswordReset: op('POST /auth/password/reset', [{ email }]),
   confirmPasswordReset: op('POST /auth/password/confirm', [{ resetToken: text('reset_token_invalid'), newPassword }]),
   changePassword: op('POST /auth/password/change', [{ currentPassword: password, newPassword }, TOKEN]),

@@ -22,8 +22,8 @@ const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$
 /** Longest token the client will send; real tokens are far shorter. */
 export const MAX_TOKEN_LENGTH = 16_384;
 
-// One local error: the message starts with the field name; `details.field` names it too.
-function bad(code: ApiErrorCode, field: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
+/** One local error: the message starts with the field name; `details.field` names it too. */
+export function bad(code: ApiErrorCode, field: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
   return localError(code, `${field} ${text}`, { field, ...extra });
 }
 
@@ -72,12 +72,15 @@ export const text =
       ? null
       : bad(code, field, `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`);
 
-/** A user's access token, for user-scoped calls (the field is always `accessToken`). */
-export const accessToken: Rule = (value) =>
-  // Sent in the Authorization header: a control character or space would make fetch refuse the
-  // header (a misleading network_error), so it is refused here as the bad token it is.
-  text('token_invalid')(value, 'accessToken') ??
-  (/[^\x21-\x7e]/.test(value as string) ? bad('token_invalid', 'accessToken', 'must be printable ASCII.') : null);
+/**
+ * A user's access token, for user-scoped calls. Sent in the Authorization header: a control
+ * character or space would make fetch refuse the header (a misleading network_error), so only
+ * printable ASCII is accepted.
+ */
+export const accessToken: Rule = (value, field) =>
+  isString(value) && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)
+    ? null
+    : bad('token_invalid', field, `must be 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`);
 
 /** An E.164 phone number such as `+2348012345678`. */
 export const phone: Rule = (value, field) =>
