@@ -43,38 +43,24 @@ let sextets: Uint8Array | undefined;
  */
 export function decodeBase64url(text: string): Uint8Array | null {
   const len = text.length;
-  const rest = len & 3;
-  if (rest === 1) return null;
   if (!sextets) {
     sextets = new Uint8Array(128).fill(64);
     for (let i = 0; i < 64; i++) sextets[ALPHABET.charCodeAt(i)] = i;
   }
-  const t = sextets;
   const out = new Uint8Array((len * 3) >> 2);
-  const end = len - rest;
-  let bad = 0;
-  let i = 0;
-  let o = 0;
-  for (; i < end; i += 4) {
-    const ca = text.charCodeAt(i), cb = text.charCodeAt(i + 1), cc = text.charCodeAt(i + 2), cd = text.charCodeAt(i + 3);
-    if ((ca | cb | cc | cd) > 127) return null;
-    const a = t[ca]!, b = t[cb]!, c = t[cc]!, d = t[cd]!;
-    bad |= a | b | c | d;
-    out[o++] = (a << 2) | (b >> 4);
-    out[o++] = (b << 4) | (c >> 2);
-    out[o++] = (c << 6) | d;
+  // Collects the 64 of any character outside the alphabet; a length of 4n + 1 is impossible.
+  let bad = (len & 3) === 1 ? 64 : 0;
+  let bits = 0;
+  for (let i = 0, o = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? sextets[c]! : 64;
+    bad |= v;
+    bits = ((bits << 6) | v) & 0xffffff;
+    // The 2nd, 3rd and 4th character of each group of four complete a byte.
+    if (i & 3) out[o++] = bits >> (6 - 2 * (i & 3));
   }
-  if (rest) {
-    // The last 2 or 3 characters; the unused low bits of the last one must be zero (one encoding
-    // per value).
-    const ca = text.charCodeAt(i), cb = text.charCodeAt(i + 1), cc = rest === 3 ? text.charCodeAt(i + 2) : 65;
-    if ((ca | cb | cc) > 127) return null;
-    const a = t[ca]!, b = t[cb]!, c = t[cc]!;
-    bad |= a | b | c | ((rest === 2 ? b & 15 : c & 3) && 64);
-    out[o] = (a << 2) | (b >> 4);
-    if (rest === 3) out[o + 1] = (b << 4) | (c >> 2);
-  }
-  return bad & 64 ? null : out;
+  // The unused low bits of the last character must be zero: one encoding per value.
+  return bad & 64 || bits & ((1 << ((6 - 2 * ((len - 1) & 3)) % 6)) - 1) ? null : out;
 }
 
 const DASH = /-/g;
@@ -83,16 +69,6 @@ const UNDERSCORE = /_/g;
 let utf8: TextDecoder | undefined;
 let scratch = new Uint8Array(0);
 
-// UTF-8 bytes to text, or `null` when they are not UTF-8.
-function utf8Text(bytes: Uint8Array): string | null {
-  utf8 ??= new TextDecoder('utf-8', { fatal: true });
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Decodes base64url holding UTF-8 text, or `null` (bad encoding or invalid UTF-8). Strict like
  * {@link decodeBase64url} unless `signed`: a segment whose exact text a verified signature covers
@@ -100,27 +76,27 @@ function utf8Text(bytes: Uint8Array): string | null {
  * faster on large segments), refusing only what `atob` refuses, padding and whitespace.
  */
 export function decodeBase64urlText(text: string, signed?: boolean): string | null {
-  if (!signed) {
-    const bytes = decodeBase64url(text);
-    return bytes && utf8Text(bytes);
-  }
-  const rest = text.length & 3;
-  if (rest === 1) return null;
+  if (!signed && !decodeBase64url(text)) return null;
   let binary: string;
   try {
-    binary = atob(text.replace(DASH, '+').replace(UNDERSCORE, '/') + (rest === 2 ? '==' : rest === 3 ? '=' : ''));
+    // `atob` takes base64 without its padding.
+    binary = atob(text.replace(DASH, '+').replace(UNDERSCORE, '/'));
   } catch {
     return null;
   }
-  // Padding or whitespace in the text leaves fewer bytes than its length promises.
-  if (binary.length !== (text.length * 3) >> 2) return null;
+  const len = binary.length;
+  // Padding or whitespace leaves fewer bytes than the length promises (and 4n + 1 is refused).
+  if ((text.length & 3) === 1 || len !== (text.length * 3) >> 2) return null;
   // ASCII (the usual case) is its own UTF-8. `encodeInto` tells, far faster than a regular
   // expression over the string: it reads every character into as many bytes only then.
-  const len = binary.length;
   if (scratch.length < len) scratch = new Uint8Array(len);
   const { read, written } = (encoder ??= new TextEncoder()).encodeInto(binary, scratch);
   if (read === len && written === len) return binary;
   const bytes = new Uint8Array(len);
   for (let i = 0; i < len; i++) bytes[i] = binary.charCodeAt(i);
-  return utf8Text(bytes);
+  try {
+    return (utf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(bytes);
+  } catch {
+    return null;
+  }
 }
