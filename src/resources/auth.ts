@@ -12,9 +12,8 @@ import type {
   VerifyEmailResult,
   VerifyTokenResult,
 } from '../types.js';
-import { localError } from '../errors/api-error.js';
-import { bad, type Rule, accessToken, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, boolean, type Check, optional, checkFields } from './validate.js';
-import { call, expiresIn, failure, mfaMethods, num, op, pick, read, str, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
+import { bad, boolean, checkFields, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Check, type Rule } from './validate.js';
+import { call, expiresIn, failure, mfaMethods, op, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory } from './shared.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 
@@ -98,9 +97,6 @@ export interface AuthResource<M extends object = DefaultMetadata> {
 }
 
 type Params = Record<string, unknown>;
-const TOKEN: readonly [string, typeof accessToken] = ['accessToken', accessToken];
-// The new pair of a refresh: an answer without both tokens is invalid_response, not a success.
-const REFRESH: Shape = { accessToken: str, refreshToken: str, expiresIn: num };
 
 // The URL builders are synchronous: a bad argument is thrown, with the check's message.
 function argument(check: Check): void {
@@ -152,8 +148,8 @@ function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
 
 /** @internal The methods of `auth`, built per client by `resource()`. */
 export const AUTH: Record<string, MethodFactory> = {
-  signUp: op('POST /auth/signup', [{ email, password: newPassword, metadata, sendVerification: boolean }], TOKENS, true),
-  login: op('POST /auth/login', [{ email, password }], TOKENS, true, (data) =>
+  signUp: op('POST /auth/signup', [{ email, password: newPassword, metadata, sendVerification: boolean }], TOKENS, withExpiry),
+  login: op('POST /auth/login', [{ email, password }], TOKENS, withExpiry, (data) =>
     data.mfa_required === true ? failure(TOKENS, mfaChallenge(data)) : read(TOKENS, data),
   ),
   logout: op('POST /auth/logout', [TOKEN]),
@@ -170,7 +166,7 @@ export const AUTH: Record<string, MethodFactory> = {
     const refreshing = new Map<string, Promise<RefreshResult>>();
     return async (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
       const invalid = text('refresh_token_invalid')(refreshToken, 'refreshToken');
-      if (invalid) return failure(REFRESH, invalid);
+      if (invalid) return failure(PAIR, invalid);
       checkRequestOptions(options);
       const signal = options?.signal;
       if (signal?.aborted) throw abortedError(signal.reason);
@@ -182,9 +178,9 @@ export const AUTH: Record<string, MethodFactory> = {
         refreshing,
         refreshToken,
         (shared) => {
-          const promise: Promise<RefreshResult> = call(ctx, null, REFRESH, () => ({
+          const promise: Promise<RefreshResult> = call(ctx, null, PAIR, () => ({
             path: '/auth/token/refresh',
-            body: withExpiry(ctx, { refresh_token: refreshToken }),
+            body: withExpiry({ refresh_token: refreshToken }, ctx, []),
             options: { ...options, signal: undefined },
           }));
           return shared ? promise : withSignal(promise, signal);
@@ -202,14 +198,12 @@ export const AUTH: Record<string, MethodFactory> = {
     email: (value, field, of) => ((of as Params).connection === undefined ? email(value, field) : null),
   }),
   sendMagicLink: op('POST /auth/magic-link/send', [{ email, redirectUrl: url }], { expiresIn: expiresIn(900) }),
-  verifyMagicLink: op('POST /auth/magic-link/verify', [['token', text('magic_link_expired')]], TOKENS, true),
-  sendOtp: (ctx, name) => async (params: Params, options?: RequestOptions) =>
-    call(ctx, checkParams(params, name) ?? checkFields(params, OTP_TARGET), { expiresIn: expiresIn(600) }, () => ({
-      path: '/auth/otp/send',
-      body: { channel: params.channel ?? (params.email !== undefined ? 'email' : 'sms'), ...pick(params, ['email', 'phone']) },
-      options,
-    })),
-  verifyOtp: op('POST /auth/otp/verify', [{ ...OTP_TARGET, otp: text('invalid_otp') }], TOKENS, true),
+  verifyMagicLink: op('POST /auth/magic-link/verify', [['token', text('magic_link_expired')]], TOKENS, withExpiry),
+  sendOtp: op('POST /auth/otp/send', [OTP_TARGET], { expiresIn: expiresIn(600) }, (body, _, [params]) => ({
+    channel: (params as Params).channel ?? (body.email !== undefined ? 'email' : 'sms'),
+    ...body,
+  })),
+  verifyOtp: op('POST /auth/otp/verify', [{ ...OTP_TARGET, otp: text('invalid_otp') }], TOKENS, withExpiry),
   requestPasswordReset: op('POST /auth/password/reset', [{ email }]),
   confirmPasswordReset: op('POST /auth/password/confirm', [{ resetToken: text('reset_token_invalid'), newPassword }]),
   changePassword: op('POST /auth/password/change', [{ currentPassword: password, newPassword }, TOKEN]),

@@ -1,7 +1,7 @@
 /** `protekt.mfa`: enrollment (TOTP, SMS), the login challenge, and backup codes. */
 import type { BackupCodesResult, DefaultMetadata, EmptyResult, MfaEnrollResult, MfaMethod, MfaVerifyResult, RequestOptions, AuthTokenResponse } from '../types.js';
 import { accessToken, oneOf, optional, phone, text } from './validate.js';
-import { arr, flag, num, op, optStr, read, str, TOKENS, user, type MethodFactory, type Shape } from './shared.js';
+import { arr, flag, op, optStr, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
 
 /** The `mfa` resource. */
 export interface MfaResource<M extends object = DefaultMetadata> {
@@ -20,14 +20,13 @@ export interface MfaResource<M extends object = DefaultMetadata> {
   generateBackupCodes(accessToken: string, options?: RequestOptions): Promise<BackupCodesResult>;
 }
 
-const TOKEN = ['accessToken', accessToken] as const;
 const method = oneOf(['totp', 'sms']);
 const code = text('invalid_mfa_code');
 const mfaToken = text('mfa_token_invalid');
 
 // `mfa.verify`: tokens when it completed a login challenge, else the confirmed enrollment.
 const nothing = (): null => null;
-const VERIFIED: Shape = { accessToken: str, refreshToken: str, expiresIn: num, user, enrolled: () => false };
+const VERIFIED: Shape = { ...PAIR, user, enrolled: () => false };
 const ENROLLED: Shape = { accessToken: nothing, refreshToken: nothing, expiresIn: nothing, user, enrolled: flag };
 
 /** @internal The methods of `mfa`, built per client by `resource()`. */
@@ -45,10 +44,10 @@ export const MFA: Record<string, MethodFactory> = {
       ['accessToken', (value, field, args) => ((args as [{ mfaToken?: unknown }])[0].mfaToken === undefined || value !== undefined ? accessToken(value, field) : null)],
     ],
     VERIFIED,
-    true,
+    withExpiry,
     (d) => read(typeof d.access_token === 'string' ? VERIFIED : ENROLLED, d),
   ),
-  verifyLogin: op('POST /auth/mfa/verify', [{ mfaToken, code }], TOKENS, true),
+  verifyLogin: op('POST /auth/mfa/verify', [{ mfaToken, code }], TOKENS, withExpiry),
   unenroll: op('DELETE /auth/mfa/unenroll', [{ method }, TOKEN]),
   generateBackupCodes: op('POST /auth/mfa/backup-codes', [TOKEN], {
     backupCodes: (d, k) => arr(d, k).filter((c): c is string => typeof c === 'string'),

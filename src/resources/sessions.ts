@@ -1,7 +1,7 @@
 /** `protekt.sessions`: a user's sessions, addressed with that user's access token. */
 import type { EmptyResult, RequestOptions, RevokeAllResult, SessionListResult } from '../types.js';
 import { accessToken, boolean, text } from './validate.js';
-import { arr, call, num, op, toSession, type MethodFactory } from './shared.js';
+import { arr, call, num, op, toSession, TOKEN, type MethodFactory } from './shared.js';
 
 /** The `sessions` resource. */
 export interface SessionsResource {
@@ -12,8 +12,6 @@ export interface SessionsResource {
   /** Ends every session of the user ("sign out everywhere"), or every other one with `keepCurrent`. */
   revokeAll(accessToken: string, params?: { keepCurrent?: boolean }, options?: RequestOptions): Promise<RevokeAllResult>;
 }
-
-const TOKEN = ['accessToken', accessToken] as const;
 
 /** @internal The methods of `sessions`, built per client by `resource()`. */
 export const SESSIONS: Record<string, MethodFactory> = {

@@ -8,7 +8,7 @@ import type { Send } from '../http/transport.js';
 import type { ApiRequest } from '../http/types.js';
 import type { MfaMethod, ProtektApiError, ProtektUser, RequestOptions, Session, VerifyTokenResult } from '../types.js';
 import { isSafeKey, toSnake } from '../util/case.js';
-import { checkFields, checkParams, type Check, type Rule } from './validate.js';
+import { accessToken, checkFields, checkParams, type Check, type Rule } from './validate.js';
 
 /** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
 export interface TokenVerifier<M extends object> {
@@ -79,51 +79,53 @@ export async function call(ctx: ResourceContext, invalid: Check, shape: Shape, r
  */
 export type Arg = readonly [name: string, rule: Rule] | Readonly<Record<string, Rule>>;
 
+/** The user's access token as a positional argument (sent in the Authorization header). */
+export const TOKEN: Arg = ['accessToken', accessToken];
+
 /**
  * A resource method from its spec: `route` is `'METHOD /path'`, `args` the arguments before the
- * per-call options, `shape` the result's fields, `expiry` adds `token_expiry` (a call that issues
- * tokens), `map` replaces reading the answer into `shape`. Nothing is sent unless every argument
- * passes its checks.
+ * per-call options, `shape` the result's fields, `finish` completes the body ({@link withExpiry}
+ * for a call that issues tokens), `map` replaces reading the answer into `shape`. Nothing is sent
+ * unless every argument passes its checks. A GET's parameter object (filters) may be left out.
  */
-export function op(route: string, args: readonly Arg[], shape: Shape = {}, expiry?: boolean, map?: (data: Wire) => object): MethodFactory {
+export function op(route: string, args: readonly Arg[], shape: Shape = {}, finish?: Finish, map?: (data: Wire) => object): MethodFactory {
   const [method, path] = route.split(' ') as [ApiRequest['method'], string];
   return (ctx, name) =>
     async (...values: unknown[]) => {
       let invalid: Check = null;
+      let body: Wire | undefined;
+      const req: Req = { method, path, options: values[args.length] as RequestOptions | undefined };
+      // Each argument is checked, then (only when it passed: encodeURIComponent throws on what the
+      // checks refuse) put in the request; the first failure stops it all.
       args.forEach((arg, i) => {
-        invalid ??= Array.isArray(arg) ? arg[1](values[i], arg[0], values) : (checkParams(values[i], name) ?? checkFields(values[i] as Wire, arg as Record<string, Rule>));
+        if (invalid) return;
+        const value = values[i];
+        if (Array.isArray(arg)) {
+          const [key, rule] = arg as readonly [string, Rule];
+          if ((invalid = rule(value, key, values))) return;
+          if (key === 'accessToken') req.accessToken = value as string;
+          else if (path.includes(`:${key}`)) req.path = path.replace(`:${key}`, encodeURIComponent(value as string));
+          else (body ??= {})[key] = value;
+        } else {
+          const params = (value === undefined && method === 'GET' ? {} : value) as Wire;
+          if ((invalid = checkParams(params, name) ?? checkFields(params, arg as Record<string, Rule>))) return;
+          // The fields that are set, in snake_case.
+          body ??= {};
+          for (const key in arg) if (params[key] !== undefined) body[toSnake(key)] = params[key];
+        }
       });
       return call(
         ctx,
         invalid,
         shape,
         () => {
-          const req: Req = { method, path, options: values[args.length] as RequestOptions | undefined };
-          let body: Wire | undefined;
-          args.forEach((arg, i) => {
-            const value = values[i] as string;
-            if (!Array.isArray(arg)) body = pick(values[i] as Wire, Object.keys(arg));
-            else if (arg[0] === 'accessToken') req.accessToken = value;
-            else if (path.includes(`:${arg[0]}`)) req.path = path.replace(`:${arg[0]}`, encodeURIComponent(value));
-            else (body ??= {})[arg[0]] = value;
-          });
           if (method === 'GET') req.query = body && `${new URLSearchParams(body as Record<string, string>)}`;
-          else req.body = expiry ? withExpiry(ctx, body!) : body;
+          else req.body = finish ? finish(body!, ctx, values) : body;
           return req;
         },
         map,
       );
     };
-}
-
-/** A wire body: the fields of `params` that are set, named in snake_case. */
-export function pick(params: object, keys: readonly string[]): Wire {
-  const out: Wire = {};
-  for (const key of keys) {
-    const value = (params as Wire)[key];
-    if (value !== undefined) out[toSnake(key)] = value;
-  }
-  return out;
 }
 
 // Protekt's answer lacks a documented field, or has it with the wrong type.
@@ -217,18 +219,22 @@ export const toSession = (data: unknown): Session =>
     'session',
   );
 
+/** A new token pair (a refresh's result; an answer without both tokens is invalid_response). */
+export const PAIR: Shape = { accessToken: str, refreshToken: str, expiresIn: num };
+
 /** An `AuthTokenResponse`. */
 export const TOKENS: Shape = {
-  accessToken: str,
-  refreshToken: str,
-  expiresIn: num,
+  ...PAIR,
   tokenType: () => 'Bearer',
   user,
   mfaEnrollmentRequired: flag,
 };
 
+/** Completes the body of a request built by {@link op}; `values` are the method's arguments. */
+export type Finish = (body: Wire, ctx: ResourceContext, values: unknown[]) => Wire;
+
 /** Adds `token_expiry` to a body when the client has a `tokenExpiry`. */
-export function withExpiry(ctx: ResourceContext, body: Wire): Wire {
+export const withExpiry: Finish = (body, ctx) => {
   if (ctx.tokenExpiry !== undefined) body.token_expiry = ctx.tokenExpiry;
   return body;
-}
+};

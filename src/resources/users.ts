@@ -50,24 +50,19 @@ const limit: Rule = (value, field) =>
     : null;
 // The answer is the user itself.
 const USER = { user: toUser };
-const list = op('GET /auth/users', [{ limit, cursor: optional(text()), search: optional(text()) }], {
-  users: (d) => arr(d, 'data').map(toUser),
-  nextCursor: optStr,
-  hasMore: flag,
-});
-
 /** @internal The methods of `users`, built per client by `resource()`. */
 export const USERS: Record<string, MethodFactory> = {
-  list: (ctx, name) => {
-    const run = list(ctx, name) as UsersResource['list'];
-    return (params: ListUsersParams = {}, options?: RequestOptions) => run(params, options);
-  },
+  list: op('GET /auth/users', [{ limit, cursor: optional(text()), search: optional(text()) }], {
+    users: (d) => arr(d, 'data').map(toUser),
+    nextCursor: optStr,
+    hasMore: flag,
+  }),
   listAll: (ctx) => {
     const page = USERS.list!(ctx, 'users.list') as UsersResource['list'];
     return async function* (params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions) {
       let cursor: string | undefined;
       do {
-        const result = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
+        const result = await page(cursor === undefined ? params : { ...params, cursor }, options);
         if (result.error) {
           throw new ProtektError('api_error', `users.listAll: ${result.error.code}: ${result.error.message}`, {
             status: result.error.status,
