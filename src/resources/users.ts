@@ -62,7 +62,7 @@ export const USERS: Record<string, MethodFactory> = {
     return async function* (params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions) {
       let cursor: string | undefined;
       do {
-        const result = await page(cursor === undefined ? params : { ...params, cursor }, options);
+        const result = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
         if (result.error) {
           throw new ProtektError('api_error', `users.listAll: ${result.error.code}: ${result.error.message}`, {
             status: result.error.status,
