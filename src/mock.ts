@@ -52,12 +52,10 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
   return Object.create(proto, fields) as Protekt<M>;
 }
 
-function notMocked(name: string, sync: boolean): (...args: unknown[]) => unknown {
-  const error = (): ProtektError =>
-    new ProtektError('not_mocked', `protekt.${name} is not mocked (see Protekt.mock).`);
-  return sync
-    ? () => {
-        throw error();
-      }
-    : () => Promise.reject(error());
+function notMocked(name: string, sync: boolean): () => unknown {
+  return () => {
+    const error = new ProtektError('not_mocked', `protekt.${name} is not mocked (see Protekt.mock).`);
+    if (sync) throw error;
+    return Promise.reject(error);
+  };
 }

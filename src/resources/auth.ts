@@ -12,7 +12,7 @@ import type {
   VerifyEmailResult,
   VerifyTokenResult,
 } from '../types.js';
-import { bad, boolean, checkFields, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Check, type Rule } from './validate.js';
+import { bad, boolean, optional, checkFields, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Check, type Rule } from './validate.js';
 import { call, expiresIn, failure, mfaMethods, op, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory } from './shared.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
@@ -125,12 +125,14 @@ const urlBuilder =
     return out.toString();
   };
 
+const CHANNEL = optional(oneOf(['email', 'sms']));
+
 // Where an OTP goes: `phone` or `email`, or the one `channel` names ('sms' ignores an e-mail).
 // An e-mail given with a phone is checked too; `channel` is checked with the first field.
 const OTP_TARGET: Record<string, Rule> = {
   phone: (value, field, of) => {
     const { channel } = of as Params;
-    return (channel === undefined ? null : oneOf(['email', 'sms'])(channel, 'channel')) ?? (value !== undefined || channel === 'sms' ? phone(value, field) : null);
+    return CHANNEL(channel, 'channel') ?? (value !== undefined || channel === 'sms' ? phone(value, field) : null);
   },
   email: (value, field, of) => {
     const { channel, phone: number } = of as Params;

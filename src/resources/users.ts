@@ -1,7 +1,6 @@
 /** `protekt.users`: the project's users, for back-office code (API key only). */
 import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
-import { localError } from '../errors/api-error.js';
-import { boolean, email, metadata, optional, text, type Rule } from './validate.js';
+import { bad, boolean, email, metadata, optional, text, type Rule } from './validate.js';
 import { arr, flag, op, optStr, toUser, type MethodFactory } from './shared.js';
 import { ProtektError } from '../errors/protekt-error.js';
 
@@ -45,9 +44,9 @@ export interface UsersResource<M extends object = DefaultMetadata> {
 
 const USER_ID = ['userId', text()] as const;
 const limit: Rule = (value, field) =>
-  value !== undefined && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 100)
-    ? localError('invalid_request', 'limit must be an integer from 1 to 100.', { field })
-    : null;
+  value === undefined || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 100)
+    ? null
+    : bad('invalid_request', field, 'must be an integer from 1 to 100.');
 // The answer is the user itself.
 const USER = { user: toUser };
 /** @internal The methods of `users`, built per client by `resource()`. */
@@ -62,16 +61,11 @@ export const USERS: Record<string, MethodFactory> = {
     return async function* (params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions) {
       let cursor: string | undefined;
       do {
-        const result = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
-        if (result.error) {
-          throw new ProtektError('api_error', `users.listAll: ${result.error.code}: ${result.error.message}`, {
-            status: result.error.status,
-            details: { code: result.error.code },
-          });
-        }
-        yield* result.users;
-        cursor = result.hasMore && result.nextCursor ? result.nextCursor : undefined;
-      } while (cursor !== undefined);
+        const { users, hasMore, nextCursor, error } = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
+        if (error) throw new ProtektError('api_error', `users.listAll: ${error.code}: ${error.message}`, { status: error.status, details: { code: error.code } });
+        yield* users;
+        cursor = (hasMore && nextCursor) || undefined;
+      } while (cursor);
     };
   },
   get: op('GET /auth/users/:userId', [USER_ID], USER),

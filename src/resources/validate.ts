@@ -117,13 +117,12 @@ export const metadata: Rule = (value, field) => {
   const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   const unsafe = proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
   if (unsafe) return bad('invalid_request', field, `must not contain the key '${unsafe}'.`);
-  let json: string | undefined;
   try {
-    json = unsafe === null ? JSON.stringify(value) : undefined;
+    if (unsafe === null && JSON.stringify(value).length <= METADATA_MAX_BYTES) return null;
   } catch {
-    // not serialisable (a cycle, a BigInt): refused below
+    // not serialisable (a cycle, a BigInt, a toJSON giving nothing): refused below
   }
-  return json && json.length <= METADATA_MAX_BYTES ? null : bad('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
+  return bad('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
 };
 
 /** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */
