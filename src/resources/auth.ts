@@ -12,7 +12,7 @@ import type {
   VerifyEmailResult,
   VerifyTokenResult,
 } from '../types.js';
-import { bad, boolean, optional, checkFields, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Check, type Rule } from './validate.js';
+import { bad, boolean, optional, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Rule } from './validate.js';
 import { call, expiresIn, failure, mfaMethods, op, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory } from './shared.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
@@ -98,10 +98,6 @@ export interface AuthResource<M extends object = DefaultMetadata> {
 
 type Params = Record<string, unknown>;
 
-// The URL builders are synchronous: a bad argument is thrown, with the check's message.
-function argument(check: Check): void {
-  if (check) throw new ProtektError('invalid_argument', check.message);
-}
 
 // The parameters every URL builder takes.
 const REDIRECT: Record<string, Rule> = {
@@ -116,7 +112,9 @@ const urlBuilder =
   (path: string, rules?: Record<string, Rule>): MethodFactory =>
   (ctx, name) =>
   (params: Params = {}): string => {
-    argument(checkParams(params, name) ?? checkFields(params, { ...rules, ...REDIRECT }));
+    // Synchronous: a bad argument is thrown, with the check's message.
+    const invalid = checkParams(params, name, { ...rules, ...REDIRECT });
+    if (invalid) throw new ProtektError('invalid_argument', invalid.message);
     const out = new URL(ctx.baseUrl + path);
     const key = Object.keys(rules ?? {}).find((k) => params[k] !== undefined);
     const query: Params = { login_id: ctx.loginId, redirect_url: params.redirectUrl, state: params.state };
@@ -141,12 +139,13 @@ const OTP_TARGET: Record<string, Rule> = {
   },
 };
 
-function mfaChallenge(data: Record<string, unknown>): MfaRequiredError {
-  const error = { code: 'mfa_required', message: 'MFA is required to finish this login.', status: 200, availableMethods: mfaMethods(data.available_methods) };
-  // Not enumerable: logging or serialising the error does not print the challenge token.
-  Object.defineProperty(error, 'mfaToken', { value: typeof data.mfa_token === 'string' ? data.mfa_token : '' });
-  return error as MfaRequiredError;
-}
+// Not enumerable: logging or serialising the error does not print the challenge token.
+const mfaChallenge = (data: Record<string, unknown>): MfaRequiredError =>
+  Object.defineProperty(
+    { code: 'mfa_required', message: 'MFA is required to finish this login.', status: 200, availableMethods: mfaMethods(data.available_methods) },
+    'mfaToken',
+    { value: typeof data.mfa_token === 'string' ? data.mfa_token : '' },
+  ) as MfaRequiredError;
 
 /** @internal The methods of `auth`, built per client by `resource()`. */
 export const AUTH: Record<string, MethodFactory> = {

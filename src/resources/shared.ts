@@ -8,7 +8,7 @@ import type { Send } from '../http/transport.js';
 import type { ApiRequest } from '../http/types.js';
 import type { MfaMethod, ProtektApiError, ProtektUser, RequestOptions, Session, VerifyTokenResult } from '../types.js';
 import { isSafeKey, toSnake } from '../util/case.js';
-import { accessToken, checkFields, checkParams, type Check, type Rule } from './validate.js';
+import { accessToken, checkParams, type Check, type Rule } from './validate.js';
 
 /** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
 export interface TokenVerifier<M extends object> {
@@ -108,7 +108,7 @@ export function op(route: string, args: readonly Arg[], shape: Shape = {}, finis
           else (body ??= {})[key] = value;
         } else {
           const params = (value === undefined && method === 'GET' ? {} : value) as Wire;
-          if ((invalid = checkParams(params, name) ?? checkFields(params, arg as Record<string, Rule>))) return;
+          if ((invalid = checkParams(params, name, arg as Record<string, Rule>))) return;
           // The fields that are set, in snake_case.
           body ??= {};
           for (const key in arg) if (params[key] !== undefined) body[toSnake(key)] = params[key];

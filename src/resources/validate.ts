@@ -29,18 +29,16 @@ export function bad(code: ApiErrorCode, field: string, text: string, extra?: Rec
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
-/** The parameter object itself must be a plain object. */
-export function checkParams(value: unknown, method: string): Check {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? null
+/**
+ * A parameter object of `method`: it must be a plain object, then the first failing rule of its
+ * fields (every rule runs, in order), or `null`.
+ */
+export function checkParams(params: unknown, method: string, rules: Record<string, Rule>): Check {
+  return typeof params === 'object' && params !== null && !Array.isArray(params)
+    ? (Object.keys(rules)
+        .map((field) => rules[field]!((params as Record<string, unknown>)[field], field, params))
+        .find((c) => c) ?? null)
     : localError('invalid_request', `${method} expects an object of parameters.`, { field: 'params' });
-}
-
-/** The first failing rule of a parameter object's fields (every rule runs, in order), or `null`. */
-export function checkFields(params: Record<string, unknown>, rules: Record<string, Rule>): Check {
-  return Object.keys(rules)
-    .map((field) => rules[field]!(params[field], field, params))
-    .find((c) => c) ?? null;
 }
 
 /** A rule that lets `undefined` through. */
@@ -93,26 +91,23 @@ export const oneOf =
     isString(value) && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
 
 /** An optional boolean. */
-export const boolean: Rule = (value, field) =>
-  value === undefined || typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.');
+export const boolean = optional((value, field) => (typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.')));
 
 /** An absolute http(s) URL, when given. */
-export const url: Rule = (value, field) => {
-  if (value === undefined) return null;
+export const url = optional((value, field) => {
   try {
     if (isString(value) && /^https?:$/.test(new URL(value).protocol)) return null;
   } catch {
     // not a URL: the error below
   }
   return bad('invalid_redirect_url', field, 'must be an absolute http(s) URL.');
-};
+});
 
 /**
  * Metadata, when given: a plain JSON object, at most 16 KiB serialised, with no key that could
  * pollute a prototype (`__proto__`, `constructor`, `prototype`) at any depth.
  */
-export const metadata: Rule = (value, field) => {
-  if (value === undefined) return null;
+export const metadata = optional((value, field) => {
   // Arrays, Dates, boxed strings, class instances are not a JSON object once serialised.
   const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   const unsafe = proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
@@ -123,7 +118,7 @@ export const metadata: Rule = (value, field) => {
     // not serialisable (a cycle, a BigInt, a toJSON giving nothing): refused below
   }
   return bad('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
-};
+});
 
 /** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */
 export const checkMetadata = (value: unknown, field = 'metadata'): Check => metadata(value, field);
