@@ -13,7 +13,7 @@ import type {
   VerifyTokenResult,
 } from '../types.js';
 import { bad, boolean, optional, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Rule } from './validate.js';
-import { call, expiresIn, failure, mfaMethods, op, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory } from './shared.js';
+import { expiresIn, failure, mfaMethods, op, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory } from './shared.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 
@@ -147,6 +147,10 @@ const mfaChallenge = (data: Record<string, unknown>): MfaRequiredError =>
     { value: typeof data.mfa_token === 'string' ? data.mfa_token : '' },
   ) as MfaRequiredError;
 
+const REFRESH_TOKEN = text('refresh_token_invalid');
+// The rotation itself; its new pair must have both tokens (else invalid_response).
+const REFRESH = op('POST /auth/token/refresh', [['refreshToken', REFRESH_TOKEN]], PAIR, withExpiry);
+
 /** @internal The methods of `auth`, built per client by `resource()`. */
 export const AUTH: Record<string, MethodFactory> = {
   signUp: op('POST /auth/signup', [{ email, password: newPassword, metadata, sendVerification: boolean }], TOKENS, withExpiry),
@@ -161,13 +165,14 @@ export const AUTH: Record<string, MethodFactory> = {
       checkRequestOptions(options);
       return verifier.verify(token, options);
     },
-  refreshToken: (ctx) => {
+  refreshToken: (ctx, name) => {
     // Concurrent refreshes of one refresh token share one request: a second rotation of the same
     // token would look like reuse to Protekt and end the user's session.
     const refreshing = new Map<string, Promise<RefreshResult>>();
+    const rotate = REFRESH(ctx, name) as AuthResource['refreshToken'];
     return async (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
-      const invalid = text('refresh_token_invalid')(refreshToken, 'refreshToken');
-      if (invalid) return failure(PAIR, invalid);
+      // A bad token: its failed result, nothing sent, whatever the options.
+      if (REFRESH_TOKEN(refreshToken, 'refreshToken')) return rotate(refreshToken);
       checkRequestOptions(options);
       const signal = options?.signal;
       if (signal?.aborted) throw abortedError(signal.reason);
@@ -179,11 +184,7 @@ export const AUTH: Record<string, MethodFactory> = {
         refreshing,
         refreshToken,
         (shared) => {
-          const promise: Promise<RefreshResult> = call(ctx, null, PAIR, () => ({
-            path: '/auth/token/refresh',
-            body: withExpiry({ refresh_token: refreshToken }, ctx, []),
-            options: { ...options, signal: undefined },
-          }));
+          const promise = rotate(refreshToken, { ...options, signal: undefined });
           return shared ? promise : withSignal(promise, signal);
         },
         signal,

@@ -1,7 +1,7 @@
 /** `protekt.sessions`: a user's sessions, addressed with that user's access token. */
 import type { EmptyResult, RequestOptions, RevokeAllResult, SessionListResult } from '../types.js';
-import { accessToken, boolean, text } from './validate.js';
-import { arr, call, num, op, toSession, TOKEN, type MethodFactory } from './shared.js';
+import { boolean, text } from './validate.js';
+import { arr, num, op, toSession, TOKEN, type MethodFactory } from './shared.js';
 
 /** The `sessions` resource. */
 export interface SessionsResource {
@@ -13,16 +13,17 @@ export interface SessionsResource {
   revokeAll(accessToken: string, params?: { keepCurrent?: boolean }, options?: RequestOptions): Promise<RevokeAllResult>;
 }
 
+type Keep = { keepCurrent?: unknown };
+
 /** @internal The methods of `sessions`, built per client by `resource()`. */
 export const SESSIONS: Record<string, MethodFactory> = {
   list: op('GET /auth/sessions', [TOKEN], { sessions: (d) => arr(d, 'data').map(toSession) }),
   revoke: op('DELETE /auth/sessions/:sessionId', [['sessionId', text()], TOKEN]),
-  revokeAll: (ctx) => async (token: string, params: { keepCurrent?: boolean } = {}, options?: RequestOptions) =>
-    call(
-      ctx,
-      accessToken(token, 'accessToken') ??
-        (typeof params === 'object' && params !== null ? boolean(params.keepCurrent, 'keepCurrent', params) : boolean(params, 'params')),
-      { revokedCount: num },
-      () => ({ method: 'DELETE', path: '/auth/sessions', body: { keep_current: params.keepCurrent === true }, accessToken: token, options }),
-    ),
+  // `params` may be left out (or be a boolean, ignored); `keep_current` is always sent.
+  revokeAll: op(
+    'DELETE /auth/sessions',
+    [TOKEN, ['params', (value, field) => (typeof value === 'object' && value !== null ? boolean((value as Keep).keepCurrent, 'keepCurrent') : boolean(value, field))]],
+    { revokedCount: num },
+    (_, __, [, params]) => ({ keep_current: (params as Keep | undefined)?.keepCurrent === true }),
+  ),
 };

@@ -53,23 +53,6 @@ export function failure(shape: Shape, error: ProtektApiError): never {
   return out as never;
 }
 
-/** A request of a resource method: `method` defaults to POST. */
-export type Req = Omit<ApiRequest, 'method'> & { method?: ApiRequest['method'] };
-
-/**
- * The body of every resource method: returns the failure shape when the local checks found
- * `invalid` (nothing is sent), else sends the request (built only then) and reads its data into
- * `shape` (or with `map`, which may return a whole failed result: the login MFA challenge).
- */
-export async function call(ctx: ResourceContext, invalid: Check, shape: Shape, req: () => Req, map?: (data: Wire) => object): Promise<never> {
-  if (invalid) return failure(shape, invalid);
-  const res = await ctx.send({ method: 'POST', ...req() });
-  if (res.error) return failure(shape, res.error);
-  const data = res.data ?? {};
-  const out = map ? map(data) : read<object>(shape, data);
-  return ('error' in out ? out : { ...out, error: null }) as never;
-}
-
 /**
  * One argument of a method built by {@link op}: a positional value as `[name, rule]`, or a
  * parameter object as its fields' rules (checked in order). A positional `accessToken` goes in
@@ -94,7 +77,7 @@ export function op(route: string, args: readonly Arg[], shape: Shape = {}, finis
     async (...values: unknown[]) => {
       let invalid: Check = null;
       let body: Wire | undefined;
-      const req: Req = { method, path, options: values[args.length] as RequestOptions | undefined };
+      const req: ApiRequest = { method, path, options: values[args.length] as RequestOptions | undefined };
       // Each argument is checked, then (only when it passed: encodeURIComponent throws on what the
       // checks refuse) put in the request; the first failure stops it all.
       args.forEach((arg, i) => {
@@ -105,7 +88,7 @@ export function op(route: string, args: readonly Arg[], shape: Shape = {}, finis
           if ((invalid = rule(value, key, values))) return;
           if (key === 'accessToken') req.accessToken = value as string;
           else if (path.includes(`:${key}`)) req.path = path.replace(`:${key}`, encodeURIComponent(value as string));
-          else (body ??= {})[key] = value;
+          else (body ??= {})[toSnake(key)] = value;
         } else {
           const params = (value === undefined && method === 'GET' ? {} : value) as Wire;
           if ((invalid = checkParams(params, name, arg as Record<string, Rule>))) return;
@@ -114,17 +97,16 @@ export function op(route: string, args: readonly Arg[], shape: Shape = {}, finis
           for (const key in arg) if (params[key] !== undefined) body[toSnake(key)] = params[key];
         }
       });
-      return call(
-        ctx,
-        invalid,
-        shape,
-        () => {
-          if (method === 'GET') req.query = body && `${new URLSearchParams(body as Record<string, string>)}`;
-          else req.body = finish ? finish(body!, ctx, values) : body;
-          return req;
-        },
-        map,
-      );
+      // Nothing is sent when a check failed.
+      if (invalid) return failure(shape, invalid);
+      if (method === 'GET') req.query = body && `${new URLSearchParams(body as Record<string, string>)}`;
+      else req.body = finish ? finish(body!, ctx, values) : body;
+      const res = await ctx.send(req);
+      if (res.error) return failure(shape, res.error);
+      const data = res.data ?? {};
+      // `map` may return a whole failed result (the login MFA challenge).
+      const out = map ? map(data) : read<object>(shape, data);
+      return 'error' in out ? out : { ...out, error: null };
     };
 }
 
