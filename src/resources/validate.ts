@@ -27,8 +27,6 @@ export function bad(code: ApiErrorCode, field: string, text: string, extra?: Rec
   return localError(code, `${field} ${text}`, { field, ...extra });
 }
 
-const isString = (value: unknown): value is string => typeof value === 'string';
-
 /**
  * A parameter object of `method`: it must be a plain object, then the first failing rule of its
  * fields (every rule runs, in order), or `null`.
@@ -49,24 +47,24 @@ export const optional =
 
 /** An e-mail address. */
 export const email: Rule = (value, field) =>
-  isString(value) && value.length <= 254 && EMAIL.test(value) ? null : bad('invalid_email', field, 'must be a valid e-mail address.');
+  typeof value === 'string' && value.length <= 254 && EMAIL.test(value) ? null : bad('invalid_email', field, 'must be a valid e-mail address.');
 
 /** A new password: a string of 8 to 1024 characters. */
 export const newPassword: Rule = (value, field) =>
-  isString(value) && value.length >= 8 && value.length <= 1024
+  typeof value === 'string' && value.length >= 8 && value.length <= 1024
     ? null
     : bad('weak_password', field, 'must be a string of 8 to 1024 characters.', { minLength: 8, maxLength: 1024 });
 
 /** An existing password (login, change): a non-empty string of at most 1024 characters. */
 export const password: Rule = (value, field) =>
-  isString(value) && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a string of 1 to 1024 characters.');
+  typeof value === 'string' && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a string of 1 to 1024 characters.');
 
 /** A token, code or id: a non-empty string of bounded length; a failure has `code`. */
 export const text =
   (code: ApiErrorCode = 'invalid_request'): Rule =>
   (value, field) =>
     // A lone surrogate is not text (and encodeURIComponent throws on it).
-    isString(value) && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
+    typeof value === 'string' && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
       ? null
       : bad(code, field, `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`);
 
@@ -76,19 +74,19 @@ export const text =
  * printable ASCII is accepted.
  */
 export const accessToken: Rule = (value, field) =>
-  isString(value) && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)
+  typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)
     ? null
     : bad('token_invalid', field, `must be 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`);
 
 /** An E.164 phone number such as `+2348012345678`. */
 export const phone: Rule = (value, field) =>
-  isString(value) && /^\+[1-9]\d{6,14}$/.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
+  typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
 
 /** One of a fixed set of strings. */
 export const oneOf =
   (allowed: readonly string[]): Rule =>
   (value, field) =>
-    isString(value) && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
+    typeof value === 'string' && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
 
 /** An optional boolean. */
 export const boolean = optional((value, field) => (typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.')));
@@ -96,7 +94,7 @@ export const boolean = optional((value, field) => (typeof value === 'boolean' ? 
 /** An absolute http(s) URL, when given. */
 export const url = optional((value, field) => {
   try {
-    if (isString(value) && /^https?:$/.test(new URL(value).protocol)) return null;
+    if (typeof value === 'string' && /^https?:$/.test(new URL(value).protocol)) return null;
   } catch {
     // not a URL: the error below
   }
