@@ -109,14 +109,14 @@ const REDIRECT: Record<string, Rule> = {
 // `{baseUrl}{path}?…&login_id=…`; the query starts with the first of `rules`' fields that is set
 // (the one that chooses the login: provider, or SSO connection, else e-mail).
 const urlBuilder =
-  (path: string, rules?: Record<string, Rule>): MethodFactory =>
+  (path: string, rules: Record<string, Rule> = {}): MethodFactory =>
   (ctx, name) =>
   (params: Params = {}): string => {
     // Synchronous: a bad argument is thrown, with the check's message.
     const invalid = checkParams(params, name, { ...rules, ...REDIRECT });
     if (invalid) throw new ProtektError('invalid_argument', invalid.message);
     const out = new URL(ctx.baseUrl + path);
-    const key = Object.keys(rules ?? {}).find((k) => params[k] !== undefined);
+    const key = Object.keys(rules).find((k) => params[k] !== undefined);
     const query: Params = { login_id: ctx.loginId, redirect_url: params.redirectUrl, state: params.state };
     if (key) out.searchParams.set(key, params[key] as string);
     for (const k in query) if (query[k] !== undefined) out.searchParams.set(k, query[k] as string);
