@@ -167,7 +167,9 @@ export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise
       }
     });
   });
-  server.keepAliveTimeout = 1_000;
+  // Connections are reused as a real server's are: undici keeps a socket only when the server's
+  // keep-alive hint exceeds its 1 s safety margin, so a 1 s hint made every request reconnect.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 8787, host, () => {
