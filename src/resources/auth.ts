@@ -98,7 +98,6 @@ export interface AuthResource<M extends object = DefaultMetadata> {
 
 type Params = Record<string, unknown>;
 
-
 // The parameters every URL builder takes.
 const REDIRECT: Record<string, Rule> = {
   redirectUrl: url,

@@ -57,8 +57,8 @@ export function failure(shape: Shape, error: ProtektApiError): never {
  * One argument of a method built by {@link op}: a positional value as `[name, rule]`, or a
  * parameter object as its fields' rules (checked in order). A positional `accessToken` goes in
  * the Authorization header, one named by a `:name` segment of the path fills it, any other is a
- * body field. A parameter object's fields that are set make the body (the query of a GET), in
- * snake_case.
+ * body field. A parameter object's fields that are set make the body (the query of a GET). Body
+ * fields are in snake_case.
  */
 export type Arg = readonly [name: string, rule: Rule] | Readonly<Record<string, Rule>>;
 
