@@ -65,6 +65,9 @@ export async function verifySuite({ mod, peers, rounds, ms, poolSize, log }) {
     const ours = await V.protekt(mod, [key], pool[poolSize - 1], { revocationCheck: false });
     await add(first, 'floor', floor);
     await add(first, 'protekt', ours, { sanityIndex: 1 });
+    // The same without the verified-token cache: what the verifier itself costs, apart from
+    // keeping each verified token for the user's next request.
+    await add(first, 'protekt (verifiedCache: false)', await V.protekt(mod, [key], pool[poolSize - 1], { revocationCheck: false, verifiedCache: false }), { sanityIndex: 1 });
     await add(first, 'jose jwtVerify (CryptoKey)', await V.joseKey(peers.jose, key));
     await add(first, 'jose jwtVerify (remote JWKS, warm)', await V.joseRemote(peers.jose, [key], pool[0]));
     await add(first, 'hono jwk (verifyWithJwks)', await V.hono(peers.honoJwt, key));

@@ -62,11 +62,16 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, 
   return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };
 }
 
-// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes.
+// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes. Arrays are
+// walked by value: `for…in` over an array is several times slower (an `aud` array is common).
 function deepFreeze(value: object): void {
-  for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null) deepFreeze(child);
+  if (Array.isArray(value)) {
+    for (const child of value as unknown[]) if (typeof child === 'object' && child !== null) deepFreeze(child);
+  } else {
+    for (const key in value) {
+      const child = (value as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null) deepFreeze(child);
+    }
   }
   Object.freeze(value);
 }
