@@ -5,6 +5,7 @@
  * key (and, with fail-closed revocation, an unreachable revocation check) throws.
  */
 import type { ApiRequest, ApiResponse } from '../http/types.js';
+import { checkRequestOptions } from '../http/transport.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
 import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
@@ -48,7 +49,8 @@ export interface TokenVerifier<M extends object = DefaultMetadata> {
    * `token_revoked` (status 401) for any bad input, whatever its type or size. The returned
    * `user` and `claims` are frozen: the same objects may be returned for the same token again.
    *
-   * @throws {ProtektError} `jwks_unavailable` when no signing key is cached and the JWKS cannot be
+   * @throws {ProtektError} `invalid_argument` for malformed per-call options (as every method);
+   *   `jwks_unavailable` when no signing key is cached and the JWKS cannot be
    *   fetched; the transport's error when revocation is fail-closed and the check cannot be
    *   completed; `invalid_api_key` or `aborted` from the revocation check.
    */
@@ -106,6 +108,7 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
   const revocation = revocationOptions && revocationChecker({ send, ...revocationOptions, log });
 
   const verify = async (token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>> => {
+    checkRequestOptions(options);
     if (typeof token !== 'string') return refused(invalid('type', 'The token is not a string.'));
     if (token.length === 0) return refused(invalid('empty', 'The token is empty.'));
     if (token.length > maxLength) return refused(invalid('size', `The token is longer than ${maxLength} characters.`));
