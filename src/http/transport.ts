@@ -91,6 +91,8 @@ export function createTransport(cfg: TransportConfig): Send {
       const attemptSignal = controller.signal;
       let stop!: (reason: unknown) => void;
       const stopped = new Promise<never>((_, reject) => (stop = reject));
+      // Handled at once: a `fetch` option may abort the caller's signal and throw before the race.
+      stopped.catch(() => {});
       const end = (reason: unknown): void => {
         controller.abort(reason);
         stop(reason);

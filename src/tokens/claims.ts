@@ -62,16 +62,13 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, 
   return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };
 }
 
-// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes. Arrays are
-// walked by value: `for…in` over an array is several times slower (an `aud` array is common).
+// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes. Own members
+// only (`Object.keys`, never `for…in`: a polluted Object.prototype must not reach the claims).
 function deepFreeze(value: object): void {
-  if (Array.isArray(value)) {
-    for (const child of value as unknown[]) if (typeof child === 'object' && child !== null) deepFreeze(child);
-  } else {
-    for (const key in value) {
-      const child = (value as Record<string, unknown>)[key];
-      if (typeof child === 'object' && child !== null) deepFreeze(child);
-    }
+  const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (typeof child === 'object' && child !== null) deepFreeze(child);
   }
   Object.freeze(value);
 }
@@ -88,8 +85,11 @@ export function userFromClaims<M extends object = DefaultMetadata>(claims: Prote
     'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
     '__proto__', 'constructor', 'prototype',
   ]);
-  // `for…in` sees own members only here: JSON.parse builds plain objects.
-  for (const key in claims) {
+  // An indexed loop over the own keys: as fast as `for…in`, which would also see members a
+  // polluted Object.prototype adds.
+  const keys = Object.keys(claims);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = claims[key];
     if (typeof value === 'object' && value !== null) deepFreeze(value);
     if (!notMetadata.has(key)) metadata[key] = value;

@@ -38,8 +38,6 @@ const KEY_BEARING = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 /** Longest `kid` looked up. Longer ones cannot name a Protekt key. */
 const MAX_KID_LENGTH = 256;
 
-const notCompact = (): Failure => invalid('malformed', 'The token is not a compact JWS (3 parts).');
-
 /**
  * Splits and checks a compact JWS. Returns the parsed token, or a {@link Failure} naming the
  * rule that was broken (never the token or an attacker-controlled value).
@@ -47,7 +45,9 @@ const notCompact = (): Failure => invalid('malformed', 'The token is not a compa
 export function parseCompactJws(token: string): ParsedJws | Failure {
   const first = token.indexOf('.');
   const second = first === -1 ? -1 : token.indexOf('.', first + 1);
-  if (second === -1) return notCompact();
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) {
+    return invalid('malformed', 'The token is not a compact JWS (3 parts).');
+  }
   if (first === 0 || second === first + 1) return invalid('malformed', 'The token header or payload is empty.');
 
   const headerSegment = token.slice(0, first);
@@ -57,9 +57,7 @@ export function parseCompactJws(token: string): ParsedJws | Failure {
   const signatureSegment = token.slice(second + 1);
   if (signatureSegment === '') return invalid('signature', 'The token has no signature.');
   const signature = decodeBase64url(signatureSegment);
-  // More than three parts (a JWE has five) shows as a '.' in the signature, which its decoding
-  // refuses: looked for only then, not on every token.
-  if (signature === null) return signatureSegment.includes('.') ? notCompact() : invalid('malformed', 'The token signature is not base64url.');
+  if (signature === null) return invalid('malformed', 'The token signature is not base64url.');
 
   return {
     header,

@@ -29,15 +29,13 @@ export interface VerificationKey {
   retired: boolean;
 }
 
-// WebCrypto parameters per pinned algorithm: importKey's, and verify's (which holds only the
-// members verify reads: the runtime copies every member it is given, on every call).
-const RSA = 'RSASSA-PKCS1-v1_5';
+// WebCrypto parameters per pinned algorithm, for both importKey and verify (each ignores the
+// members it does not use).
 const PARAMS: Record<JwsAlgorithm, RsaHashedImportParams | (EcKeyImportParams & EcdsaParams) | Algorithm> = {
-  RS256: { name: RSA, hash: 'SHA-256' },
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
   ES256: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
   EdDSA: { name: 'Ed25519' },
 };
-const VERIFY_PARAMS: Record<JwsAlgorithm, Algorithm | EcdsaParams> = { ...PARAMS, RS256: { name: RSA }, ES256: { name: 'ECDSA', hash: 'SHA-256' } };
 
 let encoder: TextEncoder | undefined;
 let subtle: SubtleCrypto | undefined;
@@ -128,5 +126,5 @@ export function verifySignature(k: VerificationKey, key: CryptoKey, signature: U
   if (signature.length !== k.signatureLength) return false;
   encoder ??= new TextEncoder();
   subtle ??= getCrypto().subtle;
-  return subtle.verify(VERIFY_PARAMS[k.alg], key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
+  return subtle.verify(PARAMS[k.alg], key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
 }

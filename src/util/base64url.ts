@@ -67,13 +67,14 @@ const DASH = /-/g;
 const UNDERSCORE = /_/g;
 
 let utf8: TextDecoder | undefined;
-let scratch = new Uint8Array(0);
+let scratch: Uint8Array | undefined;
 
 /**
  * Decodes base64url holding UTF-8 text, or `null` (bad encoding or invalid UTF-8). Strict like
  * {@link decodeBase64url} unless `signed`: a segment whose exact text a verified signature covers
  * can only be what its signer wrote, so it goes straight to the runtime's `atob` (several times
- * faster on large segments), refusing only what `atob` refuses, padding and whitespace.
+ * faster on large segments): padding and whitespace are still refused, but not the standard
+ * alphabet's `+` and `/` or non-canonical trailing bits (no one but the signer can spell it).
  */
 export function decodeBase64urlText(text: string, signed?: boolean): string | null {
   if (!signed && !decodeBase64url(text)) return null;
@@ -89,7 +90,7 @@ export function decodeBase64urlText(text: string, signed?: boolean): string | nu
   if ((text.length & 3) === 1 || len !== (text.length * 3) >> 2) return null;
   // ASCII (the usual case) is its own UTF-8. `encodeInto` tells, far faster than a regular
   // expression over the string: it reads every character into as many bytes only then.
-  if (scratch.length < len) scratch = new Uint8Array(len);
+  if (!scratch || scratch.length < len) scratch = new Uint8Array(len);
   const { read, written } = (encoder ??= new TextEncoder()).encodeInto(binary, scratch);
   if (read === len && written === len) return binary;
   const bytes = new Uint8Array(len);

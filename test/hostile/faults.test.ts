@@ -513,6 +513,26 @@ describe('a misbehaving fetch option', () => {
     ledger.record('Faults', 'a fetch option whose answer body never ends and ignores the signal', 'thrown timeout after 2 attempts (no hang)');
   });
 
+  it('a fetch that aborts the caller\'s signal, then throws: aborted, and no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const caller = new AbortController();
+      const impl = (): never => {
+        caller.abort();
+        throw new TypeError('after the abort');
+      };
+      const e = await thrown(make(impl).users.list({}, { signal: caller.signal }), watch);
+      expect(e).toMatchObject({ code: 'aborted' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    ledger.record('Faults', 'a fetch option that aborts the caller\'s signal, then throws', 'thrown aborted; no unhandled rejection');
+  });
+
   it.each([
     ['throws synchronously', () => {
       throw new Error('sync boom');

@@ -107,3 +107,24 @@ describe('refresh answers', () => {
     await expect(protekt.auth.refreshToken(refreshToken!)).rejects.toMatchObject({ code: 'invalid_response' });
   });
 });
+
+describe('a polluted Object.prototype', () => {
+  it('reaches neither the claims walk nor user.metadata, and verification still answers', async () => {
+    const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
+    const token = await tokenFor(emulator, { plan: 'pro', roles: ['admin'] });
+    // Client built and keys fetched first: only the verification itself runs polluted.
+    const verifier = client(emulator, { revocationCheck: false });
+    expect((await verifier.auth.verifyToken(await tokenFor(emulator))).error).toBeNull();
+    const proto = Object.prototype as Record<string, unknown>;
+    // What other code in the process may have done: enumerable, and an object (walked if seen).
+    proto.injected = { deep: 1 };
+    try {
+      const { user, claims, error } = await verifier.auth.verifyToken(token);
+      expect(error).toBeNull();
+      expect(Object.keys(user!.metadata)).toEqual(['plan', 'roles']);
+      expect(Object.isFrozen(claims) && Object.isFrozen(claims!.roles) && Object.isFrozen(user!.metadata)).toBe(true);
+    } finally {
+      delete proto.injected;
+    }
+  });
+});
