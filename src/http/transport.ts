@@ -184,10 +184,10 @@ export function createTransport(cfg: TransportConfig): Send {
  */
 export function checkRequestOptions(options: unknown): void {
   if (options === undefined || options === null) return;
-  const bad = (what: string): never => {
-    throw new ProtektError('invalid_argument', `The per-call options ${what}.`, { details: { option: what.split(' ')[0] } });
+  const bad = (what: string, option = what.split(' ')[0]): never => {
+    throw new ProtektError('invalid_argument', `The per-call options ${what}.`, { details: { option } });
   };
-  if (typeof options !== 'object' || Array.isArray(options)) bad('must be an object');
+  if (typeof options !== 'object' || Array.isArray(options)) bad('must be an object', 'options');
   const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
     bad('signal must be an AbortSignal');

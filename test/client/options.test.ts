@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Protekt, ProtektError } from '../../src/index.js';
+import { createEmulator } from '../../src/testing/index.js';
 import { startHarness, type Harness, PASSWORD, freshEmail } from '../support/emulator.js';
 
 const loginId = 'lp_7xqm9abc';
@@ -74,6 +75,27 @@ describe('construction', () => {
     expect(error).toBeInstanceOf(Error);
     expect({} instanceof ProtektError).toBe(false);
     expect(JSON.parse(JSON.stringify(error))).toMatchObject({ name: 'ProtektError', code: 'timeout' });
+  });
+});
+
+describe('per-call options', () => {
+  it('a malformed one rejects with invalid_argument naming it, before anything is sent', async () => {
+    const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
+    let sent = 0;
+    const client = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: (input, init) => (sent++, emulator.fetch(input, init)) });
+    const cases: [unknown, string][] = [
+      [5, 'options'],
+      [[], 'options'],
+      [{ signal: 'x' }, 'signal'],
+      [{ timeout: -1 }, 'timeout'],
+      [{ idempotencyKey: '' }, 'idempotencyKey'],
+    ];
+    for (const [options, option] of cases) {
+      for (const call of [() => client.users.list({}, options as never), () => client.auth.verifyToken('x', options as never)]) {
+        await expect(call()).rejects.toMatchObject({ code: 'invalid_argument', details: { option } });
+      }
+    }
+    expect(sent).toBe(0);
   });
 });
 
