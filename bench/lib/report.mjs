@@ -147,29 +147,22 @@ export function markdown(res) {
     parts.push('### Memory of the caches at their bounds (V8 heap after GC, including the token strings they keep)\n\n' + table(['cache', 'entries', 'heap', 'per entry', 'bounded?'], rows));
   }
   if (res.api) {
-    const a = res.api;
     const ms = (n) => `${n.toFixed(3)} ms`;
+    const row = (name, v) => [name, ms(v.p50), ms(v.p90), ms(v.p99), ms(v.mean)];
+    // One table per Node version: the client, a raw fetch, and a raw fetch with a timeout.
+    const apiTable = (r, timeoutLabel) =>
+      table(['caller', 'p50', 'p90', 'p99', 'mean'], [
+        row('`protekt.users.get(id)`', r.client),
+        row('raw `fetch` + `res.json()`', r.fetch),
+        row(timeoutLabel, r.fetchWithTimeout),
+      ]) + `\n\np50 ratio to raw fetch: **${x2(r.ratio)}**; to fetch with a timeout: ${x2(r.ratioToTimeout)}.`;
+    const a = res.api;
     parts.push(
       `### One API call over loopback (${a.request}, emulator on 127.0.0.1, ${a.client.n} calls each, alternating blocks)\n\n` +
-        table(['caller', 'p50', 'p90', 'p99', 'mean'], [
-          ['`protekt.users.get(id)`', ms(a.client.p50), ms(a.client.p90), ms(a.client.p99), ms(a.client.mean)],
-          ['raw `fetch` + `res.json()`', ms(a.fetch.p50), ms(a.fetch.p90), ms(a.fetch.p99), ms(a.fetch.mean)],
-          ['raw `fetch` with a timeout (AbortController + timer + signal)', ms(a.fetchWithTimeout.p50), ms(a.fetchWithTimeout.p90), ms(a.fetchWithTimeout.p99), ms(a.fetchWithTimeout.mean)],
-        ]) +
-        `\n\np50 ratio to raw fetch: **${x2(a.ratio)}**; to fetch with a timeout: ${x2(a.ratioToTimeout)}.`,
+        apiTable(a, 'raw `fetch` with a timeout (AbortController + timer + signal)'),
     );
     const o = res.apiOtherNode;
-    if (o) {
-      parts.push(
-        `Same comparison on Node ${o.node} (the binary provisioned for the runtime matrix), ${o.client.n} calls each:\n\n` +
-          table(['caller', 'p50', 'p90', 'p99', 'mean'], [
-            ['`protekt.users.get(id)`', ms(o.client.p50), ms(o.client.p90), ms(o.client.p99), ms(o.client.mean)],
-            ['raw `fetch` + `res.json()`', ms(o.fetch.p50), ms(o.fetch.p90), ms(o.fetch.p99), ms(o.fetch.mean)],
-            ['raw `fetch` with a timeout', ms(o.fetchWithTimeout.p50), ms(o.fetchWithTimeout.p90), ms(o.fetchWithTimeout.p99), ms(o.fetchWithTimeout.mean)],
-          ]) +
-          `\n\np50 ratio to raw fetch: **${x2(o.ratio)}**; to fetch with a timeout: ${x2(o.ratioToTimeout)}.`,
-      );
-    }
+    if (o) parts.push(`Same comparison on Node ${o.node} (the binary provisioned for the runtime matrix), ${o.client.n} calls each:\n\n` + apiTable(o, 'raw `fetch` with a timeout'));
   }
   if (res.cold) {
     const rows = Object.entries(res.cold).map(([name, v]) => [name, `${x2(v.ms.median)} ms`, `${x2(v.ms.min)}–${x2(v.ms.max)}`, name === 'empty' ? '—' : `+${x2(v.overEmpty)} ms`, v.touched.length ? v.touched.join(', ') : 'none']);
