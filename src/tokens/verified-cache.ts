@@ -6,6 +6,11 @@
 
 /** A bounded LRU map (a `Map` in least-recently-used order). `max` of 0 keeps nothing. */
 export class LruCache<V> extends Map<string, V> {
+  // One iterator for every eviction: everything before its position has been evicted or moved to
+  // the end, so its next key is always the oldest. A fresh `keys()` per eviction would walk past
+  // every entry deleted since the map was last compacted (up to `max` of them, each time).
+  private oldest: IterableIterator<string> | undefined;
+
   /** @param max Most entries kept; the least recently used is evicted first. */
   constructor(readonly max: number) {
     super();
@@ -26,7 +31,7 @@ export class LruCache<V> extends Map<string, V> {
     if (this.max > 0) {
       super.delete(key);
       super.set(key, value);
-      while (this.size > this.max) super.delete(this.keys().next().value!);
+      while (this.size > this.max) super.delete((this.oldest ??= this.keys()).next().value!);
     }
     return this;
   }

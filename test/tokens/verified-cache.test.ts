@@ -24,6 +24,42 @@ describe('LruCache', () => {
     none.set('a', 1);
     expect(none.get('a')).toBeUndefined();
   });
+
+  it('keeps exact least-recently-used order through long runs of hits, misses, deletes and clears', () => {
+    // A model LRU (an array, oldest first) against the cache, on a seeded random workload: the
+    // cache reuses one iterator for its evictions, so any drift would show as a wrong survivor.
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 8) % n;
+    for (const max of [1, 2, 3, 5, 8]) {
+      const cache = new LruCache<number>(max);
+      let model: [string, number][] = [];
+      const find = (key: string): number => model.findIndex(([k]) => k === key);
+      for (let step = 0; step < 4000; step++) {
+        const key = `k${random(12)}`;
+        const op = random(100);
+        if (op < 40) {
+          const at = find(key);
+          const entry = at === -1 ? undefined : model.splice(at, 1)[0]!;
+          if (entry) model.push(entry);
+          expect(cache.get(key)).toBe(entry?.[1]);
+        } else if (op < 85) {
+          cache.set(key, step);
+          const at = find(key);
+          if (at !== -1) model.splice(at, 1);
+          model.push([key, step]);
+          if (model.length > max) model.shift();
+        } else if (op < 99) {
+          cache.delete(key);
+          const at = find(key);
+          if (at !== -1) model.splice(at, 1);
+        } else {
+          cache.clear();
+          model = [];
+        }
+        expect([...cache.keys()]).toEqual(model.map(([k]) => k));
+      }
+    }
+  });
 });
 
 describe('verified-token cache', () => {
