@@ -1,15 +1,11 @@
 /**
- * Builds the plain `ProtektApiError` objects that methods return in `error`: from an API answer
- * (either of the two envelopes the docs show) or from a local validation failure.
+ * Builds the plain `ProtektApiError` objects that methods return in `error` from an API answer
+ * (either of the two envelopes the docs show). Local validation failures are built in
+ * `src/resources/validate.ts`.
  */
 import type { ProtektApiError } from '../types.js';
-import { CODE_ALIASES, type ApiErrorCode } from './codes.js';
+import { CODE_ALIASES } from './codes.js';
 import { camelKeys } from '../util/case.js';
-
-/** An error found before any request was sent (status 0). */
-export function localError(code: ApiErrorCode, message: string, details?: Record<string, unknown>): ProtektApiError {
-  return details ? { code, message, status: 0, details } : { code, message, status: 0 };
-}
 
 /**
  * Reads an error answer. Accepts `{ error: { code, message, details } }` (the OpenAPI envelope)

@@ -80,23 +80,22 @@ export function op(route: string, args: readonly Arg[], shape: Shape = {}, finis
       const req: ApiRequest = { method, path, options: values[args.length] as RequestOptions | undefined };
       // Each argument is checked, then (only when it passed: encodeURIComponent throws on what the
       // checks refuse) put in the request; the first failure stops it all.
-      args.forEach((arg, i) => {
-        if (invalid) return;
+      for (let i = 0, arg; (arg = args[i]); i++) {
         const value = values[i];
         if (Array.isArray(arg)) {
           const [key, rule] = arg as readonly [string, Rule];
-          if ((invalid = rule(value, key, values))) return;
+          if ((invalid = rule(value, key, values))) break;
           if (key === 'accessToken') req.accessToken = value as string;
           else if (path.includes(`:${key}`)) req.path = path.replace(`:${key}`, encodeURIComponent(value as string));
           else (body ??= {})[toSnake(key)] = value;
         } else {
           const params = (value === undefined && method === 'GET' ? {} : value) as Wire;
-          if ((invalid = checkParams(params, name, arg as Record<string, Rule>))) return;
+          if ((invalid = checkParams(params, name, arg as Record<string, Rule>))) break;
           // The fields that are set, in snake_case.
           body ??= {};
           for (const key in arg) if (params[key] !== undefined) body[toSnake(key)] = params[key];
         }
-      });
+      }
       // Nothing is sent when a check failed.
       if (invalid) return failure(shape, invalid);
       if (method === 'GET') req.query = body && `${new URLSearchParams(body as Record<string, string>)}`;
@@ -104,9 +103,9 @@ export function op(route: string, args: readonly Arg[], shape: Shape = {}, finis
       const res = await ctx.send(req);
       if (res.error) return failure(shape, res.error);
       const data = res.data ?? {};
-      // `map` may return a whole failed result (the login MFA challenge).
-      const out = map ? map(data) : read<object>(shape, data);
-      return 'error' in out ? out : { ...out, error: null };
+      // `map` may return a whole failed result (the login MFA challenge); else a fresh object.
+      const out = (map ? map(data) : read(shape, data)) as Wire;
+      return 'error' in out ? out : ((out.error = null), out);
     };
 }
 

@@ -5,7 +5,6 @@
  * the object holding the value) and returns `null` when the value is fine.
  */
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
-import { localError } from '../errors/api-error.js';
 import type { ProtektApiError } from '../types.js';
 import { isSafeKey } from '../util/case.js';
 import type { ApiErrorCode } from '../errors/codes.js';
@@ -22,9 +21,12 @@ const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$
 /** Longest token the client will send; real tokens are far shorter. */
 export const MAX_TOKEN_LENGTH = 16_384;
 
-/** One local error: the message starts with the field name; `details.field` names it too. */
-export function bad(code: ApiErrorCode, field: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
-  return localError(code, `${field} ${text}`, { field, ...extra });
+/**
+ * One local error (status 0: nothing was sent): the message starts with `name`, usually the
+ * field's; `details.field` names the field.
+ */
+export function bad(code: ApiErrorCode, name: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
+  return { code, message: `${name} ${text}`, status: 0, details: { field: name, ...extra } };
 }
 
 /**
@@ -36,7 +38,7 @@ export function checkParams(params: unknown, method: string, rules: Record<strin
     ? (Object.keys(rules)
         .map((field) => rules[field]!((params as Record<string, unknown>)[field], field, params))
         .find((c) => c) ?? null)
-    : localError('invalid_request', `${method} expects an object of parameters.`, { field: 'params' });
+    : bad('invalid_request', method, 'expects an object of parameters.', { field: 'params' });
 }
 
 /** A rule that lets `undefined` through. */
