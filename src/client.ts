@@ -77,12 +77,7 @@ function checkBaseUrl(value: unknown): string {
 }
 
 function isBrowserPage(): boolean {
-  const g = globalThis as { window?: { document?: unknown } };
-  return typeof g.window === 'object' && g.window !== null && typeof g.window.document === 'object';
-}
-
-function view(this: { loginId: string; baseUrl: string }): string {
-  return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
+  return typeof (globalThis as { window?: { document?: unknown } }).window?.document === 'object';
 }
 
 /**
@@ -168,13 +163,8 @@ export class Protekt<M extends object = DefaultMetadata> {
     return { loginId: this.loginId, baseUrl: this.baseUrl };
   }
 
-  /** Node's `util.inspect` / `console.log` view, without the API key. */
+  /** The `console.log` / `util.inspect` view (Node, Deno 2 and Bun read this symbol), without the API key. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return view.call(this);
-  }
-
-  /** Deno's `console.log` view, without the API key. */
-  [Symbol.for('Deno.customInspect')](): string {
-    return view.call(this);
+    return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
   }
 }

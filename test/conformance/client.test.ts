@@ -117,6 +117,16 @@ describe('error model', () => {
     expect(JSON.stringify(protekt)).not.toContain(emulator.project.apiKey);
     expect(String(Object.keys(protekt))).not.toContain('apiKey');
   });
+
+  it("the runtime's console view of the client is its one-line summary (Deno and Bun; Node's is tested in test/client)", () => {
+    const protekt = client();
+    const runtime = globalThis as { Deno?: { inspect(v: unknown): string }; Bun?: { inspect(v: unknown): string } };
+    const inspect = runtime.Deno?.inspect ?? runtime.Bun?.inspect;
+    // workerd and the Edge runtime have no inspect function to call: their console is Node's or V8's own.
+    if (!inspect) return;
+    expect(inspect(protekt)).toBe(`Protekt { loginId: '${emulator.project.loginId}', baseUrl: 'https://auth.protekt.io/v1' }`);
+    expect(inspect({ nested: protekt })).toContain(`nested: Protekt { loginId: '${emulator.project.loginId}'`);
+  });
 });
 
 describe('transport', () => {
