@@ -18,19 +18,16 @@ export class LruCache<V> {
 
   /** Returns the entry and marks it most recently used. */
   get(key: string): V | undefined {
-    const map = this.#map;
-    const value = map.get(key);
-    if (value !== undefined) {
-      map.delete(key);
-      map.set(key, value);
-    }
+    const value = this.#map.get(key);
+    // Moved to the end through `set`, so that moves count towards the next fresh copy too.
+    if (value !== undefined && this.#map.size > 1) this.set(key, value);
     return value;
   }
 
   /** Adds or replaces an entry, evicting the oldest ones beyond `max` (all of them with 0). */
   set(key: string, value: V): this {
     let map = this.#map;
-    // A fresh copy every `max` inserts. Once V8 has moved a long-lived map's table to the old
+    // A fresh copy every `max` inserts or moves. Once V8 has moved a long-lived map's table to the old
     // generation, every table it grows or compacts into is allocated there too, and each table it
     // leaves keeps pointing at the entries of its day until a full GC: evicted entries then
     // survive every minor GC. A young copy lets them die young (measured: minor-GC time per
