@@ -186,7 +186,16 @@ const STEPS = {
   publint: { check: true, run: async () => ({ res: await exec('publint', bin('publint'), ['--strict'], { timeoutMs: 120_000 }) }) },
   attw: { check: true, run: async () => ({ res: await exec('attw', bin('attw'), ['--pack', '.', '--format', 'table-flipped'], { timeoutMs: 180_000 }) }) },
   packaging: { run: () => vitestStep('packaging', 'runtimes/node20/vitest.config.ts', ['--project', 'packaging']) },
-  node20: { run: () => vitestStep('node20', 'runtimes/node20/vitest.config.ts', ['--project', 'unit', '--project', 'conformance']) },
+  node20: {
+    // The example tests also run each Node example on Node 18 (test/examples/_harness.ts,
+    // nodeBinaries): provisioned here, so that a fresh clone runs them too instead of leaving
+    // them out until the node18 step has fetched the binary.
+    run: async () => {
+      const { provisionNode } = await import('../runtimes/node/provision.mjs');
+      provisionNode(18);
+      return vitestStep('node20', 'runtimes/node20/vitest.config.ts', ['--project', 'unit', '--project', 'conformance']);
+    },
+  },
   workerd: { run: () => vitestStep('workerd', 'runtimes/workerd/vitest.config.ts') },
   'edge-runtime': { run: () => vitestStep('edge-runtime', 'runtimes/edge-runtime/vitest.config.ts') },
   deno: {

@@ -19,7 +19,8 @@ export const bin = (name: string): string => `${root}node_modules/.bin/${name}`;
 
 /**
  * The Node binaries to run the Node examples with: this one, plus Node 18 (the oldest supported)
- * when the runtime matrix has provisioned it (.cache/node/18.*, see runtimes/node/provision.mjs).
+ * once provisioned (.cache/node/18.*, see runtimes/node/provision.mjs). `npm test` provisions it
+ * before this suite runs; a bare `vitest` run without it tests this Node only.
  */
 export function nodeBinaries(): { name: string; path: string }[] {
   const list = [{ name: `node ${process.versions.node}`, path: process.execPath }];
