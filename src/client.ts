@@ -138,6 +138,7 @@ export class Protekt<M extends object = DefaultMetadata> {
       // Checked there, in the same pass that applies their defaults.
       options,
       now,
+      timeout,
       log,
     });
     const ctx: ResourceContext = { send, tokenExpiry, verifier, baseUrl, loginId };

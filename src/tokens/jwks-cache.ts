@@ -39,6 +39,8 @@ export interface KeyLookup {
   cooldownMs: number;
   /** Persistence hook, if any. */
   store: JwksCacheStore | null;
+  /** Longest wait for the hook, in ms (the client's per-attempt timeout). */
+  timeout: number;
   /** Debug logger. */
   log: ((line: string) => void) | undefined;
 }
@@ -77,6 +79,11 @@ export function parseMaxAge(cacheControl: string | null): number | undefined {
 function logLine(log: ((line: string) => void) | undefined, line: string): void {
   log?.(`[Protekt] verifyToken: ${line}`);
 }
+
+// A hook's answer, given as long as one HTTP attempt: a store that never settles must not hang
+// verification (its TimeoutError is then logged and the hook ignored, as any failure of it is).
+const bounded = <T,>(work: T | Promise<T>, lookup: KeyLookup): Promise<T> =>
+  withSignal(Promise.resolve(work), AbortSignal.timeout(lookup.timeout), (reason) => reason);
 
 // An error named by its code or class, for a debug line or a detail.
 const describe = (error: unknown): string => (error instanceof ProtektError ? error.code : error instanceof Error ? error.name : 'error');
@@ -128,7 +135,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
 
   const readStore = async (lookup: KeyLookup): Promise<StoredJwks | undefined> => {
     try {
-      const value = await lookup.store!.get(lookup.url);
+      const value = await bounded(lookup.store!.get(lookup.url), lookup);
       if (value == null) return undefined;
       if (typeof value === 'object' && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value;
       logLine(lookup.log, 'jwksCache.get returned no JWKS; ignored');
@@ -168,7 +175,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
     lastFailure = undefined;
     install(fetched.keys, now, fetched.maxAge, log);
     try {
-      await store?.set(lookup.url, { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt: now + lookup.ttl(fetched.maxAge) * 1000 });
+      await (store && bounded(store.set(lookup.url, { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt: now + lookup.ttl(fetched.maxAge) * 1000 }), lookup));
     } catch (error) {
       logLine(log, `jwksCache.set failed (${describe(error)}); ignored`);
     }

@@ -44,7 +44,8 @@ const MAX_KID_LENGTH = 256;
  */
 export function parseCompactJws(token: string): ParsedJws | Failure {
   const first = token.indexOf('.');
-  const second = first === -1 ? -1 : token.indexOf('.', first + 1);
+  // With no dot at all, this finds none either.
+  const second = token.indexOf('.', first + 1);
   if (second === -1 || token.indexOf('.', second + 1) !== -1) {
     return invalid('malformed', 'The token is not a compact JWS (3 parts).');
   }

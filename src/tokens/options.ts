@@ -19,7 +19,8 @@ export interface StoredJwks {
  * A persistence hook for the JWKS, so that a fresh isolate (a new Worker instance, a cold
  * serverless function) can verify tokens without fetching the keys first. Backed by, e.g.,
  * Workers KV or the Cache API. Read before the network on a cold start; written after each
- * successful fetch. A hook that throws or rejects is logged and otherwise ignored.
+ * successful fetch. A hook that throws, rejects or does not answer within the client's `timeout`
+ * is logged and otherwise ignored.
  */
 export interface JwksCacheStore {
   /** Returns the stored key set for a JWKS URL, if any. */
@@ -115,14 +116,13 @@ function numberIn<T>(options: Record<string, unknown>, name: string, min: number
 
 /**
  * Checks the token options of a client and applies the defaults, in one pass. Keys that are not
- * token options are ignored, so the whole client options object may be passed. Internal.
+ * token options are ignored, so the whole client options object may be passed (the client has
+ * checked that it is an object). Internal.
  *
  * @throws {ProtektError} `config_invalid` naming the option, e.g. when `clockTolerance` is
  *   negative or above 60 seconds.
  */
-export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
-  options ??= {};
-  if (!isRecord(options)) throw new ProtektError('config_invalid', 'Token options must be an object.', { details: { option: 'options' } });
+export function resolveTokenOptions(options: TokenOptions & Record<string, unknown>): ResolvedTokenOptions {
   const clockTolerance = numberIn(options, 'clockTolerance', 0, 60, 5);
 
   const check = options.revocationCheck;
@@ -174,6 +174,8 @@ export function resolveTokenOptions(options: unknown): ResolvedTokenOptions {
  * @throws {ProtektError} `config_invalid` naming the option, as {@link resolveTokenOptions}.
  */
 export function validateTokenOptions(options: unknown): TokenOptions {
+  options ??= {};
+  if (!isRecord(options)) throw new ProtektError('config_invalid', 'Token options must be an object.', { details: { option: 'options' } });
   resolveTokenOptions(options);
   const given = (options ?? {}) as TokenOptions & Record<string, unknown>;
   const out: Record<string, unknown> = {};

@@ -61,10 +61,11 @@ const REFUSALS = {
   token_invalid: 'Protekt reports the token as invalid.',
 } as unknown as Record<string, string | undefined>;
 
-// Thrown by the transport for reasons that are not an outage: never turned into fail-open. An
+// Thrown by the transport for reasons that are not an outage: never turned into fail-open (the
+// per-call options were checked by verifyToken before, so invalid_argument cannot come). An
 // answer that cannot be read (a proxy's HTML page, a path it does not route) means the check is
 // not being made at all, so it must not silently switch revocation off.
-const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'config_invalid', 'invalid_response'];
+const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'invalid_response'];
 
 /** Creates the revocation check of one verifier. */
 export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 }: RevocationConfig): RevocationChecker {

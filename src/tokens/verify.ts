@@ -37,6 +37,8 @@ export interface TokenVerifierConfig<M extends object = DefaultMetadata> {
   options: TokenOptions;
   /** Clock in milliseconds since the epoch. */
   now: () => number;
+  /** Longest wait for the `jwksCache` hook, in ms: the client's per-attempt timeout. */
+  timeout: number;
   /** Debug logger, when `debug` is on. */
   log?: ((line: string) => void) | undefined;
 }
@@ -85,7 +87,7 @@ const refused = <M extends object>(error: Failure): VerifyTokenResult<M> => ({ u
  * option throws `config_invalid` at once.
  */
 export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig<M>): TokenVerifier<M> {
-  const opts = resolveTokenOptions(config.options);
+  const opts = resolveTokenOptions(config.options as TokenOptions & Record<string, unknown>);
   const { log, send, jwksUrl: url } = config;
   const { clockTolerance: tolerance, maxTokenLength: maxLength, revocation: revocationOptions } = opts;
   const rules: ClaimRules = { issuer: config.issuer, audience: config.audience, tolerance };
@@ -102,6 +104,7 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
     ttl,
     cooldownMs: opts.jwksCooldown * 1000,
     store: opts.store,
+    timeout: config.timeout,
     log,
   };
   const verified = opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null;

@@ -44,7 +44,7 @@ async function main() {
     const joseKey = await importJWK(jwk, alg);
     const joseV = (t: string) => jwtVerify(t, joseKey, { issuer: ISS, audience: AUD, algorithms: [alg] });
     const joseJ = (t: string) => jwtVerify(t, jwks, { issuer: ISS, audience: AUD });
-    const mk = (vc: boolean) => createTokenVerifier({ jwksUrl: 'x', issuer: ISS, audience: AUD, send: async () => { throw new Error('no'); }, fetchIdentity: {}, options: { jwks: { keys: [jwk] }, revocationCheck: false, verifiedCache: vc ? {} : false }, now: Date.now });
+    const mk = (vc: boolean) => createTokenVerifier({ jwksUrl: 'x', issuer: ISS, audience: AUD, send: async () => { throw new Error('no'); }, fetchIdentity: {}, options: { jwks: { keys: [jwk] }, revocationCheck: false, verifiedCache: vc ? {} : false }, now: Date.now, timeout: 5000 });
     const ours = mk(false), oursCached = mk(true);
     if ((await ours.verify(token)).error) throw new Error('ours failed');
     await oursCached.verify(token);

@@ -143,7 +143,7 @@ export class FakeProtekt {
   };
 
   /** A verifier of this fake, with its own fetch identity unless one is given. */
-  verifier(options: TokenOptions = {}, extra: { identity?: object; log?: (line: string) => void; audience?: string; issuer?: string } = {}): TokenVerifier {
+  verifier(options: TokenOptions = {}, extra: { identity?: object; log?: (line: string) => void; audience?: string; issuer?: string; timeout?: number } = {}): TokenVerifier {
     return createTokenVerifier({
       jwksUrl: JWKS_URL,
       issuer: extra.issuer ?? ISSUER,
@@ -152,6 +152,7 @@ export class FakeProtekt {
       fetchIdentity: extra.identity ?? this.identity,
       options,
       now: this.clock.now,
+      timeout: extra.timeout ?? 5000,
       log: extra.log,
     });
   }

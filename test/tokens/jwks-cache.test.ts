@@ -309,4 +309,16 @@ describe('jwksCache hook', () => {
     const garbage = { get: async () => ({ keys: 'nope' }) as unknown as StoredJwks, set: async () => {} };
     expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: garbage }, { identity: {} }).verify(token)).error).toBeNull();
   });
+
+  it('a hook that never answers is given one attempt\'s timeout, then ignored (logged): the keys come from the network', async () => {
+    const fake = await fakeWith();
+    const token = await fake.sign();
+    const lines: string[] = [];
+    const never = new Promise<never>(() => {});
+    const hanging: JwksCacheStore = { get: () => never, set: () => never };
+    const result = await fake.verifier({ ...NO_REVOCATION, jwksCache: hanging }, { log: (l) => lines.push(l), timeout: 30 }).verify(token);
+    expect(result.error).toBeNull();
+    expect(fake.jwksFetches).toBe(1);
+    expect(lines.filter((l) => l.includes('jwksCache') && l.includes('TimeoutError'))).toHaveLength(2);
+  });
 });

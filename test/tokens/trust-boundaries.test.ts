@@ -50,6 +50,14 @@ describe('revocation answers that mean the check is not being made', () => {
 });
 
 describe('a jwksCache store is not trusted with time', () => {
+  it('a store that never answers holds a cold verification for the client\'s timeout at most', async () => {
+    const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
+    const token = await tokenFor(emulator);
+    const never = new Promise<never>(() => {});
+    const protekt = client(emulator, { revocationCheck: false, jwksCache: { get: () => never, set: () => never }, timeout: 40 });
+    expect((await protekt.auth.verifyToken(token)).error).toBeNull();
+  });
+
   it('keys stored with a fetchedAt in the future still go stale: a key that left the JWKS stops verifying', async () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     const token = await tokenFor(emulator);
