@@ -17,11 +17,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BUDGETS = { client: 12_000, middleware: 1_000 };
 
 /**
- * The client has not met its 12 kB target yet (13.02 kB at the last change; see
+ * The client has not met its 12 kB target yet (12.99 kB at the last change; see
  * docs/benchmarks.md): until it does, `npm test` holds it to this ceiling so that it can only
  * shrink. Lower it whenever the client gets smaller; remove it once the client is within budget.
  */
-export const CLIENT_CEILING = 13_023;
+export const CLIENT_CEILING = 12_986;
 
 /** The esbuild options every size is measured with. */
 export const SIZE_OPTIONS = {

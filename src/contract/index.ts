@@ -27,7 +27,6 @@ export {
   isEmail,
   isE164,
   isHttpUrl,
-  isPlainObject,
   FORBIDDEN_KEYS,
   type FieldType,
   type FieldFormat,

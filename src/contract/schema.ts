@@ -10,6 +10,7 @@
  */
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import type { ApiErrorCode } from '../errors/codes.js';
+import { isRecord } from '../util/record.js';
 
 /** JSON types a field can have. `integer` is a JSON number without a fractional part. */
 export type FieldType = 'string' | 'boolean' | 'integer' | 'number' | 'object' | 'array' | 'any';
@@ -88,11 +89,6 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-/** True for a plain JSON object (not an array, not `null`). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Deep copy of untrusted JSON into null-prototype objects, dropping `__proto__`, `constructor`
  * and `prototype` keys at every level. Depth is bounded; deeper values are dropped.
@@ -100,7 +96,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function sanitizeJson(value: unknown, depth = 0): unknown {
   if (depth > METADATA_MAX_DEPTH + 1) return null;
   if (Array.isArray(value)) return value.map((v) => sanitizeJson(v, depth + 1));
-  if (isPlainObject(value)) {
+  if (isRecord(value)) {
     const out = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) continue;
@@ -134,7 +130,7 @@ function typeMatches(type: FieldType, value: unknown): boolean {
     case 'number':
       return typeof value === 'number' && Number.isFinite(value);
     case 'object':
-      return isPlainObject(value);
+      return isRecord(value);
     case 'array':
       return Array.isArray(value);
   }
@@ -149,7 +145,7 @@ function fail(code: ApiErrorCode, field: string, message: string): ValidationFai
  * values count as absent. On success the value holds only the declared fields, deep-sanitized.
  */
 export function validateBody(schema: ObjectSchema, body: unknown): ValidationSuccess | ValidationFailure {
-  if (!isPlainObject(body)) return fail('invalid_request', 'body', 'The request body must be a JSON object.');
+  if (!isRecord(body)) return fail('invalid_request', 'body', 'The request body must be a JSON object.');
   const out = Object.create(null) as Record<string, unknown>;
   for (const field of Object.keys(schema)) {
     const rule = schema[field]!;
@@ -201,7 +197,7 @@ function checkValue(rule: FieldRule, raw: unknown, field: string): ValidationFai
   if (Array.isArray(raw) && rule.items !== undefined) {
     for (let i = 0; i < raw.length; i++) {
       const item = raw[i];
-      const ok = typeof rule.items === 'string' ? typeMatches(rule.items, item) : isPlainObject(item);
+      const ok = typeof rule.items === 'string' ? typeMatches(rule.items, item) : isRecord(item);
       if (!ok) return fail('invalid_request', `${field}[${i}]`, `Every element of "${field}" must be ${article(typeof rule.items === 'string' ? rule.items : 'object')}.`);
     }
   }
@@ -254,7 +250,7 @@ export function validateQuery(schema: ObjectSchema, params: URLSearchParams): Va
  * nullable), nested shapes and array items recursively. Returns the list of problems (empty = conforms).
  */
 export function checkShape(schema: ObjectSchema, value: unknown, path = ''): string[] {
-  if (!isPlainObject(value)) return [`${path || '(root)'}: expected an object`];
+  if (!isRecord(value)) return [`${path || '(root)'}: expected an object`];
   const problems: string[] = [];
   for (const field of Object.keys(schema)) {
     const rule = schema[field]!;

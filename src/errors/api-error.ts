@@ -6,6 +6,7 @@
 import type { ProtektApiError } from '../types.js';
 import { CODE_ALIASES } from './codes.js';
 import { camelKeys } from '../util/case.js';
+import { isRecord } from '../util/record.js';
 
 /**
  * Reads an error answer. Accepts `{ error: { code, message, details } }` (the OpenAPI envelope)
@@ -27,8 +28,8 @@ export function parseApiError(status: number, body: unknown): ProtektApiError | 
     message: typeof message === 'string' && message !== '' ? message : `Protekt answered ${normalised.replace(/_/g, ' ')}.`,
     status,
   };
-  if (typeof details === 'object' && details !== null && !Array.isArray(details)) {
-    error.details = camelKeys(details as Record<string, unknown>);
+  if (isRecord(details)) {
+    error.details = camelKeys(details);
   }
   return error;
 }

@@ -11,6 +11,7 @@ import { readBounded } from '../util/bytes.js';
 import { abortedError, withSignal } from './abort.js';
 import type { ApiRequest, ApiResponse } from './types.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
+import { isRecord } from '../util/record.js';
 
 /** The fetch signature the transport needs (the global `fetch` fits, and so does an emulator's). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -149,7 +150,7 @@ export function createTransport(cfg: TransportConfig): Send {
         const reply = (data: T | null, error: ApiResponse['error']): ApiResponse<T> => ({ status, headers: response!.headers, data, error });
 
         if (status > 199 && status < 300) {
-          return typeof value === 'object' && value !== null && !Array.isArray(value) ? reply(value as T, null) : fail('invalid_response', 'a non-object body', status);
+          return isRecord(value) ? reply(value as T, null) : fail('invalid_response', 'a non-object body', status);
         }
         if (status === 401 && apiError?.code === 'invalid_api_key') {
           throw new ProtektError('invalid_api_key', 'Protekt rejected the apiKey.', { status });

@@ -9,6 +9,7 @@ import type { ApiRequest } from '../http/types.js';
 import type { MfaMethod, ProtektApiError, ProtektUser, RequestOptions, Session, VerifyTokenResult } from '../types.js';
 import { isSafeKey, toSnake } from '../util/case.js';
 import { accessToken, checkParams, type Check, type Rule } from './validate.js';
+import { isRecord } from '../util/record.js';
 
 /** Verifies access tokens for `auth.verifyToken` (see `src/tokens`). */
 export interface TokenVerifier<M extends object> {
@@ -169,7 +170,7 @@ const USER: Shape = {
   metadata: (data, key) => {
     const value = data[key];
     const out: Wire = {};
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    if (isRecord(value)) {
       for (const name of Object.keys(value)) if (isSafeKey(name)) out[name] = (value as Wire)[name];
     }
     return out;

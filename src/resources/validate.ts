@@ -8,6 +8,7 @@ import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import type { ProtektApiError } from '../types.js';
 import { isSafeKey } from '../util/case.js';
 import type { ApiErrorCode } from '../errors/codes.js';
+import { isRecord } from '../util/record.js';
 
 /** A failed check, or `null`. */
 export type Check = ProtektApiError | null;
@@ -34,7 +35,7 @@ export function bad(code: ApiErrorCode, name: string, text: string, extra?: Reco
  * fields (every rule runs, in order), or `null`.
  */
 export function checkParams(params: unknown, method: string, rules: Record<string, Rule>): Check {
-  return typeof params === 'object' && params !== null && !Array.isArray(params)
+  return isRecord(params)
     ? (Object.keys(rules)
         .map((field) => rules[field]!((params as Record<string, unknown>)[field], field, params))
         .find((c) => c) ?? null)

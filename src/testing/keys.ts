@@ -4,7 +4,7 @@
  */
 import { getCrypto } from '#crypto';
 import { decodeBase64url, decodeBase64urlText, encodeBase64url, encodeBase64urlText } from '../util/base64url.js';
-import { isPlainObject } from '../contract/schema.js';
+import { isRecord } from '../util/record.js';
 import type { EmulatorClock } from './clock.js';
 import { randomId } from './random.js';
 
@@ -169,7 +169,7 @@ export class KeyRing {
     } catch {
       return null;
     }
-    if (!isPlainObject(header) || !isPlainObject(payload)) return null;
+    if (!isRecord(header) || !isRecord(payload)) return null;
     const kid = header['kid'];
     if (typeof kid !== 'string') return null;
     await this.current();

@@ -5,6 +5,7 @@
  */
 import { decodeBase64url, decodeBase64urlText } from '../util/base64url.js';
 import { type Failure, invalid } from './failure.js';
+import { isRecord } from '../util/record.js';
 
 /** Signature algorithms a Protekt key can pin. */
 export type JwsAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
@@ -85,7 +86,7 @@ export function decodeSegment(segment: string, part: 'header' | 'payload'): { js
   if (text !== null) {
     try {
       const json: unknown = JSON.parse(text);
-      if (typeof json === 'object' && json !== null && !Array.isArray(json)) return { json: json as Record<string, unknown> };
+      if (isRecord(json)) return { json };
       why = 'a JSON object';
     } catch {
       why = 'JSON';

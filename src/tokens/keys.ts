@@ -8,6 +8,7 @@ import { getCrypto } from '#crypto';
 import { decodeBase64url } from '../util/base64url.js';
 import type { JwsAlgorithm } from './jws.js';
 import { shareInFlight } from '../runtime/in-flight.js';
+import { isRecord } from '../util/record.js';
 
 /** A key of the key set, with its pinned algorithm and (once imported) its `CryptoKey`. */
 export interface VerificationKey {
@@ -58,7 +59,7 @@ function modulusBytes(n: unknown): number {
  * ignored (for the debug log).
  */
 export function keyFromJwk(input: unknown): VerificationKey | string {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'not an object';
+  if (!isRecord(input)) return 'not an object';
   const { kid, use, key_ops: ops, kty, crv, n, e, x, y, alg: named } = input as Record<string, unknown>;
   if (typeof kid !== 'string' || !kid) return 'no kid';
   if (use !== undefined && use !== 'sig') return 'use is not sig';

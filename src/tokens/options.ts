@@ -4,6 +4,7 @@
  * once, at startup, never on a request.
  */
 import { ProtektError } from '../errors/protekt-error.js';
+import { isRecord } from '../util/record.js';
 
 /** A key set as persisted by a {@link JwksCacheStore}. Times are milliseconds since the epoch. */
 export interface StoredJwks {
@@ -106,8 +107,6 @@ export function checkNumber(value: unknown, option: string, min: number, max: nu
   }
   return value as number | undefined;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // A number option, from `min` to `max` (whole with `integer`), or `fallback` when unset.
 function numberIn<T>(options: Record<string, unknown>, name: string, min: number, max: number, fallback: T, what = 'a number of seconds', integer?: boolean): number | T {
