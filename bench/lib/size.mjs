@@ -21,7 +21,7 @@ export const BUDGETS = { client: 12_000, middleware: 1_000 };
  * docs/benchmarks.md): until it does, `npm test` holds it to this ceiling so that it can only
  * shrink. Lower it whenever the client gets smaller; remove it once the client is within budget.
  */
-export const CLIENT_CEILING = 12_986;
+export const CLIENT_CEILING = 12_984;
 
 /** The esbuild options every size is measured with. */
 export const SIZE_OPTIONS = {

@@ -18,6 +18,7 @@ import { ProtektError } from '../errors/protekt-error.js';
 import { keyFromJwk, type VerificationKey } from './keys.js';
 import type { JwksCacheStore, StoredJwks } from './options.js';
 import { canShareInFlight, shareInFlight, withSignal } from '../runtime/in-flight.js';
+import { isRecord } from '../util/record.js';
 
 /** What one fetch of the JWKS endpoint produced. */
 export interface FetchedJwks {
@@ -81,7 +82,7 @@ function logLine(log: ((line: string) => void) | undefined, line: string): void 
 }
 
 // A hook's answer, given as long as one HTTP attempt: a store that never settles must not hang
-// verification (its TimeoutError is then logged and the hook ignored, as any failure of it is).
+// verification (its TimeoutError is then logged and the hook ignored, like every other failure).
 const bounded = <T,>(work: T | Promise<T>, lookup: KeyLookup): Promise<T> =>
   withSignal(Promise.resolve(work), AbortSignal.timeout(lookup.timeout), (reason) => reason);
 
@@ -137,7 +138,7 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
     try {
       const value = await bounded(lookup.store!.get(lookup.url), lookup);
       if (value == null) return undefined;
-      if (typeof value === 'object' && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value;
+      if (isRecord(value) && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value as StoredJwks;
       logLine(lookup.log, 'jwksCache.get returned no JWKS; ignored');
     } catch (error) {
       logLine(lookup.log, `jwksCache.get failed (${describe(error)}); ignored`);
