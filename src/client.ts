@@ -7,12 +7,13 @@ import { createTransport, type FetchLike } from './http/transport.js';
 import type { AuthResource } from './resources/auth.js';
 import type { MfaResource } from './resources/mfa.js';
 import type { SessionsResource } from './resources/sessions.js';
-import { resource, type ResourceContext } from './resources/shared.js';
+import { RESOURCE_METHODS } from './resources/index.js';
+import { buildResource, type MethodTable, type ResourceContext } from './resources/operation.js';
 import type { UsersResource } from './resources/users.js';
 import { createTokenVerifier, type TokenOptions } from './tokens/index.js';
 import { checkNumber, configError } from './tokens/options.js';
 import type { DefaultMetadata } from './types.js';
-import { createMock, RESOURCES, type ProtektMockOverrides } from './mock.js';
+import { createMock, type ProtektMockOverrides } from './mock.js';
 
 /** Default API base URL; every path of the API hangs below it. */
 export const DEFAULT_BASE_URL = 'https://auth.protekt.io/v1';
@@ -141,10 +142,10 @@ export class Protekt<M extends object = DefaultMetadata> {
       timeout,
       log,
     });
-    const ctx: ResourceContext = { send, tokenExpiry, verifier, baseUrl, loginId };
+    const context: ResourceContext = { send, tokenExpiry, verifyToken: verifier.verify, baseUrl, loginId };
     // Own properties in this order: auth, users, sessions, mfa, loginId, baseUrl.
     const self = this as Record<string, unknown>;
-    for (const [name, table] of Object.entries(RESOURCES)) self[name] = resource(ctx, name, table);
+    for (const [name, table] of Object.entries(RESOURCE_METHODS)) self[name] = buildResource(context, name, table as MethodTable<Record<string, unknown>>);
     self.loginId = loginId;
     self.baseUrl = baseUrl;
   }

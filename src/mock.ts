@@ -1,9 +1,11 @@
 /** `Protekt.mock()`: a client whose answers a unit test chooses, typed like the real one. */
 import { ProtektError } from './errors/protekt-error.js';
-import { AUTH, type AuthResource } from './resources/auth.js';
-import { MFA, type MfaResource } from './resources/mfa.js';
-import { SESSIONS, type SessionsResource } from './resources/sessions.js';
-import { USERS, type UsersResource } from './resources/users.js';
+import type { AuthResource } from './resources/auth.js';
+import { RESOURCE_METHODS } from './resources/index.js';
+import type { MfaResource } from './resources/mfa.js';
+import type { MethodBuilder } from './resources/operation.js';
+import type { SessionsResource } from './resources/sessions.js';
+import type { UsersResource } from './resources/users.js';
 import type { Protekt } from './client.js';
 import type { DefaultMetadata } from './types.js';
 
@@ -19,13 +21,6 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
   mfa?: MockMethods<MfaResource<M>>;
 };
 
-/** @internal The resources of a client, by name: their method tables (a mock stands in for each method). */
-export const RESOURCES = { auth: AUTH, users: USERS, sessions: SESSIONS, mfa: MFA };
-
-// Methods that are not async in the real client (auth's URL builders, users.listAll): their
-// stand-in throws instead of rejecting.
-const SYNC = /Url$|^listAll$/;
-
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
 export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
   if (typeof overrides !== 'object' || overrides === null) {
@@ -35,15 +30,17 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
   // Read-only like a frozen object, enumerable like the real client's fields.
   const fields: PropertyDescriptorMap = {};
   const field = (key: string, value: unknown): unknown => (fields[key] = { value, enumerable: true });
-  for (const [resource, table] of Object.entries(RESOURCES)) {
+  for (const [resource, table] of Object.entries(RESOURCE_METHODS)) {
     const nested = (given[resource] ?? {}) as Record<string, unknown>;
     const stub: Record<string, unknown> = {};
-    for (const name in table) {
+    const builders = table as Record<string, MethodBuilder<unknown>>;
+    for (const name in builders) {
       const impl = nested[name] ?? (resource === 'auth' ? given[name] : undefined);
       if (impl !== undefined && typeof impl !== 'function') {
         throw new ProtektError('invalid_argument', `Protekt.mock: ${resource}.${name} must be a function.`);
       }
-      stub[name] = impl ?? notMocked(`${resource}.${name}`, SYNC.test(name));
+      // A method that answers without a promise (a URL builder, an iterator) throws instead.
+      stub[name] = impl ?? notMocked(`${resource}.${name}`, builders[name]!.synchronous === true);
     }
     field(resource, Object.freeze(stub));
   }

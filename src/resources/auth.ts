@@ -12,12 +12,39 @@ import type {
   VerifyEmailResult,
   VerifyTokenResult,
 } from '../types.js';
-import { bad, boolean, optional, checkParams, email, metadata, newPassword, oneOf, password, phone, text, url, type Rule } from './validate.js';
-import { expiresIn, failure, mfaMethods, op, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory } from './shared.js';
-import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
-
-export type { TokenVerifier } from './shared.js';
+import { shareInFlight, withSignal } from '../runtime/in-flight.js';
+import {
+  bearerArg,
+  describedBy,
+  bodyArg,
+  checkParams,
+  failedResult,
+  field,
+  operation,
+  paramsArg,
+  type FieldSpec,
+  type MethodBuilder,
+  type MethodTable,
+  type ResourceContext,
+  type Route,
+} from './operation.js';
+import {
+  boolean,
+  email,
+  inputError,
+  metadata,
+  newPassword,
+  oneOf,
+  optional,
+  password,
+  phone,
+  text,
+  url,
+  type InputCheck,
+  type InputRule,
+} from './validate.js';
+import { AUTH_TOKENS_READERS, numberFieldOr, readMfaMethods, readResult, TOKEN_PAIR_READERS, userField, type WireObject } from './wire.js';
 
 /** Social providers `getSocialLoginUrl` accepts. */
 export const SOCIAL_PROVIDERS = ['google', 'github', 'apple', 'microsoft'] as const;
@@ -96,113 +123,296 @@ export interface AuthResource<M extends object = DefaultMetadata> {
   verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>>;
 }
 
-type Params = Record<string, unknown>;
+/** Parameters of `auth.getLoginUrl`. */
+export interface LoginUrlParams {
+  /** Where Protekt sends the user back, with the tokens appended. Default: the project's setting. */
+  redirectUrl?: string;
+  /** An opaque value returned unchanged with the redirect (CSRF protection). */
+  state?: string;
+}
 
-// The parameters every URL builder takes.
-const REDIRECT: Record<string, Rule> = {
-  redirectUrl: url,
-  state: (value, field) => (value === undefined || typeof value === 'string' ? null : bad('invalid_request', field, 'must be a string.')),
-};
+/** Parameters of `auth.getSocialLoginUrl`. */
+export interface SocialLoginUrlParams extends LoginUrlParams {
+  /** The social identity provider. */
+  provider: SocialProvider;
+}
 
-// A URL builder: checks the parameter object with `rules` then REDIRECT, and builds
-// `{baseUrl}{path}?…&login_id=…`; the query starts with the first of `rules`' fields that is set
-// (the one that chooses the login: provider, or SSO connection, else e-mail).
-const urlBuilder =
-  (path: string, rules: Record<string, Rule> = {}): MethodFactory =>
-  (ctx, name) =>
-  (params: Params = {}): string => {
-    // Synchronous: a bad argument is thrown, with the check's message.
-    const invalid = checkParams(params, name, { ...rules, ...REDIRECT });
-    if (invalid) throw new ProtektError('invalid_argument', invalid.message);
-    const out = new URL(ctx.baseUrl + path);
-    const key = Object.keys(rules).find((k) => params[k] !== undefined);
-    const query: Params = { login_id: ctx.loginId, redirect_url: params.redirectUrl, state: params.state };
-    if (key) out.searchParams.set(key, params[key] as string);
-    for (const k in query) if (query[k] !== undefined) out.searchParams.set(k, query[k] as string);
+/** Parameters of `auth.getSsoUrl`: a connection name, or an e-mail whose domain chooses it. */
+export interface SsoUrlParams extends LoginUrlParams {
+  connection?: string;
+  email?: string;
+}
+
+/** Parameters of `auth.sendMagicLink`. */
+export interface SendMagicLinkParams {
+  email: string;
+  /** Where the link lands. Default: the project's redirect URL. */
+  redirectUrl?: string;
+}
+
+/** Parameters of `auth.confirmPasswordReset`. */
+export interface ConfirmPasswordResetParams {
+  /** The token from the reset e-mail. */
+  resetToken: string;
+  newPassword: string;
+}
+
+/** Parameters of `auth.changePassword`. */
+export interface ChangePasswordParams {
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** The `auth` resource. */
+export interface AuthResource<M extends object = DefaultMetadata> {
+  /** Creates a user with e-mail and password and signs them in. */
+  signUp(params: SignUpParams<M>, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
+  /**
+   * Signs a user in with e-mail and password. When the user has MFA, `error.code` is
+   * `'mfa_required'` and `error.mfaToken` / `error.availableMethods` start the challenge.
+   */
+  login(params: LoginParams, options?: RequestOptions): Promise<LoginResult<M>>;
+  /** Ends the session of `accessToken` (its access and refresh tokens stop working). */
+  logout(accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
+  /**
+   * Verifies an access token locally (signature, issuer, audience, expiry) with the cached JWKS,
+   * then against the revocation list as the client's `revocationCheck` decides.
+   */
+  verifyToken(token: string, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+  /** Exchanges a refresh token for a new pair (the old refresh token is rotated out). */
+  refreshToken(refreshToken: string, options?: RequestOptions): Promise<RefreshResult>;
+  /** Revokes one access or refresh token without ending the whole session. */
+  revokeToken(token: string, options?: RequestOptions): Promise<EmptyResult>;
+  /** URL of the hosted login page. Synchronous; carries the login id, never a secret. */
+  getLoginUrl(params?: LoginUrlParams): string;
+  /** URL that starts a social login with `provider`. Synchronous; carries no secret. */
+  getSocialLoginUrl(params: SocialLoginUrlParams): string;
+  /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
+  getSsoUrl(params: SsoUrlParams): string;
+  /** E-mails a single-use sign-in link (15 minutes). */
+  sendMagicLink(params: SendMagicLinkParams, options?: RequestOptions): Promise<SendCodeResult>;
+  /** Exchanges the token of a magic link for a session. */
+  verifyMagicLink(token: string, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
+  /** Sends a one-time passcode by e-mail or SMS (10 minutes). */
+  sendOtp(params: SendOtpParams, options?: RequestOptions): Promise<SendCodeResult>;
+  /** Exchanges a one-time passcode for a session. */
+  verifyOtp(params: VerifyOtpParams, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
+  /** Starts a password reset. Succeeds whether or not the e-mail exists (no enumeration). */
+  requestPasswordReset(params: { email: string }, options?: RequestOptions): Promise<EmptyResult>;
+  /** Sets a new password with the token from the reset e-mail. */
+  confirmPasswordReset(params: ConfirmPasswordResetParams, options?: RequestOptions): Promise<EmptyResult>;
+  /** Changes the password of the user of `accessToken`. */
+  changePassword(params: ChangePasswordParams, accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
+  /** Confirms an e-mail address with the token of the verification e-mail. */
+  verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>>;
+}
+
+// ---- the URL builders ---------------------------------------------------------------------------
+
+/** `state`, when given: any string (it comes back unchanged). */
+const optionalString = optional((value, field) => (typeof value === 'string' ? null : inputError('invalid_request', field, 'must be a string.')));
+
+/** The fields every URL builder takes. */
+const REDIRECT_FIELDS = { redirectUrl: field('redirect_url', url), state: field('state', optionalString) };
+
+/**
+ * A URL builder (synchronous: a bad argument is thrown as `invalid_argument`, with the check's
+ * message). Builds `{baseUrl}{path}?{chooser}&login_id=…&redirect_url=…&state=…`, where the
+ * chooser is the first of `choosers` that is set (the provider, the SSO connection, else the
+ * e-mail): only that one is sent. Only the public login id goes in the URL, never a secret.
+ */
+function urlBuilder<P>(path: `/${string}`, choosers: Readonly<Record<string, FieldSpec>>, checkAcross?: (params: WireObject) => InputCheck): MethodBuilder<(params: P) => string> {
+  const fields = { ...choosers, ...REDIRECT_FIELDS };
+  const build = (context: ResourceContext, name: string) => (params: unknown = {}) => {
+    const refusal = checkParams(params, fields, name, checkAcross);
+    if (refusal) throw new ProtektError('invalid_argument', refusal.message, { details: refusal.details ?? {} });
+    const given = params as WireObject;
+    const out = new URL(context.baseUrl + path);
+    const chooser = Object.keys(choosers).find((key) => given[key] !== undefined);
+    if (chooser) out.searchParams.set(choosers[chooser]!.wire, given[chooser] as string);
+    out.searchParams.set('login_id', context.loginId);
+    for (const key of ['redirectUrl', 'state'] as const) {
+      if (given[key] !== undefined) out.searchParams.set(REDIRECT_FIELDS[key].wire, given[key] as string);
+    }
     return out.toString();
   };
+  return Object.assign(build, { synchronous: true as const, routes: [`GET ${path}` as const] satisfies Route[] });
+}
 
-const CHANNEL = optional(oneOf(['email', 'sms']));
+/** A field whose value is checked by its parameter object's `check` (it depends on another field). */
+const checkedAcross: InputRule = () => null;
+
+// `getSsoUrl`: a connection name, else an e-mail whose domain chooses the connection.
+function checkSsoTarget(params: WireObject): InputCheck {
+  if (params.connection !== undefined) return null;
+  if (params.email === undefined) return inputError('invalid_request', 'connection', 'or an email is required.');
+  return email(params.email, 'email');
+}
+
+// ---- passwordless -------------------------------------------------------------------------------
 
 // Where an OTP goes: `phone` or `email`, or the one `channel` names ('sms' ignores an e-mail).
-// An e-mail given with a phone is checked too; `channel` is checked with the first field.
-const OTP_TARGET: Record<string, Rule> = {
-  phone: (value, field, of) => {
-    const { channel } = of as Params;
-    return CHANNEL(channel, 'channel') ?? (value !== undefined || channel === 'sms' ? phone(value, field) : null);
-  },
-  email: (value, field, of) => {
-    const { channel, phone: number } = of as Params;
-    if (channel === 'sms' || (value === undefined && number !== undefined)) return null;
-    return value === undefined ? bad('invalid_request', field, 'or phone is required.') : email(value, field);
-  },
-};
+function checkOtpTarget(params: WireObject): InputCheck {
+  const { channel } = params;
+  if (params.phone !== undefined || channel === 'sms') {
+    const refusal = phone(params.phone, 'phone');
+    if (refusal) return refusal;
+  }
+  if (channel === 'sms' || (params.email === undefined && params.phone !== undefined)) return null;
+  if (params.email === undefined) return inputError('invalid_request', 'email', 'or phone is required.');
+  return email(params.email, 'email');
+}
 
-// Not enumerable: logging or serialising the error does not print the challenge token.
-const mfaChallenge = (data: Record<string, unknown>): MfaRequiredError =>
-  Object.defineProperty(
-    { code: 'mfa_required', message: 'MFA is required to finish this login.', status: 200, availableMethods: mfaMethods(data.available_methods) },
-    'mfaToken',
-    { value: typeof data.mfa_token === 'string' ? data.mfa_token : '' },
-  ) as MfaRequiredError;
+/** `channel` defaults to where the code goes: the e-mail when one is given, else SMS. */
+const withOtpChannel = (body: WireObject): WireObject => ({ channel: body.email !== undefined ? 'email' : 'sms', ...body });
 
-const REFRESH_TOKEN = text('refresh_token_invalid');
-// The rotation itself; its new pair must have both tokens (else invalid_response).
-const REFRESH = op('POST /auth/token/refresh', [['refreshToken', REFRESH_TOKEN]], PAIR, withExpiry);
+// ---- login and refresh --------------------------------------------------------------------------
 
-/** @internal The methods of `auth`, built per client by `resource()`. */
-export const AUTH: Record<string, MethodFactory> = {
-  signUp: op('POST /auth/signup', [{ email, password: newPassword, metadata, sendVerification: boolean }], TOKENS, withExpiry),
-  login: op('POST /auth/login', [{ email, password }], TOKENS, withExpiry, (data) =>
-    data.mfa_required === true ? failure(TOKENS, mfaChallenge(data)) : read(TOKENS, data),
-  ),
-  logout: op('POST /auth/logout', [TOKEN]),
+/**
+ * The login MFA challenge as a failed result. `mfaToken` is not enumerable: logging or
+ * serialising the error does not print it.
+ */
+function mfaChallenge(answer: WireObject): MfaRequiredError {
+  const challenge = {
+    code: 'mfa_required',
+    message: 'This user has MFA: finish the login with mfa.verifyLogin({ mfaToken, code }) and a code from one of availableMethods.',
+    status: 200,
+    availableMethods: readMfaMethods(answer.available_methods),
+  };
+  const mfaToken = typeof answer.mfa_token === 'string' ? answer.mfa_token : '';
+  return Object.defineProperty(challenge, 'mfaToken', { value: mfaToken }) as MfaRequiredError;
+}
+
+/** A login answer: tokens, or (`mfa_required: true`) the MFA challenge as the error. */
+const readLoginAnswer = (answer: WireObject): WireObject =>
+  answer.mfa_required === true ? failedResult(AUTH_TOKENS_READERS, mfaChallenge(answer)) : readResult(AUTH_TOKENS_READERS, answer);
+
+const refreshTokenRule = text('refresh_token_invalid');
+
+/** The rotation itself: one request; its new pair must have both tokens (else invalid_response). */
+const rotateRefreshToken = operation<AuthResource['refreshToken']>({
+  route: 'POST /auth/token/refresh',
+  args: [bodyArg('refreshToken', 'refresh_token', refreshTokenRule)],
+  result: TOKEN_PAIR_READERS,
+  issuesTokens: true,
+});
+
+/**
+ * `auth.refreshToken`. Concurrent refreshes of one refresh token share one request: a second
+ * rotation of the same token would look like reuse to Protekt and end the user's session. Each
+ * caller waits with its own signal: one caller giving up must not abort the shared rotation,
+ * whose answer (the only copy of the new refresh token) the others are waiting for. Workers must
+ * not await another request's I/O (it can hang): there each call rotates on its own, as separate
+ * isolates always do.
+ */
+const refreshToken: MethodBuilder<AuthResource['refreshToken']> = Object.assign((context: ResourceContext, name: string): AuthResource['refreshToken'] => {
+  const refreshing = new Map<string, Promise<RefreshResult>>();
+  const rotate = rotateRefreshToken(context, name);
+  return async (token, options) => {
+    // A bad token: its failed result, nothing sent, whatever the options.
+    const refusal = refreshTokenRule(token, 'refreshToken');
+    if (refusal) return failedResult(TOKEN_PAIR_READERS, refusal);
+    checkRequestOptions(options);
+    const signal = options?.signal;
+    if (signal?.aborted) throw abortedError(signal.reason);
+    return shareInFlight(
+      refreshing,
+      token,
+      (shared) => {
+        const rotation = rotate(token, { ...options, signal: undefined });
+        return shared ? rotation : withSignal(rotation, signal);
+      },
+      signal,
+    );
+  };
+}, describedBy(rotateRefreshToken));
+
+const emailParams = paramsArg<{ email: string }>({ email: field('email', email) });
+
+/** @internal The methods of `auth`, built per client by `buildResource()`. */
+export const AUTH_METHODS = {
+  signUp: operation({
+    route: 'POST /auth/signup',
+    args: [
+      paramsArg<SignUpParams>({
+        email: field('email', email),
+        password: field('password', newPassword),
+        metadata: field('metadata', metadata),
+        sendVerification: field('send_verification', boolean),
+      }),
+    ],
+    result: AUTH_TOKENS_READERS,
+    issuesTokens: true,
+  }),
+  login: operation({
+    route: 'POST /auth/login',
+    args: [paramsArg<LoginParams>({ email: field('email', email), password: field('password', password) })],
+    result: AUTH_TOKENS_READERS,
+    issuesTokens: true,
+    readAnswer: readLoginAnswer,
+  }),
+  logout: operation({ route: 'POST /auth/logout', args: [bearerArg()], result: {} }),
   // The verifier checks the per-call options itself (a bad one rejects, as with every method):
   // no wrapper, so the same-token path pays no extra promise.
-  verifyToken: ({ verifier }) => verifier.verify,
-  refreshToken: (ctx, name) => {
-    // Concurrent refreshes of one refresh token share one request: a second rotation of the same
-    // token would look like reuse to Protekt and end the user's session.
-    const refreshing = new Map<string, Promise<RefreshResult>>();
-    const rotate = REFRESH(ctx, name) as AuthResource['refreshToken'];
-    return async (refreshToken: string, options?: RequestOptions): Promise<RefreshResult> => {
-      // A bad token: its failed result, nothing sent, whatever the options.
-      if (REFRESH_TOKEN(refreshToken, 'refreshToken')) return rotate(refreshToken);
-      checkRequestOptions(options);
-      const signal = options?.signal;
-      if (signal?.aborted) throw abortedError(signal.reason);
-      // Each caller waits with its own signal: one caller giving up must not abort the shared
-      // rotation, whose answer (the only copy of the new refresh token) the others are waiting for.
-      // Workers must not await another request's I/O (it can hang): there each call rotates on its
-      // own, as separate isolates always do.
-      return shareInFlight(
-        refreshing,
-        refreshToken,
-        (shared) => {
-          const promise = rotate(refreshToken, { ...options, signal: undefined });
-          return shared ? promise : withSignal(promise, signal);
-        },
-        signal,
-      );
-    };
-  },
-  revokeToken: op('POST /auth/token/revoke', [['token', text('token_invalid')]]),
-  getLoginUrl: urlBuilder('/auth/authorize'),
-  getSocialLoginUrl: urlBuilder('/auth/sso/authorize', { provider: oneOf(SOCIAL_PROVIDERS) }),
-  getSsoUrl: urlBuilder('/auth/sso/authorize', {
-    connection: (value, field, of) =>
-      value !== undefined ? text()(value, field) : (of as Params).email === undefined ? bad('invalid_request', field, 'or an email is required.') : null,
-    email: (value, field, of) => ((of as Params).connection === undefined ? email(value, field) : null),
+  verifyToken: Object.assign((context: ResourceContext) => context.verifyToken as AuthResource['verifyToken'], {
+    routes: ['GET /.well-known/jwks.json', 'POST /auth/token/verify'] as const,
   }),
-  sendMagicLink: op('POST /auth/magic-link/send', [{ email, redirectUrl: url }], { expiresIn: expiresIn(900) }),
-  verifyMagicLink: op('POST /auth/magic-link/verify', [['token', text('magic_link_expired')]], TOKENS, withExpiry),
-  sendOtp: op('POST /auth/otp/send', [OTP_TARGET], { expiresIn: expiresIn(600) }, (body, _, [params]) => ({
-    channel: (params as Params).channel ?? (body.email !== undefined ? 'email' : 'sms'),
-    ...body,
-  })),
-  verifyOtp: op('POST /auth/otp/verify', [{ ...OTP_TARGET, otp: text('invalid_otp') }], TOKENS, withExpiry),
-  requestPasswordReset: op('POST /auth/password/reset', [{ email }]),
-  confirmPasswordReset: op('POST /auth/password/confirm', [{ resetToken: text('reset_token_invalid'), newPassword }]),
-  changePassword: op('POST /auth/password/change', [{ currentPassword: password, newPassword }, TOKEN]),
-  verifyEmail: op('POST /auth/email/verify', [['token', text('verification_token_invalid')]], { user }),
-};
+  refreshToken,
+  revokeToken: operation({ route: 'POST /auth/token/revoke', args: [bodyArg('token', 'token', text('token_invalid'))], result: {} }),
+  getLoginUrl: urlBuilder<LoginUrlParams | undefined>('/auth/authorize', {}),
+  getSocialLoginUrl: urlBuilder<SocialLoginUrlParams>('/auth/sso/authorize', { provider: field('provider', oneOf(SOCIAL_PROVIDERS)) }),
+  getSsoUrl: urlBuilder<SsoUrlParams>(
+    '/auth/sso/authorize',
+    { connection: field('connection', optional(text())), email: field('email', checkedAcross) },
+    checkSsoTarget,
+  ),
+  sendMagicLink: operation({
+    route: 'POST /auth/magic-link/send',
+    args: [paramsArg<SendMagicLinkParams>({ email: field('email', email), redirectUrl: field('redirect_url', url) })],
+    result: { expiresIn: numberFieldOr('expires_in', 900) },
+  }),
+  verifyMagicLink: operation({
+    route: 'POST /auth/magic-link/verify',
+    args: [bodyArg('token', 'token', text('magic_link_expired'))],
+    result: AUTH_TOKENS_READERS,
+    issuesTokens: true,
+  }),
+  sendOtp: operation({
+    route: 'POST /auth/otp/send',
+    args: [
+      paramsArg<SendOtpParams>(
+        { email: field('email', checkedAcross), phone: field('phone', checkedAcross), channel: field('channel', optional(oneOf(['email', 'sms']))) },
+        { check: checkOtpTarget },
+      ),
+    ],
+    result: { expiresIn: numberFieldOr('expires_in', 600) },
+    completeBody: withOtpChannel,
+  }),
+  verifyOtp: operation({
+    route: 'POST /auth/otp/verify',
+    args: [
+      paramsArg<VerifyOtpParams>(
+        { email: field('email', checkedAcross), phone: field('phone', checkedAcross), otp: field('otp', text('invalid_otp')) },
+        { check: checkOtpTarget },
+      ),
+    ],
+    result: AUTH_TOKENS_READERS,
+    issuesTokens: true,
+  }),
+  requestPasswordReset: operation({ route: 'POST /auth/password/reset', args: [emailParams], result: {} }),
+  confirmPasswordReset: operation({
+    route: 'POST /auth/password/confirm',
+    args: [paramsArg<ConfirmPasswordResetParams>({ resetToken: field('reset_token', text('reset_token_invalid')), newPassword: field('new_password', newPassword) })],
+    result: {},
+  }),
+  changePassword: operation({
+    route: 'POST /auth/password/change',
+    args: [paramsArg<ChangePasswordParams>({ currentPassword: field('current_password', password), newPassword: field('new_password', newPassword) }), bearerArg()],
+    result: {},
+  }),
+  verifyEmail: operation({
+    route: 'POST /auth/email/verify',
+    args: [bodyArg('token', 'token', text('verification_token_invalid'))],
+    result: { user: userField },
+  }),
+} satisfies MethodTable<AuthResource>;

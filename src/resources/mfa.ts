@@ -1,55 +1,109 @@
 /** `protekt.mfa`: enrollment (TOTP, SMS), the login challenge, and backup codes. */
-import type { BackupCodesResult, DefaultMetadata, EmptyResult, MfaEnrollResult, MfaMethod, MfaVerifyResult, RequestOptions, AuthTokenResponse } from '../types.js';
-import { accessToken, oneOf, optional, phone, text } from './validate.js';
-import { arr, flag, op, optStr, PAIR, read, TOKEN, TOKENS, user, withExpiry, type MethodFactory, type Shape } from './shared.js';
+import type { AuthTokenResponse, BackupCodesResult, DefaultMetadata, EmptyResult, MfaEnrollResult, MfaMethod, MfaVerifyResult, RequestOptions } from '../types.js';
+import { bearerArg, field, operation, paramsArg, type MethodTable } from './operation.js';
+import { accessToken, oneOf, optional, phone, text, type InputCheck, type InputRule } from './validate.js';
+import {
+  AUTH_TOKENS_READERS,
+  constantField,
+  flagField,
+  optionalStringField,
+  readResult,
+  stringListField,
+  TOKEN_PAIR_READERS,
+  userField,
+  type WireObject,
+} from './wire.js';
+
+/** Parameters of `mfa.enroll`. */
+export interface MfaEnrollParams {
+  method: MfaMethod;
+  /** E.164 phone number: required for `sms`. */
+  phone?: string;
+}
+
+/** Parameters of `mfa.verify`. */
+export interface MfaVerifyParams {
+  /** The code from the authenticator app, the SMS, or a backup code. */
+  code: string;
+  /** The login challenge's token (`error.mfaToken` of `auth.login`); absent to confirm an enrollment. */
+  mfaToken?: string;
+}
+
+/** Parameters of `mfa.verifyLogin`. */
+export interface MfaVerifyLoginParams {
+  /** `error.mfaToken` of the `auth.login` that answered `mfa_required`. */
+  mfaToken: string;
+  code: string;
+}
 
 /** The `mfa` resource. */
 export interface MfaResource<M extends object = DefaultMetadata> {
   /** Starts enrolling a method; confirm it with `mfa.verify({ code }, accessToken)`. */
-  enroll(params: { method: MfaMethod; phone?: string }, accessToken: string, options?: RequestOptions): Promise<MfaEnrollResult>;
+  enroll(params: MfaEnrollParams, accessToken: string, options?: RequestOptions): Promise<MfaEnrollResult>;
   /**
    * Verifies a code. With `mfaToken` it completes a login challenge and returns tokens; with the
    * user's `accessToken` (and no `mfaToken`) it confirms an enrollment (`enrolled: true`).
    */
-  verify(params: { code: string; mfaToken?: string }, accessToken?: string, options?: RequestOptions): Promise<MfaVerifyResult<M>>;
+  verify(params: MfaVerifyParams, accessToken?: string, options?: RequestOptions): Promise<MfaVerifyResult<M>>;
   /** Completes the login MFA challenge: the `mfaToken` from `auth.login`'s error and the user's code. */
-  verifyLogin(params: { mfaToken: string; code: string }, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
+  verifyLogin(params: MfaVerifyLoginParams, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
   /** Removes a method (refused with `mfa_enforced` when the project requires MFA). */
   unenroll(params: { method: MfaMethod }, accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
   /** A new set of single-use backup codes (the previous set stops working). Show them once. */
   generateBackupCodes(accessToken: string, options?: RequestOptions): Promise<BackupCodesResult>;
 }
 
-const method = oneOf(['totp', 'sms']);
-const code = text('invalid_mfa_code');
-const mfaToken = text('mfa_token_invalid');
+const methodField = field('method', oneOf(['totp', 'sms']));
+const codeField = field('code', text('invalid_mfa_code'));
+const mfaTokenRule = text('mfa_token_invalid');
 
-// `mfa.verify`: tokens when it completed a login challenge, else the confirmed enrollment.
-const nothing = (): null => null;
-const VERIFIED: Shape = { ...PAIR, user, enrolled: () => false };
-const ENROLLED: Shape = { accessToken: nothing, refreshToken: nothing, expiresIn: nothing, user, enrolled: flag };
+/** A field whose value is checked by its parameter object's `check` (it depends on another field). */
+const checkedAcross: InputRule = () => null;
 
-/** @internal The methods of `mfa`, built per client by `resource()`. */
-export const MFA: Record<string, MethodFactory> = {
-  enroll: op(
-    'POST /auth/mfa/enroll',
-    [{ method, phone: (value, field, params) => ((params as { method?: unknown }).method === 'sms' ? phone(value, field) : null) }, TOKEN],
-    { method: (d, k) => (d[k] === 'sms' ? 'sms' : 'totp'), totpUri: optStr, qrCode: optStr, phoneMasked: optStr },
-  ),
-  verify: op(
-    'POST /auth/mfa/verify',
-    [
-      { code, mfaToken: optional(mfaToken) },
-      // The access token confirms an enrollment; a login challenge (mfaToken alone) needs none.
-      ['accessToken', (value, field, args) => ((args as [{ mfaToken?: unknown }])[0].mfaToken === undefined || value !== undefined ? accessToken(value, field) : null)],
-    ],
-    VERIFIED,
-    withExpiry,
-    (d) => read(typeof d.access_token === 'string' ? VERIFIED : ENROLLED, d),
-  ),
-  verifyLogin: op('POST /auth/mfa/verify', [{ mfaToken, code }], TOKENS, withExpiry),
-  unenroll: op('DELETE /auth/mfa/unenroll', [{ method }, TOKEN]),
-  generateBackupCodes: op('POST /auth/mfa/backup-codes', [TOKEN], {
-    backupCodes: (d, k) => arr(d, k).filter((c): c is string => typeof c === 'string'),
+/** `mfa.enroll`: an SMS enrollment needs the phone the codes go to. */
+const checkSmsPhone = (params: WireObject): InputCheck => (params.method === 'sms' ? phone(params.phone, 'phone') : null);
+
+/**
+ * `mfa.verify`: a login challenge (`mfaToken`) needs no access token; confirming an enrollment
+ * does. (A given access token was checked as the argument it is.)
+ */
+function checkVerifyCaller([params, token]: readonly unknown[]): InputCheck {
+  const challenge = (params as MfaVerifyParams).mfaToken !== undefined;
+  return challenge || token !== undefined ? null : accessToken(token, 'accessToken');
+}
+
+const VERIFY_RESULT = { ...TOKEN_PAIR_READERS, user: userField, enrolled: flagField('enrolled') };
+/** A completed login challenge: tokens and the user. */
+const CHALLENGE_COMPLETED = { ...TOKEN_PAIR_READERS, user: userField, enrolled: constantField(false) };
+/** A confirmed enrollment: the user and `enrolled`, no tokens. */
+const ENROLLMENT_CONFIRMED = { accessToken: constantField(null), refreshToken: constantField(null), expiresIn: constantField(null), user: userField, enrolled: flagField('enrolled') };
+
+/** @internal The methods of `mfa`, built per client by `buildResource()`. */
+export const MFA_METHODS = {
+  enroll: operation({
+    route: 'POST /auth/mfa/enroll',
+    args: [paramsArg<MfaEnrollParams>({ method: methodField, phone: field('phone', checkedAcross) }, { check: checkSmsPhone }), bearerArg()],
+    result: {
+      method: (answer) => (answer.method === 'sms' ? 'sms' : 'totp'),
+      totpUri: optionalStringField('totp_uri'),
+      qrCode: optionalStringField('qr_code'),
+      phoneMasked: optionalStringField('phone_masked'),
+    },
   }),
-};
+  verify: operation({
+    route: 'POST /auth/mfa/verify',
+    args: [paramsArg<MfaVerifyParams>({ code: codeField, mfaToken: field('mfa_token', optional(mfaTokenRule)) }), bearerArg(true)],
+    checkArgs: checkVerifyCaller,
+    result: VERIFY_RESULT,
+    issuesTokens: true,
+    readAnswer: (answer) => readResult(typeof answer.access_token === 'string' ? CHALLENGE_COMPLETED : ENROLLMENT_CONFIRMED, answer),
+  }),
+  verifyLogin: operation({
+    route: 'POST /auth/mfa/verify',
+    args: [paramsArg<MfaVerifyLoginParams>({ mfaToken: field('mfa_token', mfaTokenRule), code: codeField })],
+    result: AUTH_TOKENS_READERS,
+    issuesTokens: true,
+  }),
+  unenroll: operation({ route: 'DELETE /auth/mfa/unenroll', args: [paramsArg<{ method: MfaMethod }>({ method: methodField }), bearerArg()], result: {} }),
+  generateBackupCodes: operation({ route: 'POST /auth/mfa/backup-codes', args: [bearerArg()], result: { backupCodes: stringListField('backup_codes') } }),
+} satisfies MethodTable<MfaResource>;

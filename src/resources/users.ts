@@ -1,8 +1,9 @@
 /** `protekt.users`: the project's users, for back-office code (API key only). */
-import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
-import { bad, boolean, email, metadata, optional, text, type Rule } from './validate.js';
-import { arr, flag, op, optStr, toUser, type MethodFactory } from './shared.js';
 import { ProtektError } from '../errors/protekt-error.js';
+import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
+import { describedBy, field, operation, paramsArg, pathArg, type MethodBuilder, type MethodTable, type ResourceContext } from './operation.js';
+import { boolean, email, inputError, metadata, optional, text, type InputRule } from './validate.js';
+import { flagField, listField, optionalStringField, readUser } from './wire.js';
 
 /** Parameters of `users.list`. */
 export interface ListUsersParams {
@@ -42,33 +43,56 @@ export interface UsersResource<M extends object = DefaultMetadata> {
   delete(userId: string, options?: RequestOptions): Promise<EmptyResult>;
 }
 
-const USER_ID = ['userId', text()] as const;
-const limit: Rule = (value, field) =>
+const pageSize: InputRule = (value, field) =>
   value === undefined || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 100)
     ? null
-    : bad('invalid_request', field, 'must be an integer from 1 to 100.');
-// The answer is the user itself.
-const USER = { user: toUser };
-/** @internal The methods of `users`, built per client by `resource()`. */
-export const USERS: Record<string, MethodFactory> = {
-  list: op('GET /auth/users', [{ limit, cursor: optional(text()), search: optional(text()) }], {
-    users: (d) => arr(d, 'data').map(toUser),
-    nextCursor: optStr,
-    hasMore: flag,
-  }),
-  listAll: (ctx) => {
-    const page = USERS.list!(ctx, 'users.list') as UsersResource['list'];
+    : inputError('invalid_request', field, 'must be an integer from 1 to 100.');
+
+const userIdArg = pathArg('userId', text());
+
+/** A user answer: the answer is the user itself. */
+const USER_RESULT = { user: readUser };
+
+const listUsers = operation<UsersResource['list']>({
+  route: 'GET /auth/users',
+  args: [paramsArg<ListUsersParams>({ limit: field('limit', pageSize), cursor: field('cursor', optional(text())), search: field('search', optional(text())) }, { optional: true })],
+  result: { users: listField('data', readUser), nextCursor: optionalStringField('next_cursor'), hasMore: flagField('has_more') },
+});
+
+/**
+ * `users.listAll`: `users.list` page after page, following `nextCursor` while `hasMore`. An
+ * iterator has no `error` field, so an API error on a page is thrown as `api_error`.
+ */
+const listAll: MethodBuilder<UsersResource['listAll']> = Object.assign(
+  (context: ResourceContext) => {
+    const page = listUsers(context, 'users.list');
     return async function* (params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions) {
       let cursor: string | undefined;
       do {
         const { users, hasMore, nextCursor, error } = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
-        if (error) throw new ProtektError('api_error', `users.listAll: ${error.code}: ${error.message}`, { status: error.status, details: { code: error.code } });
+        if (error) {
+          throw new ProtektError('api_error', `users.listAll stopped: Protekt answered a page with ${error.code}: ${error.message}`, {
+            status: error.status,
+            details: { code: error.code },
+          });
+        }
         yield* users;
         cursor = (hasMore && nextCursor) || undefined;
       } while (cursor);
     };
   },
-  get: op('GET /auth/users/:userId', [USER_ID], USER),
-  update: op('PATCH /auth/users/:userId', [USER_ID, { email: optional(email), metadata, disabled: boolean }], USER),
-  delete: op('DELETE /auth/users/:userId', [USER_ID]),
-};
+  { synchronous: true as const, ...describedBy(listUsers) },
+);
+
+/** @internal The methods of `users`, built per client by `buildResource()`. */
+export const USERS_METHODS = {
+  list: listUsers,
+  listAll,
+  get: operation({ route: 'GET /auth/users/{userId}', args: [userIdArg], result: USER_RESULT }),
+  update: operation({
+    route: 'PATCH /auth/users/{userId}',
+    args: [userIdArg, paramsArg<UpdateUserParams>({ email: field('email', optional(email)), metadata: field('metadata', metadata), disabled: field('disabled', boolean) })],
+    result: USER_RESULT,
+  }),
+  delete: operation({ route: 'DELETE /auth/users/{userId}', args: [userIdArg], result: {} }),
+} satisfies MethodTable<UsersResource>;

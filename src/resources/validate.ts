@@ -1,22 +1,18 @@
 /**
  * Checks of user input made before anything is sent: a wrong e-mail, a short password, an empty
  * token or a non-E.164 phone comes back as an `error` with status 0 and no request.
- * Each rule takes the value and the field name (and, for rules that depend on a sibling field,
- * the object holding the value) and returns `null` when the value is fine.
+ * Each rule takes the value and the field name and returns `null` when the value is fine; a rule
+ * across several fields is the `check` of a parameter object (see operation.ts).
  */
 import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import type { ProtektApiError } from '../types.js';
 import { isSafeKey } from '../util/case.js';
 import type { ApiErrorCode } from '../errors/codes.js';
-import { isRecord } from '../util/record.js';
 
 /** A failed check, or `null`. */
-export type Check = ProtektApiError | null;
-/**
- * One rule: checks `value`, named `field`; `of` is the object (or argument list) holding it, for
- * the few rules that depend on a sibling value.
- */
-export type Rule = (value: unknown, field: string, of?: unknown) => Check;
+export type InputCheck = ProtektApiError | null;
+/** One rule: checks `value`, named `field` in the failure's message and `details.field`. */
+export type InputRule = (value: unknown, field: string) => InputCheck;
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 /** Longest token the client will send; real tokens are far shorter. */
@@ -26,73 +22,61 @@ export const MAX_TOKEN_LENGTH = 16_384;
  * One local error (status 0: nothing was sent): the message starts with `name`, usually the
  * field's; `details.field` names the field.
  */
-export function bad(code: ApiErrorCode, name: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
+export function inputError(code: ApiErrorCode, name: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
   return { code, message: `${name} ${text}`, status: 0, details: { field: name, ...extra } };
-}
-
-/**
- * A parameter object of `method`: it must be a plain object, then the first failing rule of its
- * fields (every rule runs, in order), or `null`.
- */
-export function checkParams(params: unknown, method: string, rules: Record<string, Rule>): Check {
-  return isRecord(params)
-    ? (Object.keys(rules)
-        .map((field) => rules[field]!((params as Record<string, unknown>)[field], field, params))
-        .find((c) => c) ?? null)
-    : bad('invalid_request', method, 'expects an object of parameters.', { field: 'params' });
 }
 
 /** A rule that lets `undefined` through. */
 export const optional =
-  (rule: Rule): Rule =>
-  (value, field, of) =>
-    value === undefined ? null : rule(value, field, of);
+  (rule: InputRule): InputRule =>
+  (value, field) =>
+    value === undefined ? null : rule(value, field);
 
 /** An e-mail address. */
-export const email: Rule = (value, field) =>
-  typeof value === 'string' && value.length <= 254 && EMAIL.test(value) ? null : bad('invalid_email', field, 'must be a valid e-mail address.');
+export const email: InputRule = (value, field) =>
+  typeof value === 'string' && value.length <= 254 && EMAIL.test(value) ? null : inputError('invalid_email', field, 'must be a valid e-mail address.');
 
 /** A new password: a string of 8 to 1024 characters. */
-export const newPassword: Rule = (value, field) =>
+export const newPassword: InputRule = (value, field) =>
   typeof value === 'string' && value.length >= 8 && value.length <= 1024
     ? null
-    : bad('weak_password', field, 'must be a string of 8 to 1024 characters.', { minLength: 8, maxLength: 1024 });
+    : inputError('weak_password', field, 'must be a string of 8 to 1024 characters.', { minLength: 8, maxLength: 1024 });
 
 /** An existing password (login, change): a non-empty string of at most 1024 characters. */
-export const password: Rule = (value, field) =>
-  typeof value === 'string' && value !== '' && value.length <= 1024 ? null : bad('invalid_request', field, 'must be a string of 1 to 1024 characters.');
+export const password: InputRule = (value, field) =>
+  typeof value === 'string' && value !== '' && value.length <= 1024 ? null : inputError('invalid_request', field, 'must be a string of 1 to 1024 characters.');
 
 /** A token, code or id: a non-empty string of bounded length; a failure has `code`. */
 export const text =
-  (code: ApiErrorCode = 'invalid_request'): Rule =>
+  (code: ApiErrorCode = 'invalid_request'): InputRule =>
   (value, field) =>
     // A lone surrogate is not text (and encodeURIComponent throws on it).
     typeof value === 'string' && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
       ? null
-      : bad(code, field, `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`);
+      : inputError(code, field, `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`);
 
 /**
  * A user's access token, for user-scoped calls. Sent in the Authorization header: a control
  * character or space would make fetch refuse the header (a misleading network_error), so only
  * printable ASCII is accepted.
  */
-export const accessToken: Rule = (value, field) =>
+export const accessToken: InputRule = (value, field) =>
   typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)
     ? null
-    : bad('token_invalid', field, `must be 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`);
+    : inputError('token_invalid', field, `must be 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`);
 
 /** An E.164 phone number such as `+2348012345678`. */
-export const phone: Rule = (value, field) =>
-  typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value) ? null : bad('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
+export const phone: InputRule = (value, field) =>
+  typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value) ? null : inputError('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
 
 /** One of a fixed set of strings. */
 export const oneOf =
-  (allowed: readonly string[]): Rule =>
+  (allowed: readonly string[]): InputRule =>
   (value, field) =>
-    typeof value === 'string' && allowed.includes(value) ? null : bad('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
+    typeof value === 'string' && allowed.includes(value) ? null : inputError('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
 
 /** An optional boolean. */
-export const boolean = optional((value, field) => (typeof value === 'boolean' ? null : bad('invalid_request', field, 'must be a boolean.')));
+export const boolean = optional((value, field) => (typeof value === 'boolean' ? null : inputError('invalid_request', field, 'must be a boolean.')));
 
 /** An absolute http(s) URL, when given. */
 export const url = optional((value, field) => {
@@ -101,7 +85,7 @@ export const url = optional((value, field) => {
   } catch {
     // not a URL: the error below
   }
-  return bad('invalid_redirect_url', field, 'must be an absolute http(s) URL.');
+  return inputError('invalid_redirect_url', field, 'must be an absolute http(s) URL.');
 });
 
 /**
@@ -112,17 +96,17 @@ export const metadata = optional((value, field) => {
   // Arrays, Dates, boxed strings, class instances are not a JSON object once serialised.
   const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   const unsafe = proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
-  if (unsafe) return bad('invalid_request', field, `must not contain the key '${unsafe}'.`);
+  if (unsafe) return inputError('invalid_request', field, `must not contain the key '${unsafe}'.`);
   try {
     if (unsafe === null && JSON.stringify(value).length <= METADATA_MAX_BYTES) return null;
   } catch {
     // not serialisable (a cycle, a BigInt, a toJSON giving nothing): refused below
   }
-  return bad('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
+  return inputError('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
 });
 
 /** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */
-export const checkMetadata = (value: unknown, field = 'metadata'): Check => metadata(value, field);
+export const checkMetadata = (value: unknown, field = 'metadata'): InputCheck => metadata(value, field);
 
 function findUnsafeKey(value: object, depth: number): string | null {
   if (depth > METADATA_MAX_DEPTH) return `(nesting deeper than ${METADATA_MAX_DEPTH} levels)`;

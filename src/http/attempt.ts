@@ -1,0 +1,95 @@
+/**
+ * One attempt of a call: the request sent and its answer read in full, under a per-attempt timer
+ * joined with the caller's signal. Whatever goes wrong comes out as one {@link ProtektError}.
+ */
+import { ProtektError } from '../errors/protekt-error.js';
+import { readBounded } from '../util/bytes.js';
+import { abortedError } from './abort.js';
+import type { Call } from './transport.js';
+
+/** Largest answer body the client reads; no Protekt answer comes near it. */
+export const MAX_BODY_BYTES = 1 << 20;
+
+/** An answer read in full: the response and its body as text. */
+export interface Reply {
+  response: Response;
+  text: string;
+}
+
+// The reason an attempt's controller aborts with when its timer fires (the caller's abort has the
+// caller's reason), so that a timeout can be told from an abort.
+const TIMED_OUT = Symbol();
+
+// One decoder shared by every answer (created on first use), not a new one per answer, a cost on
+// every call; sharing is safe because `decode` without `stream` keeps no state between calls.
+let sharedDecoder: TextDecoder | undefined;
+
+/**
+ * Runs one attempt: sends the request and reads the whole answer, within the per-attempt timeout
+ * and the caller's signal. Resolves with the answer; throws a {@link ProtektError} from
+ * {@link classifyThrown} otherwise.
+ *
+ * The timer is joined with the caller's signal by hand (Node 18 lacks `AbortSignal.any`), and the
+ * attempt is raced against that joint abort, so a `fetch` option (or a body stream) that ignores
+ * its signal still ends at the timeout or the caller's abort instead of hanging the call. The body
+ * is read under the same timer: a stalled body times out too. The race is lost by a promise this
+ * code rejects itself, not by an abort listener on the attempt's own signal: such a listener costs
+ * more than the rest of the client's work on Node 20.
+ */
+export async function runAttempt(call: Call): Promise<Reply> {
+  const { signal } = call;
+  const controller = new AbortController();
+  let rejectStopped!: (reason: unknown) => void;
+  const stopped = new Promise<never>((_, reject) => (rejectStopped = reject));
+  // Marked handled at once: a `fetch` option may abort the caller's signal and throw before the race.
+  stopped.catch(() => {});
+  const stop = (reason: unknown): void => {
+    controller.abort(reason);
+    rejectStopped(reason);
+  };
+  const timer = setTimeout(stop, call.timeout, TIMED_OUT);
+  const onCallerAbort = (): void => stop(signal!.reason);
+  signal?.addEventListener('abort', onCallerAbort);
+  try {
+    return await Promise.race([fetchAndRead(call, controller.signal), stopped]);
+  } catch (thrown) {
+    throw classifyThrown(thrown, call, controller.signal.reason === TIMED_OUT);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+/** Sends the request with the attempt's signal, then reads the answer's body (bounded). */
+function fetchAndRead(call: Call, attemptSignal: AbortSignal): Promise<Reply> {
+  const { method, path } = call.request;
+  return (call.config.fetch ?? fetch)(call.url, { ...call.init, signal: attemptSignal }).then(async (response): Promise<Reply> => {
+    const bytes = await readBounded(response, MAX_BODY_BYTES);
+    if (!bytes) {
+      const message = `Protekt's answer to ${method} ${path} is larger than ${MAX_BODY_BYTES} bytes, far more than any Protekt answer: check that the baseUrl option points at the Protekt API.`;
+      throw new ProtektError('invalid_response', message, { status: response.status });
+    }
+    return { response, text: (sharedDecoder ??= new TextDecoder()).decode(bytes) };
+  });
+}
+
+/**
+ * Names what ended an attempt without an answer: a {@link ProtektError} already made (an answer
+ * over the size limit) as is, else the caller's abort, the per-attempt timeout, or a network error.
+ */
+export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): ProtektError {
+  if (thrown instanceof ProtektError) return thrown;
+  const { signal, timeout } = call;
+  const { method, path } = call.request;
+  if (signal?.aborted) return abortedError(signal.reason);
+  if (timedOut) {
+    const message = `Protekt did not answer ${method} ${path} within ${timeout} ms (the per-attempt timeout): check the network, or raise the timeout option.`;
+    return new ProtektError('timeout', message, { details: { timeout } });
+  }
+  // The cause is kept for debugging, but only its name and message: some runtimes attach the
+  // request (with its headers) to the error object.
+  const cause = thrown instanceof Error ? Object.assign(new Error(thrown.message), { name: thrown.name }) : new Error(String(thrown));
+  // The origin is no secret (the baseUrl option's); the query string is left out: it may carry an e-mail.
+  const message = `Could not reach Protekt at ${new URL(call.config.baseUrl).origin} for ${method} ${path} (network error, see the cause): check the network and the baseUrl option.`;
+  return new ProtektError('network_error', message, { cause });
+}

@@ -1,0 +1,169 @@
+/**
+ * Reading Protekt's answers into SDK objects. Each result field is read by a {@link Reader} that
+ * names its snake_case wire field, so `grep access_token src/resources` finds where it is read.
+ * An answer without a documented field (or with the wrong type) is Protekt's fault, never the
+ * caller's: it throws `ProtektError('invalid_response')`.
+ */
+import { ProtektError } from '../errors/protekt-error.js';
+import type { MfaMethod, ProtektUser, Session } from '../types.js';
+import { isSafeKey } from '../util/case.js';
+import { isRecord } from '../util/record.js';
+
+/** A parsed JSON object of an answer, with its snake_case fields. */
+export type WireObject = Record<string, unknown>;
+
+/** Reads one result field from an answer. */
+export type Reader = (answer: WireObject) => unknown;
+
+/** How every field of a result is read: the SDK's camelCase name → its reader. */
+export type ResultReaders = Readonly<Record<string, Reader>>;
+
+/** The error for an answer that lacks a documented field or has it with the wrong type. */
+function malformedAnswer(wireName: string, expected: string): never {
+  throw new ProtektError(
+    'invalid_response',
+    `Protekt's answer does not have the documented shape: "${wireName}" is missing or not ${expected}. ` +
+      'Check that baseUrl points at the Protekt API (a proxy or another service may be answering).',
+    { details: { field: wireName } },
+  );
+}
+
+/** A required string field. */
+export const stringField =
+  (wireName: string): Reader =>
+  (answer) => {
+    const value = answer[wireName];
+    return typeof value === 'string' ? value : malformedAnswer(wireName, 'a string');
+  };
+
+/** A required number field. */
+export const numberField =
+  (wireName: string): Reader =>
+  (answer) => {
+    const value = answer[wireName];
+    return Number.isFinite(value) ? value : malformedAnswer(wireName, 'a number');
+  };
+
+/** An optional string field: `null` when absent. */
+export const optionalStringField =
+  (wireName: string): Reader =>
+  (answer) =>
+    answer[wireName] == null ? null : stringField(wireName)(answer);
+
+/** A string field that older answers may leave out: `''` when absent. */
+const stringOrEmptyField =
+  (wireName: string): Reader =>
+  (answer) =>
+    optionalStringField(wireName)(answer) ?? '';
+
+/** A flag: `true` only when the answer says `true`. */
+export const flagField =
+  (wireName: string): Reader =>
+  (answer) =>
+    answer[wireName] === true;
+
+/** A number the answer may leave out (the `expires_in` of a send-code answer): `fallback` then. */
+export const numberFieldOr =
+  (wireName: string, fallback: number): Reader =>
+  (answer) => {
+    const value = answer[wireName];
+    return typeof value === 'number' ? value : fallback;
+  };
+
+/** A required array field, each item read by `readItem`. */
+export const listField =
+  <T>(wireName: string, readItem: (item: unknown) => T): Reader =>
+  (answer) => {
+    const value = answer[wireName];
+    return Array.isArray(value) ? value.map(readItem) : malformedAnswer(wireName, 'an array');
+  };
+
+/** A required array of strings (anything else in it is left out). */
+export const stringListField =
+  (wireName: string): Reader =>
+  (answer) => {
+    const value = answer[wireName];
+    if (!Array.isArray(value)) return malformedAnswer(wireName, 'an array');
+    return value.filter((item): item is string => typeof item === 'string');
+  };
+
+/** A field that is the same on every success (the `tokenType` of a token answer). */
+export const constantField =
+  (value: unknown): Reader =>
+  () =>
+    value;
+
+/** Reads `answer` into a fresh object, one reader per field. */
+export function readResult(readers: ResultReaders, answer: WireObject): WireObject {
+  const out: WireObject = {};
+  for (const field in readers) out[field] = readers[field]!(answer);
+  return out;
+}
+
+/** Reads a nested object (`what` is its wire name, for the error when it is not an object). */
+function readObject(readers: ResultReaders, value: unknown, what: string): WireObject {
+  return isRecord(value) ? readResult(readers, value) : malformedAnswer(what, 'an object');
+}
+
+/** The known MFA methods of a wire list (anything else, or no list, is left out). */
+export function readMfaMethods(value: unknown): MfaMethod[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((method): method is MfaMethod => method === 'totp' || method === 'sms');
+}
+
+/** A fresh copy of a user's metadata, without keys that could reach a prototype. */
+function readMetadata(value: unknown): WireObject {
+  const out: WireObject = {};
+  if (!isRecord(value)) return out;
+  for (const key of Object.keys(value)) if (isSafeKey(key)) out[key] = value[key];
+  return out;
+}
+
+/** The fields of a wire `User`. */
+const USER_READERS: ResultReaders = {
+  id: stringField('id'),
+  email: stringField('email'),
+  emailVerified: flagField('email_verified'),
+  mfaEnabled: flagField('mfa_enabled'),
+  mfaMethods: (user) => readMfaMethods(user.mfa_methods),
+  metadata: (user) => readMetadata(user.metadata),
+  disabled: flagField('disabled'),
+  createdAt: stringOrEmptyField('created_at'),
+  lastLoginAt: optionalStringField('last_login_at'),
+};
+
+/** Reads a wire `User` (an answer that is the user itself, or the `user` field of one). */
+export const readUser = <M extends object>(value: unknown): ProtektUser<M> =>
+  readObject(USER_READERS, value, 'user') as unknown as ProtektUser<M>;
+
+/** The `user` field of an answer. */
+export const userField: Reader = (answer) => readUser(answer.user);
+
+/** The fields of a wire `Session`. */
+const SESSION_READERS: ResultReaders = {
+  id: stringField('id'),
+  ipAddress: stringOrEmptyField('ip_address'),
+  userAgent: stringOrEmptyField('user_agent'),
+  createdAt: stringField('created_at'),
+  lastActiveAt: (session) => optionalStringField('last_active_at')(session) ?? stringField('created_at')(session),
+  isCurrent: flagField('is_current'),
+};
+
+/** Reads a wire `Session`. */
+export const readSession = (value: unknown): Session =>
+  readObject(SESSION_READERS, value, 'session') as unknown as Session;
+
+/** A new token pair: a refresh's result (an answer without both tokens is invalid_response). */
+export const TOKEN_PAIR_READERS = {
+  accessToken: stringField('access_token'),
+  refreshToken: stringField('refresh_token'),
+  expiresIn: numberField('expires_in'),
+} satisfies ResultReaders;
+
+/** An `AuthTokenResponse`: the pair, the user, and whether MFA enrollment is still required. */
+export const AUTH_TOKENS_READERS = {
+  ...TOKEN_PAIR_READERS,
+  tokenType: constantField('Bearer'),
+  user: userField,
+  mfaEnrollmentRequired: flagField('mfa_enrollment_required'),
+} satisfies ResultReaders;
