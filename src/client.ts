@@ -45,9 +45,11 @@ export interface ProtektOptions extends TokenOptions {
 }
 
 // A required id with its prefix; the value itself never appears in a message (the key is a secret).
-function checkId(value: unknown, option: string, prefix: string, lengths: string): string {
+function checkId(value: unknown, option: string, what: string, prefix: string, lengths: string): string {
   if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value)) return value;
-  throw configError(option, `is ${value ? 'malformed' : 'required'} (${prefix}_…).`);
+  const form = `${prefix}_ followed by ${lengths.replace(',', ' to ')} letters, digits, _ or -`;
+  if (!value) throw configError(option, `is required: ${what} (${form}).`);
+  throw configError(option, `is malformed: it must be ${what}, ${form}.`);
 }
 
 // A number option from `min` to `max`, or `fallback` when unset.
@@ -106,16 +108,16 @@ export class Protekt<M extends object = DefaultMetadata> {
 
   constructor(options: ProtektOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new ProtektError('config_invalid', 'new Protekt(options) needs { loginId, apiKey }.');
+      throw new ProtektError('config_invalid', 'new Protekt(options) needs an options object with at least { loginId, apiKey }.');
     }
     if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
       throw new ProtektError(
         'browser_not_allowed',
-        'The API key is secret: not in a browser page (see dangerouslyAllowBrowser).',
+        'The API key is a secret every visitor of a browser page could read: call Protekt from your server (see dangerouslyAllowBrowser).',
       );
     }
-    const loginId = checkId(options.loginId, 'loginId', 'lp', '3,128');
-    const apiKey = checkId(options.apiKey, 'apiKey', 'pk', '8,256');
+    const loginId = checkId(options.loginId, 'loginId', "the project's login id", 'lp', '3,128');
+    const apiKey = checkId(options.apiKey, 'apiKey', 'the project API key', 'pk', '8,256');
     const { fetch, now = Date.now, debug } = options;
     for (const option of ['fetch', 'now'] as const) {
       if (options[option] !== undefined && typeof options[option] !== 'function') throw configError(option, 'must be a function.');

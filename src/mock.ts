@@ -24,7 +24,7 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
 export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
   if (typeof overrides !== 'object' || overrides === null) {
-    throw new ProtektError('invalid_argument', 'Protekt.mock() needs an object of methods.');
+    throw new ProtektError('invalid_argument', 'Protekt.mock(overrides) needs an object of methods, such as { verifyToken }.');
   }
   const given = overrides as Record<string, unknown>;
   // Read-only like a frozen object, enumerable like the real client's fields.
@@ -51,7 +51,7 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
 
 function notMocked(name: string, sync: boolean): () => unknown {
   return () => {
-    const error = new ProtektError('not_mocked', `protekt.${name} is not mocked (see Protekt.mock).`);
+    const error = new ProtektError('not_mocked', `protekt.${name} is not mocked: give it to Protekt.mock.`);
     if (sync) throw error;
     return Promise.reject(error);
   };

@@ -62,13 +62,13 @@ export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): 
     return { kind: 'throw', error: unexpectedAnswer(call, 'invalid_response', status, ` but a body that is not a JSON object: ${CHECK_BASE_URL}`) };
   }
   if (status === 401 && apiError?.code === 'invalid_api_key') {
-    const message = "Protekt rejected the project API key (X-Protekt-Key): check the apiKey option against the project's keys in the dashboard.";
+    const message = "Protekt rejected the apiKey option (X-Protekt-Key): check it against the project's API keys.";
     return { kind: 'throw', error: new ProtektError('invalid_api_key', message, { status }) };
   }
   if (!isRetryableStatus(status)) {
     // 501 and any other 5xx not worth retrying: still Protekt's failure, never the caller's.
     if (status > 499) {
-      const what = ', a server error that is not retried: try again later, and report it to Protekt if it lasts';
+      const what = ', which is not retried: try again later';
       return { kind: 'throw', error: unexpectedAnswer(call, 'server_error', status, what, { attempts: attempt + 1 }) };
     }
     if (apiError) return done<T>(answer, null, apiError);
@@ -91,12 +91,12 @@ function giveUp<T>(answer: Answer, call: Call, attempts: number, retryAfter: num
   const { status, apiError } = answer;
   const details = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
   if (status === 429) {
-    const message = 'Too many requests to Protekt: wait before trying again (details.retryAfter, when present, is the wait in seconds).';
+    const message = 'Too many requests to Protekt: wait before trying again.';
     const error = apiError ?? { code: 'rate_limited', message, status };
     return done<T>(answer, null, { ...error, code: 'rate_limited', details: { ...error.details, ...details } });
   }
   const code = status === 503 ? 'service_unavailable' : 'server_error';
-  const what = ` after ${attempts} attempt(s): try again later (details.retryAfter, when present, is the wait Protekt asked for, in seconds)`;
+  const what = ` after ${attempts} attempt(s): try again later`;
   return { kind: 'throw', error: unexpectedAnswer(call, code, status, what, { attempts, ...details }) };
 }
 

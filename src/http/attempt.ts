@@ -66,7 +66,7 @@ function fetchAndRead(call: Call, attemptSignal: AbortSignal): Promise<Reply> {
   return (call.config.fetch ?? fetch)(call.url, { ...call.init, signal: attemptSignal }).then(async (response): Promise<Reply> => {
     const bytes = await readBounded(response, MAX_BODY_BYTES);
     if (!bytes) {
-      const message = `Protekt's answer to ${method} ${path} is larger than ${MAX_BODY_BYTES} bytes, far more than any Protekt answer: check that the baseUrl option points at the Protekt API.`;
+      const message = `Protekt's answer to ${method} ${path} is larger than ${MAX_BODY_BYTES} bytes: check that the baseUrl option points at the Protekt API.`;
       throw new ProtektError('invalid_response', message, { status: response.status });
     }
     return { response, text: (sharedDecoder ??= new TextDecoder()).decode(bytes) };
@@ -83,13 +83,13 @@ export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): 
   const { method, path } = call.request;
   if (signal?.aborted) return abortedError(signal.reason);
   if (timedOut) {
-    const message = `Protekt did not answer ${method} ${path} within ${timeout} ms (the per-attempt timeout): check the network, or raise the timeout option.`;
+    const message = `Protekt did not answer ${method} ${path} within the ${timeout} ms timeout: check the network, or raise the timeout option.`;
     return new ProtektError('timeout', message, { details: { timeout } });
   }
   // The cause is kept for debugging, but only its name and message: some runtimes attach the
   // request (with its headers) to the error object.
   const cause = thrown instanceof Error ? Object.assign(new Error(thrown.message), { name: thrown.name }) : new Error(String(thrown));
   // The origin is no secret (the baseUrl option's); the query string is left out: it may carry an e-mail.
-  const message = `Could not reach Protekt at ${new URL(call.config.baseUrl).origin} for ${method} ${path} (network error, see the cause): check the network and the baseUrl option.`;
+  const message = `Could not reach Protekt at ${new URL(call.config.baseUrl).origin} for ${method} ${path} (see the cause): check the network and the baseUrl option.`;
   return new ProtektError('network_error', message, { cause });
 }

@@ -133,20 +133,22 @@ function logLine({ config, request }: Call, attempt: number, started: number, ou
  */
 export function checkRequestOptions(options: unknown): void {
   if (options === undefined || options === null) return;
-  const refuseOption = (option: string, message: string): never => {
-    throw new ProtektError('invalid_argument', message, { details: { option } });
+  const refuseOption = (option: string, what: string): never => {
+    throw new ProtektError('invalid_argument', `The per-call option ${option} must be ${what}.`, { details: { option } });
   };
   if (typeof options !== 'object' || Array.isArray(options)) {
-    refuseOption('options', "The per-call options (a method's last argument) must be an object with signal, timeout or idempotencyKey, or be left out.");
+    refuseOption('options', "an object { signal, timeout, idempotencyKey } (a method's last argument) or left out");
   }
   const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
-  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof (signal as AbortSignal).addEventListener !== 'function' || typeof (signal as AbortSignal).aborted !== 'boolean')) {
-    refuseOption('signal', "The per-call option signal must be an AbortSignal, such as an AbortController's signal or AbortSignal.timeout(ms).");
-  }
+  if (signal !== undefined && !isAbortSignal(signal)) refuseOption('signal', 'an AbortSignal');
   if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))) {
-    refuseOption('timeout', 'The per-call option timeout must be a number of milliseconds from 1 to 600000 (10 minutes), the limit of each attempt.');
+    refuseOption('timeout', '1 to 600000 ms (per attempt)');
   }
   if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))) {
-    refuseOption('idempotencyKey', 'The per-call option idempotencyKey must be a string of 1 to 255 visible ASCII characters (no space or control character).');
+    refuseOption('idempotencyKey', '1 to 255 visible ASCII characters');
   }
 }
+
+// Duck-typed: an AbortSignal from another realm (a test runner's, a polyfill) is accepted too.
+const isAbortSignal = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && typeof (value as AbortSignal).addEventListener === 'function' && typeof (value as AbortSignal).aborted === 'boolean';

@@ -275,7 +275,7 @@ const withOtpChannel = (body: WireObject): WireObject => ({ channel: body.email 
 function mfaChallenge(answer: WireObject): MfaRequiredError {
   const challenge = {
     code: 'mfa_required',
-    message: 'This user has MFA: finish the login with mfa.verifyLogin({ mfaToken, code }) and a code from one of availableMethods.',
+    message: 'This user has MFA: finish with mfa.verifyLogin({ mfaToken, code }).',
     status: 200,
     availableMethods: readMfaMethods(answer.available_methods),
   };

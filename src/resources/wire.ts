@@ -22,39 +22,34 @@ export type ResultReaders = Readonly<Record<string, Reader>>;
 function malformedAnswer(wireName: string, expected: string): never {
   throw new ProtektError(
     'invalid_response',
-    `Protekt's answer does not have the documented shape: "${wireName}" is missing or not ${expected}. ` +
-      'Check that baseUrl points at the Protekt API (a proxy or another service may be answering).',
+    `Protekt's answer lacks "${wireName}" as ${expected}: check that baseUrl points at the Protekt API.`,
     { details: { field: wireName } },
   );
 }
 
-/** A required string field. */
-export const stringField =
+/**
+ * A reader of required fields: `answer[wireName]` when `isExpected` says it is what the API
+ * documents (`expected` names that in the error), else the answer is malformed.
+ */
+const requiredField =
+  (isExpected: (value: unknown) => boolean, expected: string) =>
   (wireName: string): Reader =>
   (answer) => {
     const value = answer[wireName];
-    return typeof value === 'string' ? value : malformedAnswer(wireName, 'a string');
+    return isExpected(value) ? value : malformedAnswer(wireName, expected);
   };
+
+/** A required string field. */
+export const stringField = requiredField((value) => typeof value === 'string', 'a string');
 
 /** A required number field. */
-export const numberField =
-  (wireName: string): Reader =>
-  (answer) => {
-    const value = answer[wireName];
-    return Number.isFinite(value) ? value : malformedAnswer(wireName, 'a number');
-  };
+export const numberField = requiredField(Number.isFinite, 'a number');
 
-/** An optional string field: `null` when absent. */
-export const optionalStringField =
-  (wireName: string): Reader =>
-  (answer) =>
-    answer[wireName] == null ? null : stringField(wireName)(answer);
-
-/** A string field that older answers may leave out: `''` when absent. */
-const stringOrEmptyField =
-  (wireName: string): Reader =>
-  (answer) =>
-    optionalStringField(wireName)(answer) ?? '';
+/** An optional string field: `absent` (by default `null`) when the answer leaves it out. */
+export const optionalStringField = (wireName: string, absent: string | null = null): Reader => {
+  const read = stringField(wireName);
+  return (answer) => (answer[wireName] == null ? absent : read(answer));
+};
 
 /** A flag: `true` only when the answer says `true`. */
 export const flagField =
@@ -71,21 +66,16 @@ export const numberFieldOr =
   };
 
 /** A required array field, each item read by `readItem`. */
-export const listField =
-  <T>(wireName: string, readItem: (item: unknown) => T): Reader =>
-  (answer) => {
-    const value = answer[wireName];
-    return Array.isArray(value) ? value.map(readItem) : malformedAnswer(wireName, 'an array');
-  };
+export const listField = <T>(wireName: string, readItem: (item: unknown) => T): Reader => {
+  const read = requiredField(Array.isArray, 'an array')(wireName);
+  return (answer) => (read(answer) as unknown[]).map(readItem);
+};
 
 /** A required array of strings (anything else in it is left out). */
-export const stringListField =
-  (wireName: string): Reader =>
-  (answer) => {
-    const value = answer[wireName];
-    if (!Array.isArray(value)) return malformedAnswer(wireName, 'an array');
-    return value.filter((item): item is string => typeof item === 'string');
-  };
+export const stringListField = (wireName: string): Reader => {
+  const read = requiredField(Array.isArray, 'an array')(wireName);
+  return (answer) => (read(answer) as unknown[]).filter((item) => typeof item === 'string');
+};
 
 /** A field that is the same on every success (the `tokenType` of a token answer). */
 export const constantField =
@@ -128,7 +118,7 @@ const USER_READERS: ResultReaders = {
   mfaMethods: (user) => readMfaMethods(user.mfa_methods),
   metadata: (user) => readMetadata(user.metadata),
   disabled: flagField('disabled'),
-  createdAt: stringOrEmptyField('created_at'),
+  createdAt: optionalStringField('created_at', ''),
   lastLoginAt: optionalStringField('last_login_at'),
 };
 
@@ -139,13 +129,17 @@ export const readUser = <M extends object>(value: unknown): ProtektUser<M> =>
 /** The `user` field of an answer. */
 export const userField: Reader = (answer) => readUser(answer.user);
 
+const readCreatedAt = stringField('created_at');
+const readLastActiveAt = optionalStringField('last_active_at');
+
 /** The fields of a wire `Session`. */
 const SESSION_READERS: ResultReaders = {
   id: stringField('id'),
-  ipAddress: stringOrEmptyField('ip_address'),
-  userAgent: stringOrEmptyField('user_agent'),
-  createdAt: stringField('created_at'),
-  lastActiveAt: (session) => optionalStringField('last_active_at')(session) ?? stringField('created_at')(session),
+  ipAddress: optionalStringField('ip_address', ''),
+  userAgent: optionalStringField('user_agent', ''),
+  createdAt: readCreatedAt,
+  // Older sessions have no activity yet: their creation time stands for it.
+  lastActiveAt: (session) => readLastActiveAt(session) ?? readCreatedAt(session),
   isCurrent: flagField('is_current'),
 };
 

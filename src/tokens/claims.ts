@@ -3,7 +3,7 @@
  * signature holds.
  */
 import type { DefaultMetadata, ProtektClaims, ProtektUser } from '../types.js';
-import { failure, type Failure, invalid } from './failure.js';
+import { invalidToken, tokenFailure, type TokenFailure } from './token-failure.js';
 
 /** What this verifier expects of every token. */
 export interface ClaimRules {
@@ -35,30 +35,45 @@ function isTime(value: unknown): value is number {
  * `now >= exp + tolerance`; not yet valid means `nbf > now + tolerance`; issued in the future
  * means `iat > now + tolerance`.
  */
-export function checkTimes(times: TokenTimes, now: number, tolerance: number): Failure | null {
+export function checkTimes(times: TokenTimes, now: number, tolerance: number): TokenFailure | null {
   const seconds = now / 1000;
-  if (seconds >= times.exp + tolerance) return failure('token_expired', 'exp', 'The token has expired.');
-  if (times.nbf !== undefined && times.nbf > seconds + tolerance) return invalid('nbf', 'The token is not valid yet.');
-  if (times.iat > seconds + tolerance) return invalid('iat', 'The token is issued in the future.');
+  if (seconds >= times.exp + tolerance) {
+    return tokenFailure('token_expired', 'exp', 'The token has expired (exp is past): refresh the session or sign in again.');
+  }
+  if (times.nbf !== undefined && times.nbf > seconds + tolerance) {
+    return invalidToken('nbf', "The token is not valid yet (nbf is ahead): check this server's clock.");
+  }
+  if (times.iat > seconds + tolerance) {
+    return invalidToken('iat', "The token was issued in the future (iat is ahead): check this server's clock.");
+  }
   return null;
 }
+
+// The end of the message for a token that lacks a claim every Protekt access token carries.
+const NOT_PROTEKT = 'this is not a Protekt access token.';
 
 /**
  * Checks the claims of a token whose signature holds. Returns the claims typed (wrapped: a token
  * may well have a claim named `code`), or the first failed rule.
  */
-export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): { claims: ProtektClaims } | Failure {
-  if (claims.iss !== rules.issuer) return invalid('iss', 'The token is from another issuer.');
+export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): { claims: ProtektClaims } | TokenFailure {
+  if (claims.iss !== rules.issuer) {
+    return invalidToken('iss', "The token's iss is not this client's baseUrl origin: point baseUrl at the Protekt that issued it.");
+  }
   const aud = claims.aud;
   if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
-    return invalid('aud', 'The token is for another audience.');
+    return invalidToken('aud', "The token's aud does not contain this client's loginId: it was issued for another project.");
   }
-  if (typeof claims.sub !== 'string' || claims.sub === '') return invalid('sub', 'The token has no sub.');
+  if (typeof claims.sub !== 'string' || claims.sub === '') return invalidToken('sub', `The token has no sub claim (the user id): ${NOT_PROTEKT}`);
   const { exp, nbf, iat } = claims;
-  if (!isTime(exp)) return invalid('exp', 'The token has no exp.');
-  if (!isTime(iat)) return invalid('iat', 'The token has no iat.');
-  if (nbf !== undefined && !isTime(nbf)) return invalid('nbf', 'The token has a malformed nbf.');
-  if (claims.jti !== undefined && typeof claims.jti !== 'string') return invalid('jti', 'The token has a malformed jti.');
+  if (!isTime(exp)) return invalidToken('exp', `The token has no exp claim: ${NOT_PROTEKT}`);
+  if (!isTime(iat)) return invalidToken('iat', `The token has no iat claim: ${NOT_PROTEKT}`);
+  if (nbf !== undefined && !isTime(nbf)) {
+    return invalidToken('nbf', "The token's nbf is not a number: this is not a Protekt access token.");
+  }
+  if (claims.jti !== undefined && typeof claims.jti !== 'string') {
+    return invalidToken('jti', "The token's jti is not a string: this is not a Protekt access token.");
+  }
   return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };
 }
 

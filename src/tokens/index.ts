@@ -11,4 +11,4 @@ export {
   type TokenOptions,
   type VerifiedCacheOptions,
 } from './options.js';
-export type { TokenErrorCode } from './failure.js';
+export type { TokenErrorCode } from './token-failure.js';

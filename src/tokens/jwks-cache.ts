@@ -46,22 +46,6 @@ export interface KeyLookup {
   log: ((line: string) => void) | undefined;
 }
 
-/**
- * A set of verification keys addressed by `kid`: the key for `kid`, at once (the hot path) when
- * the set is fresh and the key imported, else through a promise that fetches the set when it is
- * cold, stale, or lacks `kid` (within the cooldown). `undefined` for an unknown kid. `now` is the
- * caller's clock (ms).
- *
- * @throws {ProtektError} `jwks_unavailable` (the promise rejects) when no key set could be
- *   obtained at all.
- */
-export type KeySource = (
-  kid: string,
-  lookup: KeyLookup,
-  now: number,
-  signal: AbortSignal | undefined,
-) => VerificationKey | undefined | Promise<VerificationKey | undefined>;
-
 /** The TTL rule: the option when set, else the endpoint's `max-age` kept within sane bounds. */
 export function jwksTtl(option: number | null, maxAge: number | undefined): number {
   return option ?? (maxAge === undefined ? 600 : Math.min(Math.max(maxAge, 60), 86_400));
@@ -89,27 +73,148 @@ const bounded = <T,>(work: T | Promise<T>, lookup: KeyLookup): Promise<T> =>
 // An error named by its code or class, for a debug line or a detail.
 const describe = (error: unknown): string => (error instanceof ProtektError ? error.code : error instanceof Error ? error.name : 'error');
 
-/**
- * A key set: remote (fetched, cached, refreshed; shared, see the module comment), or, given
- * `staticKeys`, the keys of the `jwks` option, never fetched and never expiring.
- */
-export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => void): KeySource {
-  let keys: Map<string, VerificationKey> | null = null;
-  let fetchedAt = 0;
-  let maxAge: number | undefined;
-  let lastKidRefetch: number | undefined;
-  let lastFailure: number | undefined;
-  // The fetch in flight, under the key 0.
-  const inflight = new Map<0, Promise<void>>();
 
-  const stale = (now: number, ttl: KeyLookup['ttl']): boolean => now - fetchedAt >= ttl(maxAge) * 1000;
-  // Whether the cooldown since `since` has passed (or the clock went back, or it never happened).
-  const cooled = (since: number | undefined, now: number, lookup: KeyLookup): boolean =>
-    since === undefined || now < since || now - since >= lookup.cooldownMs;
+// Whether the cooldown since `since` has passed (or the clock went back, or it never happened).
+const cooled = (since: number | undefined, now: number, lookup: KeyLookup): boolean =>
+  since === undefined || now < since || now - since >= lookup.cooldownMs;
+
+/**
+ * A set of verification keys addressed by `kid`: remote (fetched, cached, refreshed; shared, see
+ * the module comment), or, given `staticKeys`, the keys of the `jwks` option, never fetched and
+ * never expiring. Freshness is judged by the asking verifier's TTL (`lookup.ttl`), so verifiers
+ * with different `jwksCacheMaxAge` can share one set. `now` is the caller's clock (ms).
+ *
+ * A lookup has one way back: `set.cachedKey(kid, lookup, now) ?? (await set.resolveKey(…))`. The
+ * first is the synchronous hot path; the second does whatever the set needs first.
+ */
+export class KeySet {
+  // The keys by kid; null until a set was first obtained (it never goes back to null).
+  #keys: Map<string, VerificationKey> | null = null;
+  // When the keys were fetched (ms; Infinity for static keys: they never go stale), and the
+  // `max-age` they came with (the input of each verifier's TTL rule).
+  #fetchedAt = 0;
+  #maxAge: number | undefined;
+  // When an unknown kid last caused a fetch, and when the last fetch failed (undefined: it did
+  // not). Each holds further fetches back for a cooldown.
+  #lastKidRefetch: number | undefined;
+  #lastFailure: number | undefined;
+  // The fetch in flight, under the key 0.
+  readonly #inflight = new Map<0, Promise<void>>();
+  // Keys of the `jwks` option: never fetched, so an unknown kid stays unknown.
+  readonly #isStatic: boolean;
+
+  /** A remote key set, or, given `staticKeys`, the keys of the `jwks` option. */
+  constructor(staticKeys?: readonly unknown[], log?: (line: string) => void) {
+    this.#isStatic = staticKeys !== undefined;
+    if (staticKeys) this.#install(staticKeys, Infinity, undefined, log);
+  }
+
+  /**
+   * The hot path: the key for `kid` when the set is fresh and that key already imported, at once;
+   * `undefined` when {@link resolveKey} must be asked instead.
+   */
+  cachedKey(kid: string, lookup: KeyLookup, now: number): VerificationKey | undefined {
+    const key = this.#keys === null || this.#isStale(now, lookup) ? undefined : this.#keys.get(kid);
+    return key?.key ? key : undefined;
+  }
+
+  /**
+   * The key for `kid`, after loading the set when it is cold, refreshing it when it is stale
+   * (after a failed fetch, at most once per cooldown), or refetching it when it lacks `kid` (at
+   * most once per cooldown). `undefined` for an unknown kid.
+   *
+   * @throws {ProtektError} `jwks_unavailable` when no key set could be obtained at all; `aborted`
+   *   when the caller's `signal` aborts.
+   */
+  async resolveKey(kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> {
+    if (this.#isStatic) return this.#keys!.get(kid);
+    if (this.#keys === null) {
+      await this.#load(lookup, now, signal);
+    } else if (this.#isStale(now, lookup) && cooled(this.#lastFailure, now, lookup)) {
+      await this.#load(lookup, now, signal);
+    } else {
+      // The set was fresh enough: only a kid it lacks is worth another fetch.
+      return this.#keys.get(kid) ?? this.#refetchForUnknownKid(kid, lookup, now, signal);
+    }
+    return this.#keys?.get(kid);
+  }
+
+  #isStale(now: number, lookup: KeyLookup): boolean {
+    return now - this.#fetchedAt >= lookup.ttl(this.#maxAge) * 1000;
+  }
+
+  // An unknown kid in a set that was not just loaded: the answer of the fetch in flight, where it
+  // may be awaited, else one refetch per cooldown (none within the cooldown of a failed fetch).
+  async #refetchForUnknownKid(kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> {
+    const fetching = this.#inflight.get(0);
+    if (fetching && canShareInFlight()) {
+      // Someone is fetching already: their answer may hold the kid.
+      await withSignal(fetching, signal);
+    } else if (cooled(this.#lastKidRefetch, now, lookup) && cooled(this.#lastFailure, now, lookup)) {
+      this.#lastKidRefetch = now;
+      logLine(lookup.log, 'unknown kid: refetching the JWKS');
+      await this.#load(lookup, now, signal);
+    }
+    return this.#keys?.get(kid);
+  }
+
+  // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
+  // `jwks_unavailable` only when no key set is held afterwards.
+  #load(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<void> {
+    return shareInFlight(this.#inflight, 0, (shared) => this.#refresh(lookup, now, shared ? undefined : signal, shared), signal);
+  }
+
+  // One load. A cold start tries the persistence hook first and stops there when its keys are
+  // fresh; otherwise the endpoint is fetched, and its keys installed and persisted. A failed fetch
+  // keeps the keys held (or throws when there are none).
+  async #refresh(lookup: KeyLookup, now: number, signal: AbortSignal | undefined, shared: boolean): Promise<void> {
+    if (this.#keys === null && lookup.store) {
+      const stored = await this.#readStore(lookup);
+      if (stored && this.#installStored(stored, lookup, now)) return logLine(lookup.log, 'JWKS read from jwksCache');
+    }
+    const fetched = await this.#fetch(lookup, now, signal, shared);
+    if (fetched) {
+      this.#install(fetched.keys, now, fetched.maxAge, lookup.log);
+      await this.#writeStore(lookup, fetched, now);
+    }
+  }
+
+  // Fetches the endpoint (`signal` is undefined for a shared fetch: it must not die with the
+  // caller that happened to start it). After a failure: `undefined` while keys are held (they
+  // keep being served), else `jwks_unavailable`; the caller's own abort is thrown as is.
+  async #fetch(lookup: KeyLookup, now: number, signal: AbortSignal | undefined, shared: boolean): Promise<FetchedJwks | undefined> {
+    try {
+      const fetched = await lookup.fetchJwks(signal);
+      this.#lastFailure = undefined;
+      return fetched;
+    } catch (error) {
+      if (error instanceof ProtektError && error.code === 'aborted' && !shared) throw error;
+      this.#lastFailure = now;
+      if (this.#keys !== null) {
+        logLine(lookup.log, `JWKS refresh failed (${describe(error)}); serving the cached keys`);
+        return undefined;
+      }
+      throw new ProtektError(
+        'jwks_unavailable',
+        'The JWKS could not be fetched and no key is cached: check that baseUrl reaches Protekt (details.cause says why).',
+        { status: error instanceof ProtektError ? error.status : 0, details: { cause: describe(error) }, cause: error },
+      );
+    }
+  }
+
+  // Installs keys read from the hook. Returns whether they are fresh enough to skip the fetch.
+  #installStored(stored: StoredJwks, lookup: KeyLookup, now: number): boolean {
+    // The hook's store is not trusted with time: a fetchedAt in the future (another host's
+    // clock, a test clock) would keep these keys fresh for ever, retired ones included.
+    const at = Math.min(stored.fetchedAt, now);
+    const age = Math.max(0, (stored.expiresAt - at) / 1000);
+    this.#install(stored.keys, at, age, lookup.log);
+    return stored.fetchedAt <= now && !this.#isStale(now, lookup);
+  }
 
   // Replaces the set. A key re-published unchanged keeps its imported CryptoKey; a key that is
   // gone or changed is retired, which also invalidates verifications cached against it.
-  const install = (raw: readonly unknown[], at: number, age: number | undefined, log: KeyLookup['log']): void => {
+  #install(raw: readonly unknown[], at: number, maxAge: number | undefined, log: KeyLookup['log']): void {
     const next = new Map<string, VerificationKey>();
     for (const jwk of raw) {
       const key = keyFromJwk(jwk);
@@ -118,23 +223,24 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       } else if (next.has(key.kid)) {
         logLine(log, 'ignoring a JWKS key (duplicate kid)');
       } else {
-        const old = keys?.get(key.kid);
+        const old = this.#keys?.get(key.kid);
         next.set(key.kid, old && !old.unusable && old.fingerprint === key.fingerprint && old.alg === key.alg ? old : key);
       }
     }
-    for (const old of keys?.values() ?? []) {
+    for (const old of this.#keys?.values() ?? []) {
       if (next.get(old.kid) !== old) {
         old.retired = true;
         old.key = undefined;
         logLine(log, 'a key left the JWKS');
       }
     }
-    keys = next;
-    fetchedAt = at;
-    maxAge = age;
-  };
+    this.#keys = next;
+    this.#fetchedAt = at;
+    this.#maxAge = maxAge;
+  }
 
-  const readStore = async (lookup: KeyLookup): Promise<StoredJwks | undefined> => {
+  // The hook's key set for this URL, if it holds a well-formed one; a failing hook is logged.
+  async #readStore(lookup: KeyLookup): Promise<StoredJwks | undefined> {
     try {
       const value = await bounded(lookup.store!.get(lookup.url), lookup);
       if (value == null) return undefined;
@@ -144,92 +250,32 @@ export function keySet(staticKeys?: readonly unknown[], log?: (line: string) => 
       logLine(lookup.log, `jwksCache.get failed (${describe(error)}); ignored`);
     }
     return undefined;
-  };
+  }
 
-  const fetchAndInstall = async (lookup: KeyLookup, now: number, signal: AbortSignal | undefined, cold: boolean, share: boolean): Promise<void> => {
-    const { store, log } = lookup;
-    if (cold && keys === null && store) {
-      const stored = await readStore(lookup);
-      if (stored) {
-        // The hook's store is not trusted with time: a fetchedAt in the future (another host's
-        // clock, a test clock) would keep these keys fresh for ever, retired ones included.
-        const at = Math.min(stored.fetchedAt, now);
-        const age = Math.max(0, (stored.expiresAt - at) / 1000);
-        install(stored.keys, at, age, log);
-        if (stored.fetchedAt <= now && !stale(now, lookup.ttl)) return logLine(log, 'JWKS read from jwksCache');
-      }
-    }
-    let fetched: FetchedJwks;
+  // Hands the keys just fetched to the hook, if any; a failing hook is logged.
+  async #writeStore(lookup: KeyLookup, fetched: FetchedJwks, now: number): Promise<void> {
+    const { store } = lookup;
+    if (!store) return;
     try {
-      // A shared fetch must not die with the caller that happened to start it.
-      fetched = await lookup.fetchJwks(share ? undefined : signal);
+      const value: StoredJwks = { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt: now + lookup.ttl(fetched.maxAge) * 1000 };
+      await bounded(store.set(lookup.url, value), lookup);
     } catch (error) {
-      if (error instanceof ProtektError && error.code === 'aborted' && !share) throw error;
-      lastFailure = now;
-      if (keys !== null) return logLine(log, `JWKS refresh failed (${describe(error)}); serving the cached keys`);
-      throw new ProtektError('jwks_unavailable', 'The JWKS could not be fetched and no key is cached.', {
-        status: error instanceof ProtektError ? error.status : 0,
-        details: { cause: describe(error) },
-        cause: error,
-      });
+      logLine(lookup.log, `jwksCache.set failed (${describe(error)}); ignored`);
     }
-    lastFailure = undefined;
-    install(fetched.keys, now, fetched.maxAge, log);
-    try {
-      await (store && bounded(store.set(lookup.url, { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt: now + lookup.ttl(fetched.maxAge) * 1000 }), lookup));
-    } catch (error) {
-      logLine(log, `jwksCache.set failed (${describe(error)}); ignored`);
-    }
-  };
-
-  // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
-  // `jwks_unavailable` only when no key set is held afterwards.
-  const load = (lookup: KeyLookup, now: number, signal: AbortSignal | undefined, cold: boolean): Promise<void> =>
-    shareInFlight(inflight, 0, (shared) => fetchAndInstall(lookup, now, signal, cold, shared), signal);
-
-  if (staticKeys) install(staticKeys, Infinity, undefined, log);
-
-  const resolve = async (kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> => {
-      let loaded = !!staticKeys;
-      if (keys === null) {
-        await load(lookup, now, signal, (loaded = true));
-      } else if (!loaded && stale(now, lookup.ttl) && cooled(lastFailure, now, lookup)) {
-        await load(lookup, now, signal, !(loaded = true));
-      }
-      let k = keys?.get(kid);
-      if (k === undefined && !loaded) {
-        const fetching = inflight.get(0);
-        if (fetching && canShareInFlight()) {
-          // Someone is fetching already: their answer may hold the kid.
-          await withSignal(fetching, signal);
-          k = keys?.get(kid);
-        } else if (cooled(lastKidRefetch, now, lookup) && cooled(lastFailure, now, lookup)) {
-          lastKidRefetch = now;
-          logLine(lookup.log, 'unknown kid: refetching the JWKS');
-          await load(lookup, now, signal, false);
-          k = keys?.get(kid);
-        }
-      }
-      return k;
-  };
-
-  return (kid, lookup, now, signal) => {
-    const k = keys === null || stale(now, lookup.ttl) ? undefined : keys.get(kid);
-    return k?.key ? k : resolve(kid, lookup, now, signal);
-  };
+  }
 }
 
-let registry: WeakMap<object, Map<string, KeySource>> | undefined;
+let registry: WeakMap<object, Map<string, KeySet>> | undefined;
 
 /**
  * The shared key set for a JWKS URL reached through a given fetch function (its identity is the
  * function object, or any object standing for it).
  */
-export function sharedKeySet(fetchIdentity: object, url: string): KeySource {
+export function sharedKeySet(fetchIdentity: object, url: string): KeySet {
   registry ??= new WeakMap();
   let byUrl = registry.get(fetchIdentity);
   if (!byUrl) registry.set(fetchIdentity, (byUrl = new Map()));
   let set = byUrl.get(url);
-  if (!set) byUrl.set(url, (set = keySet()));
+  if (!set) byUrl.set(url, (set = new KeySet()));
   return set;
 }

@@ -4,7 +4,7 @@
  * shaped like a token worth verifying, and which key and algorithm it claims.
  */
 import { decodeBase64url, decodeBase64urlText } from '../util/base64url.js';
-import { type Failure, invalid } from './failure.js';
+import { invalidToken, type TokenFailure } from './token-failure.js';
 import { isRecord } from '../util/record.js';
 
 /** Signature algorithms a Protekt key can pin. */
@@ -39,27 +39,32 @@ const KEY_BEARING = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 /** Longest `kid` looked up. Longer ones cannot name a Protekt key. */
 const MAX_KID_LENGTH = 256;
 
+// The ends of messages: what to do with a string that is not a token as issued, and which
+// algorithms are accepted.
+const AS_ISSUED = 'pass the access token as Protekt issued it.';
+const ALGS = 'only RS256, ES256 and EdDSA are accepted.';
+
 /**
- * Splits and checks a compact JWS. Returns the parsed token, or a {@link Failure} naming the
+ * Splits and checks a compact JWS. Returns the parsed token, or a {@link TokenFailure} naming the
  * rule that was broken (never the token or an attacker-controlled value).
  */
-export function parseCompactJws(token: string): ParsedJws | Failure {
+export function parseCompactJws(token: string): ParsedJws | TokenFailure {
   const first = token.indexOf('.');
   // With no dot at all, this finds none either.
   const second = token.indexOf('.', first + 1);
   if (second === -1 || token.indexOf('.', second + 1) !== -1) {
-    return invalid('malformed', 'The token is not a compact JWS (3 parts).');
+    return invalidToken('malformed', `The token is not a JWS (three base64url parts): ${AS_ISSUED}`);
   }
-  if (first === 0 || second === first + 1) return invalid('malformed', 'The token header or payload is empty.');
+  if (first === 0 || second === first + 1) return invalidToken('malformed', `The token's header or payload part is empty: ${AS_ISSUED}`);
 
   const headerSegment = token.slice(0, first);
   const header = headers?.get(headerSegment) ?? parseHeader(headerSegment);
   if ('code' in header) return header;
 
   const signatureSegment = token.slice(second + 1);
-  if (signatureSegment === '') return invalid('signature', 'The token has no signature.');
+  if (signatureSegment === '') return invalidToken('signature', 'The token has no signature: Protekt access tokens are always signed.');
   const signature = decodeBase64url(signatureSegment);
-  if (signature === null) return invalid('malformed', 'The token signature is not base64url.');
+  if (signature === null) return invalidToken('malformed', `The token's signature part is not base64url: ${AS_ISSUED}`);
 
   return {
     header,
@@ -80,7 +85,7 @@ let headers: Map<string, JwsHeader> | undefined;
  * (wrapped: it may well have a member named `code`) or a failure naming the part. The header is
  * decoded strictly; the payload only once the signature over its exact text holds.
  */
-export function decodeSegment(segment: string, part: 'header' | 'payload'): { json: Record<string, unknown> } | Failure {
+export function decodeSegment(segment: string, part: 'header' | 'payload'): { json: Record<string, unknown> } | TokenFailure {
   const text = decodeBase64urlText(segment, part === 'payload');
   let why = 'base64url';
   if (text !== null) {
@@ -92,10 +97,10 @@ export function decodeSegment(segment: string, part: 'header' | 'payload'): { js
       why = 'JSON';
     }
   }
-  return invalid('malformed', `The token ${part} is not ${why}.`);
+  return invalidToken('malformed', `The token's ${part} part is not ${why}: ${AS_ISSUED}`);
 }
 
-function parseHeader(segment: string): JwsHeader | Failure {
+function parseHeader(segment: string): JwsHeader | TokenFailure {
   const decoded = decodeSegment(segment, 'header');
   if ('code' in decoded) return decoded;
   const header = checkHeader(decoded.json);
@@ -107,27 +112,29 @@ function parseHeader(segment: string): JwsHeader | Failure {
   return header;
 }
 
-function checkHeader(h: Record<string, unknown>): JwsHeader | Failure {
+function checkHeader(h: Record<string, unknown>): JwsHeader | TokenFailure {
   const alg = h.alg;
-  if (typeof alg !== 'string') return invalid('alg', 'The token has no alg.');
-  if (alg.toLowerCase() === 'none') return invalid('alg', 'The token is unsigned (alg "none").');
-  if (alg.startsWith('HS')) return invalid('alg', 'The token alg is symmetric (HS*).');
-  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalid('alg', 'The token alg is not supported.');
+  if (typeof alg !== 'string') return invalidToken('alg', `The token header has no alg: ${ALGS}`);
+  if (alg.toLowerCase() === 'none') return invalidToken('alg', `The token is unsigned (alg "none"): ${ALGS}`);
+  if (alg.startsWith('HS')) return invalidToken('alg', `The token's alg header is a shared-secret one (HS*): ${ALGS}`);
+  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalidToken('alg', `The token's alg header is not supported: ${ALGS}`);
 
   for (const name of KEY_BEARING) {
-    if (h[name] !== undefined) return invalid('header_key', `The token header carries a key ("${name}").`);
+    if (h[name] !== undefined) {
+      return invalidToken('header_key', `The token header carries a key ("${name}"): keys come only from the JWKS.`);
+    }
   }
-  if (h.crit !== undefined) return invalid('crit', 'The token header has "crit".');
+  if (h.crit !== undefined) return invalidToken('crit', 'The token header has "crit": Protekt access tokens never do.');
 
   const typ = h.typ;
   if (typ !== undefined) {
     const t = typeof typ === 'string' ? typ.toLowerCase() : '';
-    if (t !== 'jwt' && t !== 'at+jwt') return invalid('typ', 'The token typ is not JWT.');
+    if (t !== 'jwt' && t !== 'at+jwt') return invalidToken('typ', "The token's typ is neither JWT nor at+jwt: this is not a Protekt access token.");
   }
 
   const kid = h.kid;
   if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
-    return invalid('kid', 'The token has no usable kid.');
+    return invalidToken('kid', 'The token header has no usable kid: Protekt access tokens always name their key.');
   }
   return { alg, kid };
 }

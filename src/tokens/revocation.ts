@@ -1,7 +1,7 @@
 /**
  * The remote revocation check that follows a successful local verification: `POST
- * /auth/token/verify`, its answer cached per token (by `jti`, else by signature) for `maxAge`
- * seconds, so that a revoked token is refused at the latest `maxAge` seconds after revocation.
+ * /auth/token/verify`, its answer cached per token (by its signature) for `maxAge` seconds, so
+ * that a revoked token is refused at the latest `maxAge` seconds after revocation.
  *
  * When the check cannot be completed (network failure, timeout, 5xx, rate limit), the local
  * answer stands and the miss is debug-logged (fail-open), unless the client chose fail-closed:
@@ -14,9 +14,9 @@ import type { ApiRequest, ApiResponse } from '../http/types.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type { ThrownErrorCode } from '../errors/codes.js';
 import type { RequestOptions } from '../types.js';
-import { failure, type Failure, type TokenErrorCode } from './failure.js';
+import { tokenFailure, type TokenFailure, type TokenErrorCode } from './token-failure.js';
 import { canShareInFlight, shareInFlight } from '../runtime/in-flight.js';
-import { LruCache } from './verified-cache.js';
+import { LruCache } from '../util/lru-cache.js';
 
 /** Settings of a {@link RevocationChecker}. */
 export interface RevocationConfig {
@@ -32,33 +32,18 @@ export interface RevocationConfig {
   max?: number;
 }
 
+// A cached answer: the refusal, or null for a pass, and until when it holds (ms).
 interface Answer {
-  failure: Failure | null;
+  failure: TokenFailure | null;
   until: number;
 }
-
-/**
- * Checks a locally verified token: `key` is its `jti`, else its signature segment (the key of the
- * answers cache), `exp` its expiry (seconds). Returns (at once when the answer is cached) `null`
- * when the token may be accepted (not revoked, or the check failed open), else the failure.
- *
- * @throws {ProtektError} when the check failed and `failClosed` is set, when the project API
- *   key is rejected, or when the caller aborted.
- */
-export type RevocationChecker = (
-  token: string,
-  key: string,
-  exp: number,
-  now: number,
-  options: RequestOptions | undefined,
-) => Failure | null | Promise<Failure | null>;
 
 // What each refusal of the API says.
 const REFUSALS = {
   __proto__: null,
-  token_revoked: 'The token was revoked.',
-  token_expired: 'Protekt reports the token as expired.',
-  token_invalid: 'Protekt reports the token as invalid.',
+  token_revoked: 'The token was revoked (logout, revoked session or disabled user): the user must sign in again.',
+  token_expired: "Protekt reports the token as expired: check this server's clock.",
+  token_invalid: 'Protekt reports the token as invalid: the user must sign in again.',
 } as unknown as Record<string, string | undefined>;
 
 // Thrown by the transport for reasons that are not an outage: never turned into fail-open (the
@@ -67,59 +52,103 @@ const REFUSALS = {
 // not being made at all, so it must not silently switch revocation off.
 const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'invalid_response'];
 
-/** Creates the revocation check of one verifier. */
-export function revocationChecker({ send, maxAge, failClosed, log, max = 10_000 }: RevocationConfig): RevocationChecker {
-  const answers = new LruCache<Answer>(max);
-  const inflight = new Map<string, Promise<Failure | null>>();
+/**
+ * The revocation check of one verifier. Each token is checked under a `key`, its signature
+ * segment (never its `jti`: a jti is the issuer's to choose and may repeat). A check has one way
+ * back: `checker.cachedAnswer(key, now)`, at once, and only when that is `undefined`,
+ * `await checker.check(…)`. Either gives `null` when the token may be accepted (not revoked, or
+ * the check failed open), else the failure.
+ *
+ * Both throw {@link ProtektError} when the check failed and `failClosed` is set; `check` also when
+ * the project API key is rejected, or when the caller aborted.
+ */
+export class RevocationChecker {
+  readonly #config: Required<RevocationConfig>;
+  // Answers by token key; the requests in flight by token key.
+  readonly #answers: LruCache<Answer>;
+  readonly #inflight = new Map<string, Promise<TokenFailure | null>>();
   // After an unreachable check: until when checks are skipped (for min(maxAge, 5) s), and why.
-  let downUntil = 0;
-  let downCode: ThrownErrorCode = 'service_unavailable';
-  // An unreachable check: skipped for a while, then thrown (fail-closed) or logged (fail-open).
-  const down = (at: number, error: ProtektError, why: string): null => {
-    downUntil = at + Math.min(maxAge * 1000, 5000);
-    downCode = error.code;
-    if (failClosed) throw error;
-    log?.(`[Protekt] verifyToken: revocation check ${why}: fail-open`);
-    return null;
-  };
+  #downUntil = 0;
+  #downCode: ThrownErrorCode = 'service_unavailable';
 
-  const ask = async (token: string, key: string, exp: number, sentAt: number, options: RequestOptions | undefined): Promise<Failure | null> => {
+  constructor({ max = 10_000, ...config }: RevocationConfig) {
+    this.#config = { ...config, max };
+    this.#answers = new LruCache<Answer>(max);
+  }
+
+  /**
+   * The answer known without a request: the cached one while it holds, or, moments after the
+   * check could not be made, `null` (fail-open; fail-closed throws). `undefined`: ask {@link check}.
+   */
+  cachedAnswer(key: string, now: number): TokenFailure | null | undefined {
+    const answer = this.#answers.get(key);
+    if (answer && now < answer.until) return answer.failure;
+    if (answer) this.#answers.delete(key);
+    if (now < this.#downUntil) {
+      if (this.#config.failClosed) {
+        const message = 'The revocation check failed moments ago and is skipped for a few seconds (revocationCheck.failClosed).';
+        throw new ProtektError(this.#downCode, message, { details: { skipped: true } });
+      }
+      return null;
+    }
+    return undefined;
+  }
+
+  /** Asks Protekt about a token whose answer is not cached; `exp` is its expiry (seconds). */
+  check(token: string, key: string, exp: number, now: number, options: RequestOptions | undefined): Promise<TokenFailure | null> {
+    // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
+    // and where the runtime forbids awaiting another request's I/O.
+    const share = this.#config.maxAge > 0 && canShareInFlight();
+    const ask = (shared: boolean): Promise<TokenFailure | null> => this.#ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options);
+    return shareInFlight(this.#inflight, key, ask, options?.signal, share);
+  }
+
+  // One request, and what its answer means: a refusal or a pass (cached), else an outage.
+  async #ask(token: string, key: string, exp: number, sentAt: number, options: RequestOptions | undefined): Promise<TokenFailure | null> {
     let response: ApiResponse;
     try {
-      response = await send({ method: 'POST', path: '/auth/token/verify', body: { token }, options });
+      response = await this.#config.send({ method: 'POST', path: '/auth/token/verify', body: { token }, options });
     } catch (error) {
       if (!(error instanceof ProtektError) || ALWAYS_THROWN.includes(error.code)) throw error;
-      return down(sentAt, error, `failed (${error.code})`);
+      return this.#down(sentAt, error, `failed (${error.code})`);
     }
     const { error, status, data } = response;
     const code = error ? error.code : data?.valid === false ? 'token_invalid' : data?.valid === true ? null : 'no valid';
-    if (code !== null && !REFUSALS[code]) {
-      // Only a rate limit is an outage worth failing open for. Any other answer (404 from a proxy
-      // that does not route the path, 403 for a key without the right, a 200 without `valid`)
-      // means the check is not being made at all: never silently accepted, whatever the policy.
-      const limited = code === 'rate_limited';
-      const problem = new ProtektError(limited ? 'service_unavailable' : 'invalid_response', `The revocation check answered ${code}.`, { status, details: { code } });
-      if (!limited) throw problem;
-      return down(sentAt, problem, `answered ${code}`);
-    }
-    const result = code && failure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
-    downUntil = 0;
-    // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was asked.
-    const until = sentAt + maxAge * 1000;
-    if (result || maxAge > 0) answers.set(key, { failure: result, until: result ? Math.max(exp * 1000, until) : until });
-    return result;
-  };
+    if (code !== null && !REFUSALS[code]) return this.#notAnswered(code, status, sentAt);
+    const failure = code === null ? null : tokenFailure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
+    this.#downUntil = 0;
+    this.#remember(key, failure, exp, sentAt);
+    return failure;
+  }
 
-  return (token, key, exp, now, options) => {
-    const answer = answers.get(key);
-    if (answer && now < answer.until) return answer.failure;
-    if (answer) answers.delete(key);
-    if (now < downUntil) {
-      if (failClosed) throw new ProtektError(downCode, 'The revocation check failed moments ago.', { details: { skipped: true } });
-      return null;
+  // An answer that is neither a pass nor a refusal. Only a rate limit is an outage worth failing
+  // open for. Any other answer (404 from a proxy that does not route the path, 403 for a key
+  // without the right, a 200 without `valid`) means the check is not being made at all: never
+  // silently accepted, whatever the policy.
+  #notAnswered(code: string, status: number, sentAt: number): null {
+    if (code !== 'rate_limited') {
+      const message = `The revocation check answered ${code}, not a verdict: check baseUrl and the API key's rights.`;
+      throw new ProtektError('invalid_response', message, { status, details: { code } });
     }
-    // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
-    // and where the runtime forbids awaiting another request's I/O.
-    return shareInFlight(inflight, key, (shared) => ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options), options?.signal, maxAge > 0 && canShareInFlight());
-  };
+    const problem = new ProtektError('service_unavailable', 'The revocation check was rate limited.', { status, details: { code } });
+    return this.#down(sentAt, problem, `answered ${code}`);
+  }
+
+  // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was
+  // asked (with maxAge 0, not kept at all).
+  #remember(key: string, failure: TokenFailure | null, exp: number, sentAt: number): void {
+    const until = sentAt + this.#config.maxAge * 1000;
+    if (failure) this.#answers.set(key, { failure, until: Math.max(exp * 1000, until) });
+    else if (this.#config.maxAge > 0) this.#answers.set(key, { failure, until });
+  }
+
+  // An unreachable check: skipped for a while, then thrown (fail-closed) or logged (fail-open).
+  #down(at: number, error: ProtektError, why: string): null {
+    const { maxAge, failClosed, log } = this.#config;
+    this.#downUntil = at + Math.min(maxAge * 1000, 5000);
+    this.#downCode = error.code;
+    if (failClosed) throw error;
+    log?.(`[Protekt] verifyToken: revocation check ${why}: fail-open`);
+    return null;
+  }
 }

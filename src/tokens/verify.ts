@@ -9,14 +9,14 @@ import { checkRequestOptions } from '../http/transport.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
 import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
-import { type Failure, invalid } from './failure.js';
-import { jwksTtl, keySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
-import { decodeSegment, parseCompactJws } from './jws.js';
+import { invalidToken, type TokenFailure } from './token-failure.js';
+import { jwksTtl, KeySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
+import { decodeSegment, parseCompactJws, type ParsedJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
-import { resolveTokenOptions, type TokenOptions } from './options.js';
-import { revocationChecker } from './revocation.js';
+import { resolveTokenOptions, type ResolvedTokenOptions, type TokenOptions } from './options.js';
+import { RevocationChecker } from './revocation.js';
 import { canShareInFlight } from '../runtime/in-flight.js';
-import { LruCache } from './verified-cache.js';
+import { LruCache } from '../util/lru-cache.js';
 
 /**
  * What the client gives its token verifier. `M` is the client's metadata type (carried for
@@ -59,28 +59,25 @@ export interface TokenVerifier<M extends object = DefaultMetadata> {
   verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
 }
 
-// What a cache hit needs: the key (still published?), the frozen claims (times, jti) and user,
-// and the signature segment (the revocation cache key of a token without jti).
+// What a cache hit needs: the key (still published?), the frozen claims (times, exp) and user
+// (built on first success), and the signature segment (the revocation cache key).
 interface VerifiedEntry<M extends object> {
   key: VerificationKey;
   claims: ProtektClaims;
-  user: ProtektUser<M>;
+  user: ProtektUser<M> | undefined;
   signatureSegment: string;
 }
 
-// A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
-const keyGone = (): Failure => invalid('kid', 'The token\'s key is no longer published.');
-
-// Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
-// string is not a JWS at all; otherwise keeps the parser's reason.
-function notAJws(token: string, failure: Failure): Failure {
-  if (token.startsWith('rt_')) return invalid('refresh_token', 'This is a refresh token, not an access token.');
-  if (token.startsWith('mfa_tmp_')) return invalid('mfa_token', 'This is an MFA token, not an access token.');
-  if (/^bearer\s/i.test(token)) return invalid('bearer', 'Pass the token without its "Bearer " prefix.');
-  return failure;
+// Everything one verifier holds, fixed when it is created: its rules, its key set and its caches.
+interface VerifierState<M extends object> {
+  rules: ClaimRules;
+  maxLength: number;
+  now: () => number;
+  keys: KeySet;
+  lookup: KeyLookup;
+  verified: LruCache<VerifiedEntry<M>> | null;
+  revocation: RevocationChecker | null;
 }
-
-const refused = <M extends object>(error: Failure): VerifyTokenResult<M> => ({ user: null, claims: null, error });
 
 /**
  * Creates the verifier behind `protekt.auth.verifyToken`. Options are validated here, so a bad
@@ -88,94 +85,170 @@ const refused = <M extends object>(error: Failure): VerifyTokenResult<M> => ({ u
  */
 export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig<M>): TokenVerifier<M> {
   const opts = resolveTokenOptions(config.options as TokenOptions & Record<string, unknown>);
-  const { log, send, jwksUrl: url } = config;
-  const { clockTolerance: tolerance, maxTokenLength: maxLength, revocation: revocationOptions } = opts;
-  const rules: ClaimRules = { issuer: config.issuer, audience: config.audience, tolerance };
-  const keys = opts.staticKeys ? keySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, url);
-  const ttl = (maxAge: number | undefined): number => jwksTtl(opts.jwksCacheMaxAge, maxAge);
-  const lookup: KeyLookup = {
-    url,
+  const { log, send } = config;
+  const state: VerifierState<M> = {
+    rules: { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance },
+    maxLength: opts.maxTokenLength,
+    now: config.now,
+    keys: opts.staticKeys ? new KeySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, config.jwksUrl),
+    lookup: jwksLookup(config, opts),
+    verified: opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null,
+    revocation: opts.revocation && new RevocationChecker({ send, ...opts.revocation, log }),
+  };
+  return { verify: (token, options) => verifyToken(state, token, options) };
+}
+
+// How this verifier fetches its JWKS and judges it (see KeyLookup).
+function jwksLookup(config: TokenVerifierConfig<object>, opts: ResolvedTokenOptions): KeyLookup {
+  return {
+    url: config.jwksUrl,
     async fetchJwks(signal) {
-      const { status, data, error, headers } = await send({ method: 'GET', path: '/.well-known/jwks.json', options: signal ? { signal } : undefined });
+      const { status, data, error, headers } = await config.send({ method: 'GET', path: '/.well-known/jwks.json', options: signal ? { signal } : undefined });
       if (error || !data) throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${status}.`, { status });
       if (!Array.isArray(data.keys)) throw new ProtektError('invalid_response', 'The JWKS answer has no "keys" array.', { status });
       return { keys: data.keys as unknown[], maxAge: parseMaxAge(headers.get('cache-control')) };
     },
-    ttl,
+    ttl: (maxAge) => jwksTtl(opts.jwksCacheMaxAge, maxAge),
     cooldownMs: opts.jwksCooldown * 1000,
     store: opts.store,
     timeout: config.timeout,
-    log,
+    log: config.log,
   };
-  const verified = opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null;
-  const revocation = revocationOptions && revocationChecker({ send, ...revocationOptions, log });
-
-  const verify = async (token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>> => {
-    checkRequestOptions(options);
-    if (typeof token !== 'string') return refused(invalid('type', 'The token is not a string.'));
-    if (token.length === 0) return refused(invalid('empty', 'The token is empty.'));
-    if (token.length > maxLength) return refused(invalid('size', `The token is longer than ${maxLength} characters.`));
-    const now = config.now();
-    const signal = options?.signal;
-
-    let entry = verified?.get(token);
-    if (entry) {
-      // A hit re-validates what may have changed since: the key still published, the clock.
-      const key = entry.key;
-      let current = key.retired ? undefined : keys(key.kid, lookup, now, signal);
-      if (current instanceof Promise) current = await current;
-      if (current !== key || key.retired) {
-        verified!.delete(token);
-        return refused(keyGone());
-      }
-      const timeFailure = checkTimes(entry.claims, now, tolerance);
-      if (timeFailure) {
-        if (timeFailure.code === 'token_expired') verified!.delete(token);
-        return refused(timeFailure);
-      }
-    } else {
-      const parsed = parseCompactJws(token);
-      if ('code' in parsed) return refused(notAJws(token, parsed));
-      const { alg, kid } = parsed.header;
-      let key = keys(kid, lookup, now, signal);
-      if (key instanceof Promise) key = await key;
-      if (!key) return refused(invalid('kid', 'The token\'s key is not published.'));
-      if (key.alg !== alg) return refused(invalid('alg', 'The token alg is not its key\'s.'));
-      const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
-      if (!cryptoKey) return refused(invalid('key', 'The token\'s key could not be used.'));
-      let valid: boolean;
-      try {
-        valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
-      } catch {
-        valid = false;
-      }
-      if (!valid) return refused(invalid('signature', 'The token signature is invalid.'));
-      const decoded = decodeSegment(parsed.payloadSegment, 'payload');
-      if ('code' in decoded) return refused(decoded);
-      const checked = checkClaims(decoded.json, rules, now);
-      if ('code' in checked) return refused(checked);
-      entry = { key, claims: checked.claims, user: undefined as never, signatureSegment: parsed.signatureSegment };
-    }
-
-    if (revocation) {
-      const { claims } = entry;
-      // Keyed by the signature, never the jti: a jti is the issuer's to choose and may repeat.
-      let revoked = revocation(token, entry.signatureSegment, claims.exp, now, options);
-      if (revoked instanceof Promise) revoked = await revoked;
-      if (revoked) {
-        // Forget the token, so no later fail-open can bring it back from this cache.
-        verified?.delete(token);
-        return refused(revoked);
-      }
-    }
-
-    if (!entry.user) {
-      // Built and frozen once: the same objects may be returned for the same token again.
-      entry.user = userFromClaims<M>(entry.claims);
-      if (verified && !entry.key.retired) verified.set(token, entry);
-    }
-    return { user: entry.user, claims: entry.claims, error: null };
-  };
-
-  return { verify };
 }
+
+// One verification: a cached entry re-checked, or a full verification; then revocation. A token
+// verified before, with its key set fresh and its revocation answer cached, awaits nothing.
+async function verifyToken<M extends object>(state: VerifierState<M>, input: unknown, options: RequestOptions | undefined): Promise<VerifyTokenResult<M>> {
+  checkRequestOptions(options);
+  const token = checkInput(input, state.maxLength);
+  if (typeof token !== 'string') return refused(token);
+  const now = state.now();
+  const signal = options?.signal;
+  const { keys, lookup, verified, revocation } = state;
+
+  let entry = verified?.get(token);
+  if (entry) {
+    // A hit re-validates what may have changed since: the key still published, the clock.
+    const { key } = entry;
+    const published = key.retired ? undefined : (keys.cachedKey(key.kid, lookup, now) ?? (await keys.resolveKey(key.kid, lookup, now, signal)));
+    const failure = checkCachedEntry(state, token, entry, published, now);
+    if (failure) return refused(failure);
+  } else {
+    const fresh = await verifyFresh(state, token, now, signal);
+    if ('code' in fresh) return refused(fresh);
+    entry = fresh;
+  }
+
+  if (revocation) {
+    // Keyed by the signature, never the jti: a jti is the issuer's to choose and may repeat.
+    const key = entry.signatureSegment;
+    const cached = revocation.cachedAnswer(key, now);
+    const revoked = cached !== undefined ? cached : await revocation.check(token, key, entry.claims.exp, now, options);
+    if (revoked) {
+      // Forget the token, so no later fail-open can bring it back from this cache.
+      verified?.delete(token);
+      return refused(revoked);
+    }
+  }
+  return accepted(state, token, entry);
+}
+
+// The checks made before anything else: a string, not empty, not too long. Returns the token, or
+// the failure.
+function checkInput(token: unknown, maxLength: number): string | TokenFailure {
+  if (typeof token !== 'string') {
+    return invalidToken('type', 'The token is not a string: pass the value after "Bearer " in the Authorization header.');
+  }
+  if (token.length === 0) return invalidToken('empty', 'The token is empty: did the request carry one?');
+  if (token.length > maxLength) return invalidToken('size', `The token is longer than maxTokenLength (${maxLength} characters).`);
+  return token;
+}
+
+// A cached verification, re-checked: its key must still be the one `published` under its kid, and
+// its times must still hold. An entry that can never pass again is dropped.
+function checkCachedEntry<M extends object>(
+  state: VerifierState<M>,
+  token: string,
+  entry: VerifiedEntry<M>,
+  published: VerificationKey | undefined,
+  now: number,
+): TokenFailure | null {
+  const { key } = entry;
+  if (published !== key || key.retired) {
+    state.verified!.delete(token);
+    return keyGone();
+  }
+  const timeFailure = checkTimes(entry.claims, now, state.rules.tolerance);
+  if (timeFailure?.code === 'token_expired') state.verified!.delete(token);
+  return timeFailure;
+}
+
+// A token not verified before: parse, key, signature, claims. Returns the entry to cache (its
+// user not built yet), or the first failure.
+async function verifyFresh<M extends object>(
+  state: VerifierState<M>,
+  token: string,
+  now: number,
+  signal: AbortSignal | undefined,
+): Promise<VerifiedEntry<M> | TokenFailure> {
+  const parsed = parseCompactJws(token);
+  if ('code' in parsed) return notAJws(token, parsed);
+  const { alg, kid } = parsed.header;
+  const { keys, lookup } = state;
+  const key = keys.cachedKey(kid, lookup, now) ?? (await keys.resolveKey(kid, lookup, now, signal));
+  if (!key) {
+    return invalidToken('kid', "The token's kid is not in the JWKS: it comes from another Protekt or environment, or its key was rotated out.");
+  }
+  if (key.alg !== alg) {
+    // Both are fixed names (the header's alg was checked against RS256, ES256 and EdDSA).
+    return invalidToken('alg', `The token's alg (${alg}) is not its key's (${key.alg}).`);
+  }
+  const signatureFailure = await checkSignature(key, parsed);
+  if (signatureFailure) return signatureFailure;
+  const decoded = decodeSegment(parsed.payloadSegment, 'payload');
+  if ('code' in decoded) return decoded;
+  const checked = checkClaims(decoded.json, state.rules, now);
+  if ('code' in checked) return checked;
+  return { key, claims: checked.claims, user: undefined, signatureSegment: parsed.signatureSegment };
+}
+
+// The WebCrypto check of the signature with the token's key (imported on first use).
+async function checkSignature(key: VerificationKey, parsed: ParsedJws): Promise<TokenFailure | null> {
+  const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
+  if (!cryptoKey) {
+    return invalidToken('key', "The token's key could not be imported into WebCrypto (malformed or unsupported JWK).");
+  }
+  let valid: boolean;
+  try {
+    valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
+  } catch {
+    valid = false;
+  }
+  if (valid) return null;
+  return invalidToken('signature', 'The token signature is invalid: the token was altered or not signed by its key.');
+}
+
+// The success: user and claims, built and frozen once (the same objects may be returned for the
+// same token again), and the entry cached while its key stands.
+function accepted<M extends object>(state: VerifierState<M>, token: string, entry: VerifiedEntry<M>): VerifyTokenResult<M> {
+  if (!entry.user) {
+    entry.user = userFromClaims<M>(entry.claims);
+    if (state.verified && !entry.key.retired) state.verified.set(token, entry);
+  }
+  return { user: entry.user, claims: entry.claims, error: null };
+}
+
+// A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
+const keyGone = (): TokenFailure =>
+  invalidToken('kid', 'The token\'s key has left the JWKS (rotated out): the user must sign in again.');
+
+// Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
+// string is not a JWS at all; otherwise keeps the parser's reason.
+function notAJws(token: string, failure: TokenFailure): TokenFailure {
+  if (token.startsWith('rt_')) return invalidToken('refresh_token', 'This is a refresh token: pass the access token.');
+  if (token.startsWith('mfa_tmp_')) return invalidToken('mfa_token', 'This is an MFA token: complete the MFA challenge to get an access token.');
+  if (/^bearer\s/i.test(token)) return invalidToken('bearer', 'Pass the token without its "Bearer " prefix.');
+  return failure;
+}
+
+const refused = <M extends object>(error: TokenFailure): VerifyTokenResult<M> => ({ user: null, claims: null, error });

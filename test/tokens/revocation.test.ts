@@ -60,7 +60,7 @@ describe('revocation check', () => {
     expect(fake.requests.length).toBe(before);
   });
 
-  it('a token without jti is cached by its signature', async () => {
+  it('answers are cached by the token signature (here, tokens without jti)', async () => {
     const fake = await fakeWith();
     const v = fake.verifier({ verifiedCache: false });
     const a = await fake.sign({ jti: undefined });

@@ -1,7 +1,8 @@
 /**
- * A bounded least-recently-used map, used for tokens already verified (keyed by the exact token
- * string) and for revocation answers. One per verifier, so that a hit can never skip the
- * issuer or audience rules of the verifier asking. Only successes go in.
+ * A bounded least-recently-used map. Token verification keeps two per verifier (src/tokens): the
+ * tokens already verified, keyed by the exact token string (one per verifier, so that a hit can
+ * never skip the issuer or audience rules of the verifier asking; only successes go in), and the
+ * revocation answers.
  */
 
 /** A bounded LRU map (a `Map` in least-recently-used order). `max` of 0 keeps nothing. */
