@@ -70,11 +70,8 @@ function exec(step, cmd, args, { timeoutMs = 600_000, append = false, cwd = root
 // ---- result parsers ---------------------------------------------------------------------------
 
 function lastMatch(text, re) {
-  let m;
-  let last = null;
   const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
-  while ((m = g.exec(text))) last = m;
-  return last;
+  return [...text.matchAll(g)].at(-1) ?? null;
 }
 
 function fromVitestJson(file) {
@@ -114,8 +111,7 @@ function fromDenoJunit(file) {
   const xml = readFileSync(file, 'utf8');
   const cases = [];
   const re = /<testcase name="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g;
-  let m;
-  while ((m = re.exec(xml))) {
+  for (const m of xml.matchAll(re)) {
     const body = m[3] ?? '';
     cases.push({ name: m[1], failed: body.includes('<failure'), skipped: body.includes('<skipped') });
   }

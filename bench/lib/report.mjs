@@ -6,7 +6,7 @@ const x2 = (n) => n.toFixed(2);
 const range = (s, f) => `${f(s.min)}–${f(s.max)}`;
 
 function table(head, rows) {
-  const out = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  const out = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) out.push(`| ${r.join(' | ')} |`);
   return out.join('\n');
 }

@@ -10,8 +10,13 @@ export interface Measured {
   code: Uint8Array;
 }
 export declare const BUDGETS: { client: number; middleware: number };
-/** Ceiling the client is held to until it meets its budget (only ever lowered). */
-export declare const CLIENT_CEILING: number;
+/** Sizes as recorded in bench/size-report.json. */
+export interface SizeSnapshot {
+  client: { gzip: number; raw: number };
+  middleware: { gzip: number; raw: number };
+  /** Minified bytes per source file in the client bundle. */
+  clientFiles: Record<string, number>;
+}
 export declare const ENTRIES: Record<'client' | 'middleware' | 'honoApp' | 'honoAppWithMiddleware', string>;
 export declare const PEER_ENTRIES: Record<string, string>;
 export declare function measure(code: string, options?: { external?: string[] }): Promise<Measured>;
@@ -23,3 +28,5 @@ export declare function measureBudgets(): Promise<{
   middlewareDelta: number;
 }>;
 export declare function measurePeers(): Promise<Record<string, Measured>>;
+export declare function sizeSnapshot(budgets: Awaited<ReturnType<typeof measureBudgets>>): SizeSnapshot;
+export declare function sizeChanges(recorded: SizeSnapshot, current: SizeSnapshot, threshold?: number): string[];

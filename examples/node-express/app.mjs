@@ -26,7 +26,7 @@ export function createApp() {
   const app = express();
   app.use(express.json());
 
-  app.get('/', (req, res) => res.json({ ok: true, routes: ['POST /signup', 'POST /login', 'POST /login/mfa', 'POST /refresh', 'GET /me', 'GET /sessions', 'POST /logout'] }));
+  app.get('/', (_req, res) => res.json({ ok: true, routes: ['POST /signup', 'POST /login', 'POST /login/mfa', 'POST /refresh', 'GET /me', 'GET /sessions', 'POST /logout'] }));
 
   app.post('/signup', async (req, res) => {
     const { email, password } = req.body ?? {};
@@ -79,7 +79,7 @@ export function createApp() {
   });
 
   // Protekt unreachable on a call other than verifyToken (ProtektError) or a bug.
-  app.use((err, req, res, next) => {
+  app.use((err, _req, res, next) => {
     console.error(err);
     if (res.headersSent) return next(err);
     const outage = err instanceof ProtektError;

@@ -149,7 +149,7 @@ export function validateBody(schema: ObjectSchema, body: unknown): ValidationSuc
   const out = Object.create(null) as Record<string, unknown>;
   for (const field of Object.keys(schema)) {
     const rule = schema[field]!;
-    const raw = Object.prototype.hasOwnProperty.call(body, field) ? body[field] : undefined;
+    const raw = Object.hasOwn(body, field) ? body[field] : undefined;
     if (raw === undefined || raw === null) {
       if (rule.required) return fail('invalid_request', field, `The field "${field}" is required.`);
       continue;
@@ -255,7 +255,7 @@ export function checkShape(schema: ObjectSchema, value: unknown, path = ''): str
   for (const field of Object.keys(schema)) {
     const rule = schema[field]!;
     const where = path ? `${path}.${field}` : field;
-    const v = Object.prototype.hasOwnProperty.call(value, field) ? value[field] : undefined;
+    const v = Object.hasOwn(value, field) ? value[field] : undefined;
     if (v === undefined) {
       if (rule.required) problems.push(`${where}: missing`);
       continue;

@@ -17,5 +17,5 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   const text = value.trim();
   if (/^\d+$/.test(text)) return +text * 1000;
   const at = Date.parse(text);
-  return at === at ? Math.max(0, at - now) : null;
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

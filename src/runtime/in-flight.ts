@@ -41,7 +41,8 @@ export function shareInFlight<T>(
   if (!allowed) return start(false);
   let work = inflight.get(key);
   if (!work) {
-    const started = (work = start(true));
+    const started = start(true);
+    work = started;
     inflight.set(key, started);
     const clear = (): void => {
       if (inflight.get(key) === started) inflight.delete(key);

@@ -204,7 +204,9 @@ async function idempotent(state: EmulatorState, id: string, fingerprint: string,
     }
     const body = await response.text();
     const headers: [string, string][] = [];
-    response.headers.forEach((v, k) => headers.push([k, v]));
+    response.headers.forEach((v, k) => {
+      headers.push([k, v]);
+    });
     settle({ status: response.status, headers, body });
     return new Response(body, { status: response.status, headers });
   }

@@ -27,11 +27,18 @@ export function encodeBase64url(bytes: Uint8Array): string {
   return out;
 }
 
+// Created on first use, not at import (nothing is done at module scope).
 let encoder: TextEncoder | undefined;
+let utf8: TextDecoder | undefined;
+
+function textEncoder(): TextEncoder {
+  if (!encoder) encoder = new TextEncoder();
+  return encoder;
+}
 
 /** Encodes a UTF-8 string as base64url. */
 export function encodeBase64urlText(text: string): string {
-  return encodeBase64url((encoder ??= new TextEncoder()).encode(text));
+  return encodeBase64url(textEncoder().encode(text));
 }
 
 // 6-bit values of the alphabet's characters by code; 64 marks every other ASCII character.
@@ -66,7 +73,6 @@ export function decodeBase64url(text: string): Uint8Array | null {
 const DASH = /-/g;
 const UNDERSCORE = /_/g;
 
-let utf8: TextDecoder | undefined;
 let scratch: Uint8Array | undefined;
 
 /**
@@ -91,12 +97,13 @@ export function decodeBase64urlText(text: string, signed?: boolean): string | nu
   // ASCII (the usual case) is its own UTF-8. `encodeInto` tells, far faster than a regular
   // expression over the string: it reads every character into as many bytes only then.
   if (!scratch || scratch.length < len) scratch = new Uint8Array(len);
-  const { read, written } = (encoder ??= new TextEncoder()).encodeInto(binary, scratch);
+  const { read, written } = textEncoder().encodeInto(binary, scratch);
   if (read === len && written === len) return binary;
   const bytes = new Uint8Array(len);
   for (let i = 0; i < len; i++) bytes[i] = binary.charCodeAt(i);
   try {
-    return (utf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(bytes);
+    if (!utf8) utf8 = new TextDecoder('utf-8', { fatal: true });
+    return utf8.decode(bytes);
   } catch {
     return null;
   }

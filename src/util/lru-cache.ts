@@ -40,7 +40,10 @@ export class LruCache<V> {
     }
     map.delete(key);
     map.set(key, value);
-    while (map.size > this.max) map.delete((this.#oldest ??= map.keys()).next().value!);
+    while (map.size > this.max) {
+      if (!this.#oldest) this.#oldest = map.keys();
+      map.delete(this.#oldest.next().value!);
+    }
     return this;
   }
 

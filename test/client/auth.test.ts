@@ -82,7 +82,7 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const client = h.client();
       const email = freshEmail();
       await client.auth.signUp({ email, password: PASSWORD });
-      let last;
+      let last: Awaited<ReturnType<typeof client.auth.login>> | undefined;
       for (let i = 0; i < 6; i++) last = await client.auth.login({ email, password: `wrong-${i}-password` });
       expect(last?.error).toMatchObject({ code: 'account_locked', status: 423 });
       const right = await client.auth.login({ email, password: PASSWORD });
@@ -212,7 +212,7 @@ describe.each(MODES)('auth (%s)', (mode) => {
     it('sendOtp is rate limited per address with retryAfter', async () => {
       const client = h.client({ maxRetries: 0 });
       const email = freshEmail();
-      let last;
+      let last: Awaited<ReturnType<typeof client.auth.sendOtp>> | undefined;
       for (let i = 0; i < 4; i++) last = await client.auth.sendOtp({ email });
       expect(last?.error).toMatchObject({ code: 'rate_limited', status: 429 });
       expect(last?.error?.details?.retryAfter).toBeGreaterThan(0);

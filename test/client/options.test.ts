@@ -82,7 +82,10 @@ describe('per-call options', () => {
   it('a malformed one rejects with invalid_argument naming it, before anything is sent', async () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     let sent = 0;
-    const client = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: (input, init) => (sent++, emulator.fetch(input, init)) });
+    const client = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: (input, init) => {
+      sent++;
+      return emulator.fetch(input, init);
+    } });
     const cases: [unknown, string][] = [
       [5, 'options'],
       [[], 'options'],

@@ -37,7 +37,7 @@ export async function call(emu: Emulator, method: string, path: string, options:
   }
   const res = await emu.fetch(`${options.base ?? BASE}${path}`, { method, headers, body });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {

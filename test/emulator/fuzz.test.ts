@@ -125,7 +125,7 @@ describe('fuzz', () => {
       expect(r.status).toBeLessThan(500);
       const user = emu.store.user(id)!;
       const meta = user['metadata'] as Record<string, unknown>;
-      for (const k of ['__proto__', 'constructor', 'prototype']) expect(Object.prototype.hasOwnProperty.call(meta, k)).toBe(false);
+      for (const k of ['__proto__', 'constructor', 'prototype']) expect(Object.hasOwn(meta, k)).toBe(false);
       expect(Object.getPrototypeOf(meta)).toBe(Object.prototype);
       expect((meta as Record<string, unknown>)['polluted']).toBeUndefined();
     }

@@ -361,7 +361,14 @@ describe('protektAuth: client from c.env (Workers)', () => {
   it('works without any env (app.fetch(request) on Deno/Bun/Node)', async () => {
     let calls = 0;
     const app = new Hono();
-    app.use(protektAuth({ fromEnv: () => (calls++, client()) }));
+    app.use(
+      protektAuth({
+        fromEnv: () => {
+          calls++;
+          return client();
+        },
+      }),
+    );
     app.get('/', (c) => c.text('ok'));
     expect((await app.fetch(new Request('http://x/', bearer(token)))).status).toBe(200);
     expect((await app.fetch(new Request('http://x/', bearer(token)))).status).toBe(200);

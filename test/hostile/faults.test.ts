@@ -48,7 +48,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
   };
   const log = (): readonly RequestRecord[] => h.emulator.requests;
   const from = (): number => log().length;
-  const after = (start: number, path: string): RequestRecord[] => log().slice(start).filter((r) => r.path === path);
+  const recordsSince = (start: number, path: string): RequestRecord[] => log().slice(start).filter((r) => r.path === path);
   const user = async (): Promise<{ email: string }> => {
     const email = freshEmail('fault');
     const r = await client.auth.signUp({ email, password: PASSWORD });
@@ -95,7 +95,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
           : await client.users.list({ limit: 1 });
     expect(r.error).toBeNull();
     expect(since(started)).toBeLessThan(3_000);
-    const attempts = after(start, path);
+    const attempts = recordsSince(start, path);
     expect(attempts).toHaveLength(statuses.length + 1);
     if (op !== 'users.list') oneKey(attempts, statuses.length + 1);
     ledger.record('Faults', `HTTP ${statuses.join(' then ')}, then success (${op === 'users.list' ? 'GET' : 'POST'})`, `retried; succeeded on attempt ${statuses.length + 1}`);
@@ -112,7 +112,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const e = await thrown(client.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }), watch);
     expect(e).toBeInstanceOf(ProtektError);
     expect(e).toMatchObject({ code, status, details: { attempts: 3 } });
-    oneKey(after(start, '/auth/signup'), 3);
+    oneKey(recordsSince(start, '/auth/signup'), 3);
     ledger.record('Faults', `HTTP ${status} on every attempt`, `thrown ${code} after 3 attempts (maxRetries 2)`);
   });
 
@@ -121,7 +121,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const start = from();
     const e = await thrown(client.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }), watch);
     expect(e).toMatchObject({ code: 'server_error', status: 501, details: { attempts: 1 } });
-    expect(after(start, '/auth/signup')).toHaveLength(1);
+    expect(recordsSince(start, '/auth/signup')).toHaveLength(1);
     ledger.record('Faults', 'HTTP 501', 'thrown server_error after 1 attempt (not retried)');
   });
 
@@ -135,7 +135,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     expect(r.error).toBeNull();
     expect(elapsed).toBeGreaterThanOrEqual(950);
     expect(elapsed).toBeLessThan(3_000);
-    oneKey(after(start, '/auth/login'), 2);
+    oneKey(recordsSince(start, '/auth/login'), 2);
     ledger.record('Faults', '429 with Retry-After: 1 (seconds)', 'retried after the 1 s asked; succeeded on attempt 2');
   });
 
@@ -150,7 +150,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     expect(r.error).toBeNull();
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(3_500);
-    oneKey(after(start, '/auth/login'), 2);
+    oneKey(recordsSince(start, '/auth/login'), 2);
     ledger.record('Faults', '429 with Retry-After as an HTTP date (2 s ahead)', 'retried at that date; succeeded on attempt 2');
   });
 
@@ -165,7 +165,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
       expect(r.error).toMatchObject({ code: 'rate_limited', status: 429 });
       const wait = r.error!.details!.retryAfter as number;
       expect(typeof retryAfter === 'number' ? wait === 30 : wait > 3_500 && wait <= 3_600).toBe(true);
-      expect(after(start, '/auth/login')).toHaveLength(1);
+      expect(recordsSince(start, '/auth/login')).toHaveLength(1);
       watch.error('result', r.error);
       ledger.record('Faults', `429 with Retry-After longer than maxRetryAfter (${typeof retryAfter === 'number' ? 'seconds' : 'HTTP date'})`, 'returned rate_limited at once with details.retryAfter; 1 attempt, no sleep');
     }
@@ -186,7 +186,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const start = from();
     const r = await client.auth.login({ email: freshEmail('fault'), password: PASSWORD });
     expect(r.error).toMatchObject({ code: 'rate_limited', status: 429 });
-    oneKey(after(start, '/auth/login'), 3);
+    oneKey(recordsSince(start, '/auth/login'), 3);
     ledger.record('Faults', '429 on every attempt (Retry-After: 0)', 'returned rate_limited after 3 attempts');
   });
 
@@ -195,7 +195,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const start = from();
     const r = await client.auth.signUp({ email: freshEmail('fault'), password: PASSWORD });
     expect(r.error).toBeNull();
-    oneKey(after(start, '/auth/signup'), 2);
+    oneKey(recordsSince(start, '/auth/signup'), 2);
     ledger.record('Faults', 'connection dropped (before processing), then success', 'retried; succeeded on attempt 2');
   });
 
@@ -204,7 +204,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const start = from();
     const e = await thrown(client.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }), watch);
     expect(e).toMatchObject({ code: 'network_error', status: 0, details: { attempts: 3 } });
-    oneKey(after(start, '/auth/signup'), 3);
+    oneKey(recordsSince(start, '/auth/signup'), 3);
     ledger.record('Faults', 'connection dropped on every attempt', 'thrown network_error after 3 attempts');
   });
 
@@ -224,7 +224,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const e = await thrown(client.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }), watch);
     expect(e).toBeInstanceOf(ProtektError);
     expect(e.code).toBe('invalid_response');
-    expect(after(start, '/auth/signup')).toHaveLength(1);
+    expect(recordsSince(start, '/auth/signup')).toHaveLength(1);
     ledger.record('Faults', `a 200 answer whose body is ${what}`, 'thrown invalid_response; 1 attempt');
   });
 
@@ -256,7 +256,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const e = await thrown(c.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }), watch);
     expect(since(started)).toBeLessThan(1_500);
     expect(e).toMatchObject({ code: 'timeout', status: 0, details: { attempts: 2 } });
-    oneKey(after(start, '/auth/signup'), 2);
+    oneKey(recordsSince(start, '/auth/signup'), 2);
     ledger.record('Faults', 'a hang on every attempt (timeout 150 ms, maxRetries 1)', 'thrown timeout after 2 attempts, in under 1.5 s');
   });
 
@@ -268,7 +268,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const r = await c.auth.signUp({ email: freshEmail('fault'), password: PASSWORD });
     expect(r.error).toBeNull();
     expect(since(started)).toBeLessThan(2_000);
-    oneKey(after(start, '/auth/signup'), 2);
+    oneKey(recordsSince(start, '/auth/signup'), 2);
     ledger.record('Faults', 'a hang once (timeout 150 ms), then success', 'retried; succeeded on attempt 2');
   });
 
@@ -299,7 +299,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const e = await thrown(client.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }, { signal: controller.signal }), watch);
     expect(since(started)).toBeLessThan(1_500);
     expect(e).toMatchObject({ code: 'aborted' });
-    expect(after(start, '/auth/signup')).toHaveLength(1);
+    expect(recordsSince(start, '/auth/signup')).toHaveLength(1);
     ledger.record('Faults', 'caller AbortSignal fired during a request (server delaying 5 s)', 'thrown aborted at once; 1 attempt, not retried');
   });
 
@@ -313,7 +313,7 @@ describe.each(MODES)('emulator faults (%s)', (mode: Mode) => {
     const e = await thrown(c.auth.signUp({ email: freshEmail('fault'), password: PASSWORD }, { signal: controller.signal }), watch);
     expect(since(started)).toBeLessThan(1_500);
     expect(e).toMatchObject({ code: 'aborted' });
-    expect(after(start, '/auth/signup')).toHaveLength(1);
+    expect(recordsSince(start, '/auth/signup')).toHaveLength(1);
     ledger.record('Faults', 'caller AbortSignal fired during a backoff wait (503, Retry-After: 5)', 'thrown aborted at once; no second attempt');
   });
 

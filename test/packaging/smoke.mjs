@@ -78,7 +78,12 @@ async function runWorker(cwd) {
   child.stdout.on('data', (d) => out.push(String(d)));
   child.stderr.on('data', (d) => out.push(String(d)));
   let exited = false;
-  const exitP = new Promise((r) => child.on('exit', () => ((exited = true), r())));
+  const exitP = new Promise((r) =>
+    child.on('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
   try {
     const deadline = Date.now() + 90_000;
     let last = '';

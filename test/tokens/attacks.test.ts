@@ -6,7 +6,7 @@
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
-import { claimsAt, FakeProtekt, fakeWith, ISSUER, makeKey, signRaw, type TestKey } from './_helpers.js';
+import { claimsAt, type FakeProtekt, fakeWith, ISSUER, makeKey, signRaw, type TestKey } from './_helpers.js';
 import type { TokenVerifier } from '../../src/tokens/index.js';
 
 let fake: FakeProtekt;

@@ -10,7 +10,7 @@ import type { TokenVerifier } from '../../src/tokens/index.js';
 import { Protekt } from '../../src/index.js';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import { decodeBase64url, encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
-import { claimsAt, FakeProtekt, fakeWith, ISSUER, makeKey, signRaw } from './_helpers.js';
+import { claimsAt, type FakeProtekt, fakeWith, ISSUER, makeKey, signRaw } from './_helpers.js';
 
 let fake: FakeProtekt;
 let cached: TokenVerifier;

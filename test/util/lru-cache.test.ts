@@ -24,7 +24,10 @@ describe('LruCache', () => {
     // read must agree. The cache evicts through one long-lived iterator and swaps its map for a
     // fresh copy every `max` inserts; a wrong survivor after either shows here as a wrong read.
     let seed = 7;
-    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 8) % n;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed >> 8) % n;
+    };
     for (const max of [1, 2, 3, 5, 8]) {
       const cache = new LruCache<number>(max);
       const model: [string, number][] = [];
