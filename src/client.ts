@@ -87,9 +87,11 @@ function isBrowserPage(): boolean {
  * The Protekt client. Create it once per project and reuse it: it keeps the JWKS and
  * verification caches.
  *
+ * @example
  * ```ts
  * const protekt = new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY });
  * const { user, error } = await protekt.auth.verifyToken(token);
+ * if (error) return new Response('Unauthorized', { status: 401 });
  * ```
  */
 export class Protekt<M extends object = DefaultMetadata> {

@@ -53,29 +53,41 @@ export type SocialProvider = (typeof SOCIAL_PROVIDERS)[number];
 
 /** Parameters of `auth.signUp`. */
 export interface SignUpParams<M extends object = DefaultMetadata> {
+  /** The user's e-mail address: their login. */
   email: string;
+  /** A new password, 8 to 1024 characters. */
   password: string;
+  /** Project-defined data stored with the user (a JSON object of at most 16 KiB). */
   metadata?: Partial<M>;
+  /** E-mails a verification link to the address. */
   sendVerification?: boolean;
 }
 
 /** Parameters of `auth.login`. */
 export interface LoginParams {
+  /** The user's e-mail address. */
   email: string;
+  /** The user's password. */
   password: string;
 }
 
 /** Parameters of `auth.sendOtp`: an e-mail or an E.164 phone. */
 export interface SendOtpParams {
+  /** Where the code goes by e-mail. */
   email?: string;
+  /** Where the code goes by SMS, in E.164 form (`+14155550123`). */
   phone?: string;
+  /** How the code is sent. Default: e-mail when `email` is given, else SMS. */
   channel?: 'email' | 'sms';
 }
 
 /** Parameters of `auth.verifyOtp`. */
 export interface VerifyOtpParams {
+  /** The e-mail address the code was sent to. */
   email?: string;
+  /** The phone number the code was sent to. */
   phone?: string;
+  /** The one-time passcode the user received. */
   otp: string;
 }
 
@@ -139,12 +151,15 @@ export interface SocialLoginUrlParams extends LoginUrlParams {
 
 /** Parameters of `auth.getSsoUrl`: a connection name, or an e-mail whose domain chooses it. */
 export interface SsoUrlParams extends LoginUrlParams {
+  /** The SSO connection's name, as configured for the project. */
   connection?: string;
+  /** The user's e-mail address: its domain chooses the connection. */
   email?: string;
 }
 
 /** Parameters of `auth.sendMagicLink`. */
 export interface SendMagicLinkParams {
+  /** The address the link is e-mailed to. */
   email: string;
   /** Where the link lands. Default: the project's redirect URL. */
   redirectUrl?: string;
@@ -154,12 +169,15 @@ export interface SendMagicLinkParams {
 export interface ConfirmPasswordResetParams {
   /** The token from the reset e-mail. */
   resetToken: string;
+  /** The new password, 8 to 1024 characters. */
   newPassword: string;
 }
 
 /** Parameters of `auth.changePassword`. */
 export interface ChangePasswordParams {
+  /** The password the user has now. */
   currentPassword: string;
+  /** The new password, 8 to 1024 characters. */
   newPassword: string;
 }
 

@@ -16,6 +16,7 @@ import {
 
 /** Parameters of `mfa.enroll`. */
 export interface MfaEnrollParams {
+  /** The method to enroll: an authenticator app (`totp`) or SMS codes (`sms`). */
   method: MfaMethod;
   /** E.164 phone number: required for `sms`. */
   phone?: string;
@@ -33,6 +34,7 @@ export interface MfaVerifyParams {
 export interface MfaVerifyLoginParams {
   /** `error.mfaToken` of the `auth.login` that answered `mfa_required`. */
   mfaToken: string;
+  /** The code from the authenticator app, the SMS, or a backup code. */
   code: string;
 }
 
