@@ -5,7 +5,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.url));
 
 /**
- * Node 20 (the machine's own Node), two projects:
+ * Node 20 (the machine's own Node), three projects:
  * - `unit`: every test under test/ except the conformance suite and the packaging checks, against
  *   the SOURCES (`#crypto` aliased to the web-standard shim).
  * - `conformance`: test/conformance against the BUILT package, imported by name through its

@@ -1,6 +1,6 @@
 /**
  * The Protekt Authentication API as this project understands it: every operation of
- * `openapi/protekt-auth-api.yaml` plus the project's extensions, with method, path (below `/v1`),
+ * the public Protekt docs' OpenAPI file (`protekt-auth-api.yaml`, not kept in this repository) plus the project's extensions, with method, path (below `/v1`),
  * how the caller is identified, the request schema and the documented answers.
  *
  * The emulator's router is built from this table and validates input with its schemas; the

@@ -48,7 +48,6 @@ describe.each(MODES)('auth (%s)', (mode) => {
         [null, 'invalid_request'],
       ] as const;
       for (const [params, code] of cases) {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const { error } = await client.auth.signUp(params as never);
         expect(error, JSON.stringify(params)).toMatchObject({ code, status: 0 });
       }

@@ -10,7 +10,7 @@ import { HANDLERS } from '../../src/testing/app.js';
 import { totp, type Emulator } from '../../src/testing/index.js';
 import { BASE, PASSWORD, call, email, fastEmulator, signUp, type Answer } from './_helpers.js';
 
-/** The 25 operations of openapi/protekt-auth-api.yaml (method and path). */
+/** The 25 operations of the Protekt docs' OpenAPI file, protekt-auth-api.yaml (method and path). */
 const OPENAPI_OPERATIONS = [
   'POST /auth/signup',
   'POST /auth/login',
