@@ -15,12 +15,6 @@ export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(error(signal.reason));
     signal.addEventListener('abort', onAbort);
-    const settle =
-      <V,>(then: (value: V) => void) =>
-      (value: V): void => {
-        signal.removeEventListener('abort', onAbort);
-        then(value);
-      };
-    promise.then(settle(resolve), settle(reject));
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

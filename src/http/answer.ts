@@ -5,36 +5,27 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import { parseApiError } from '../errors/api-error.js';
 import { isRecord } from '../util/record.js';
-import type { ProtektApiError } from '../types.js';
 import type { Call } from './transport.js';
 import type { ApiResponse } from './types.js';
-import type { Reply } from './attempt.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry.js';
 
 // An answer of the wrong shape most often comes from something that is not the Protekt API.
-const CHECK_BASE_URL = 'check that the baseUrl option points at the Protekt API';
+export const CHECK_BASE_URL = 'check that the baseUrl option points at the Protekt API';
 
-/** What the transport does after an attempt. */
-export type Outcome<T> =
-  /** Resolve the call with this response (a 2xx's data, or the API's error). */
-  | { kind: 'done'; response: ApiResponse<T> }
-  /** Try again after `waitMs`. */
-  | { kind: 'retry'; waitMs: number }
-  /** End the call with this error. */
-  | { kind: 'throw'; error: ProtektError };
+/**
+ * What the transport does after an attempt: resolve the call with the response (a 2xx's data, or
+ * the API's error), end it with the error, or wait this many ms and try again.
+ */
+export type Outcome<T> = ApiResponse<T> | ProtektError | number;
 
-/** An answer with its body parsed, and the API error it carries (on a status over 399). */
-export interface Answer {
-  status: number;
-  headers: Headers;
-  /** The JSON body; `{}` when empty, `undefined` when not JSON at all. */
-  body: unknown;
-  apiError: ProtektApiError | null;
-}
+/**
+ * An answer read: under 400, `data` is the body as parsed (`{}` when empty, `undefined` when not
+ * JSON at all), not yet checked; over 399, `error` is the API error the body carries, if any.
+ */
+export type Answer = ApiResponse<unknown>;
 
-/** Parses an answer's body and reads the API error out of it. */
-export function readAnswer({ response, text }: Reply): Answer {
-  const { status } = response;
+/** Parses an answer's body into an {@link Answer}. */
+export function readAnswer({ status, headers }: Response, text: string): Answer {
   let body: unknown = {};
   if (text) {
     try {
@@ -43,7 +34,8 @@ export function readAnswer({ response, text }: Reply): Answer {
       body = undefined;
     }
   }
-  return { status, headers: response.headers, body, apiError: status > 399 ? parseApiError(status, body) : null };
+  const error = status > 399 ? parseApiError(status, body) : null;
+  return { status, headers, data: status > 399 ? null : body, error };
 }
 
 /**
@@ -56,30 +48,27 @@ export function readAnswer({ response, text }: Reply): Answer {
  *   is thrown (invalid_response).
  */
 export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): Outcome<T> {
-  const { status, apiError } = answer;
+  const { status, error } = answer;
   if (status > 199 && status < 300) {
-    if (isRecord(answer.body)) return done(answer, answer.body as T, null);
-    return { kind: 'throw', error: unexpectedAnswer(call, 'invalid_response', status, ` but a body that is not a JSON object: ${CHECK_BASE_URL}`) };
+    if (isRecord(answer.data)) return answer as ApiResponse<T>;
+    return unexpectedAnswer(call, 'invalid_response', status, ` but a body that is not a JSON object: ${CHECK_BASE_URL}`);
   }
-  if (status === 401 && apiError?.code === 'invalid_api_key') {
+  if (status === 401 && error?.code === 'invalid_api_key') {
     const message = "Protekt rejected the apiKey option (X-Protekt-Key): check it against the project's API keys.";
-    return { kind: 'throw', error: new ProtektError('invalid_api_key', message, { status }) };
+    return new ProtektError('invalid_api_key', message, { status });
   }
   if (!isRetryableStatus(status)) {
     // 501 and any other 5xx not worth retrying: still Protekt's failure, never the caller's.
-    if (status > 499) {
-      const what = ', which is not retried: try again later';
-      return { kind: 'throw', error: unexpectedAnswer(call, 'server_error', status, what, { attempts: attempt + 1 }) };
-    }
-    if (apiError) return done<T>(answer, null, apiError);
+    if (status > 499) return unexpectedAnswer(call, 'server_error', status, ', which is not retried: try again later', { attempts: attempt + 1 });
+    if (error) return answer as ApiResponse<T>;
     // A 3xx lands here too: redirects are never followed (see `redirect: 'manual'`).
-    return { kind: 'throw', error: unexpectedAnswer(call, 'invalid_response', status, ` and no error code it could read: ${CHECK_BASE_URL}`) };
+    return unexpectedAnswer(call, 'invalid_response', status, ` and no error code it could read: ${CHECK_BASE_URL}`);
   }
   const retryAfter = parseRetryAfter(answer.headers.get('retry-after'), Date.now());
-  if (attempt >= call.config.maxRetries || (retryAfter !== null && retryAfter > call.config.maxRetryAfter)) {
+  if (attempt >= call.maxRetries || (retryAfter !== null && retryAfter > call.maxRetryAfter)) {
     return giveUp(answer, call, attempt + 1, retryAfter);
   }
-  return { kind: 'retry', waitMs: retryAfter ?? backoffDelay(attempt) };
+  return retryAfter ?? backoffDelay(attempt);
 }
 
 /**
@@ -88,25 +77,17 @@ export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): 
  * `Retry-After` in seconds when there was one.
  */
 function giveUp<T>(answer: Answer, call: Call, attempts: number, retryAfter: number | null): Outcome<T> {
-  const { status, apiError } = answer;
+  const { status } = answer;
   const details = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
   if (status === 429) {
-    const message = 'Too many requests to Protekt: wait before trying again.';
-    const error = apiError ?? { code: 'rate_limited', message, status };
-    return done<T>(answer, null, { ...error, code: 'rate_limited', details: { ...error.details, ...details } });
+    const error = answer.error ?? { code: 'rate_limited', message: 'Too many requests to Protekt: wait before trying again.', status };
+    return { ...answer, error: { ...error, code: 'rate_limited', details: { ...error.details, ...details } } } as ApiResponse<T>;
   }
   const code = status === 503 ? 'service_unavailable' : 'server_error';
-  const what = ` after ${attempts} attempt(s): try again later`;
-  return { kind: 'throw', error: unexpectedAnswer(call, code, status, what, { attempts, ...details }) };
-}
-
-/** The outcome that resolves the call: the answer's status and headers with `data` or `error`. */
-function done<T>({ status, headers }: Answer, data: T | null, error: ProtektApiError | null): Outcome<T> {
-  return { kind: 'done', response: { status, headers, data, error } };
+  return unexpectedAnswer(call, code, status, ` after ${attempts} attempt(s): try again later`, { attempts, ...details });
 }
 
 /** The error of an answer the client cannot use: `Protekt answered <method> <path> with HTTP <status><what>.` */
 function unexpectedAnswer(call: Call, code: 'invalid_response' | 'server_error' | 'service_unavailable', status: number, what: string, details?: Record<string, unknown>): ProtektError {
-  const { method, path } = call.request;
-  return new ProtektError(code, `Protekt answered ${method} ${path} with HTTP ${status}${what}.`, { status, details });
+  return new ProtektError(code, `Protekt answered ${call.method} ${call.path} with HTTP ${status}${what}.`, { status, details });
 }

@@ -5,16 +5,11 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import { readBounded } from '../util/bytes.js';
 import { abortedError } from './abort.js';
+import { type Answer, CHECK_BASE_URL, readAnswer } from './answer.js';
 import type { Call } from './transport.js';
 
 /** Largest answer body the client reads; no Protekt answer comes near it. */
 export const MAX_BODY_BYTES = 1 << 20;
-
-/** An answer read in full: the response and its body as text. */
-export interface Reply {
-  response: Response;
-  text: string;
-}
 
 // The reason an attempt's controller aborts with when its timer fires (the caller's abort has the
 // caller's reason), so that a timeout can be told from an abort.
@@ -26,8 +21,8 @@ let sharedDecoder: TextDecoder | undefined;
 
 /**
  * Runs one attempt: sends the request and reads the whole answer, within the per-attempt timeout
- * and the caller's signal. Resolves with the answer; throws a {@link ProtektError} from
- * {@link classifyThrown} otherwise.
+ * and the caller's signal. Resolves with the answer, or with the {@link ProtektError} from
+ * {@link classifyThrown} when there is none.
  *
  * The timer is joined with the caller's signal by hand (Node 18 lacks `AbortSignal.any`), and the
  * attempt is raced against that joint abort, so a `fetch` option (or a body stream) that ignores
@@ -36,11 +31,13 @@ let sharedDecoder: TextDecoder | undefined;
  * code rejects itself, not by an abort listener on the attempt's own signal: such a listener costs
  * more than the rest of the client's work on Node 20.
  */
-export async function runAttempt(call: Call): Promise<Reply> {
+export async function runAttempt(call: Call): Promise<Answer | ProtektError> {
   const { signal } = call;
   const controller = new AbortController();
   let rejectStopped!: (reason: unknown) => void;
-  const stopped = new Promise<never>((_, reject) => (rejectStopped = reject));
+  const stopped = new Promise<never>((_, reject) => {
+    rejectStopped = reject;
+  });
   // Marked handled at once: a `fetch` option may abort the caller's signal and throw before the race.
   stopped.catch(() => {});
   const stop = (reason: unknown): void => {
@@ -53,7 +50,7 @@ export async function runAttempt(call: Call): Promise<Reply> {
   try {
     return await Promise.race([fetchAndRead(call, controller.signal), stopped]);
   } catch (thrown) {
-    throw classifyThrown(thrown, call, controller.signal.reason === TIMED_OUT);
+    return classifyThrown(thrown, call, controller.signal.reason === TIMED_OUT);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onCallerAbort);
@@ -61,16 +58,15 @@ export async function runAttempt(call: Call): Promise<Reply> {
 }
 
 /** Sends the request with the attempt's signal, then reads the answer's body (bounded). */
-function fetchAndRead(call: Call, attemptSignal: AbortSignal): Promise<Reply> {
-  const { method, path } = call.request;
-  return (call.config.fetch ?? fetch)(call.url, { ...call.init, signal: attemptSignal }).then(async (response): Promise<Reply> => {
-    const bytes = await readBounded(response, MAX_BODY_BYTES);
-    if (!bytes) {
-      const message = `Protekt's answer to ${method} ${path} is larger than ${MAX_BODY_BYTES} bytes: check that the baseUrl option points at the Protekt API.`;
-      throw new ProtektError('invalid_response', message, { status: response.status });
-    }
-    return { response, text: (sharedDecoder ??= new TextDecoder()).decode(bytes) };
-  });
+async function fetchAndRead(call: Call, attemptSignal: AbortSignal): Promise<Answer> {
+  const response = await (call.fetch ?? fetch)(call.url, { ...call.init, signal: attemptSignal });
+  const bytes = await readBounded(response, MAX_BODY_BYTES);
+  if (!bytes) {
+    const message = `Protekt's answer to ${call.method} ${call.path} is larger than ${MAX_BODY_BYTES} bytes: ${CHECK_BASE_URL}.`;
+    throw new ProtektError('invalid_response', message, { status: response.status });
+  }
+  sharedDecoder ??= new TextDecoder();
+  return readAnswer(response, sharedDecoder.decode(bytes));
 }
 
 /**
@@ -79,8 +75,7 @@ function fetchAndRead(call: Call, attemptSignal: AbortSignal): Promise<Reply> {
  */
 export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): ProtektError {
   if (thrown instanceof ProtektError) return thrown;
-  const { signal, timeout } = call;
-  const { method, path } = call.request;
+  const { signal, timeout, method, path } = call;
   if (signal?.aborted) return abortedError(signal.reason);
   if (timedOut) {
     const message = `Protekt did not answer ${method} ${path} within the ${timeout} ms timeout: check the network, or raise the timeout option.`;
@@ -90,6 +85,6 @@ export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): 
   // request (with its headers) to the error object.
   const cause = thrown instanceof Error ? Object.assign(new Error(thrown.message), { name: thrown.name }) : new Error(String(thrown));
   // The origin is no secret (the baseUrl option's); the query string is left out: it may carry an e-mail.
-  const message = `Could not reach Protekt at ${new URL(call.config.baseUrl).origin} for ${method} ${path} (see the cause): check the network and the baseUrl option.`;
+  const message = `Could not reach Protekt at ${new URL(call.baseUrl).origin} for ${method} ${path} (see the cause): check the network and the baseUrl option.`;
   return new ProtektError('network_error', message, { cause });
 }

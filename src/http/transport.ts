@@ -6,15 +6,15 @@
  *
  * A call, step by step: `checkRequestOptions`, `requestInit` (the same for every attempt), then
  * per attempt `runAttempt` (attempt.ts: one request under its timer; failures named by
- * `classifyThrown`) and `classifyAnswer` (answer.ts: return, retry or throw), with
+ * `classifyThrown`), then `classifyAnswer` (answer.ts: return, retry or throw) for an answer, with
  * `waitBeforeRetry` between attempts.
  */
 import { ProtektError } from '../errors/protekt-error.js';
 import { getCrypto } from '#crypto';
 import { abortedError, withSignal } from './abort.js';
-import { classifyAnswer, readAnswer, type Outcome } from './answer.js';
-import { MAX_BODY_BYTES, runAttempt, type Reply } from './attempt.js';
-import type { ApiRequest, ApiResponse } from './types.js';
+import { classifyAnswer, type Outcome } from './answer.js';
+import { MAX_BODY_BYTES, runAttempt } from './attempt.js';
+import type { ApiRequest, ApiResponse, HttpMethod } from './types.js';
 import { backoffDelay } from './retry.js';
 
 /** The fetch signature the transport needs (the global `fetch` fits, and so does an emulator's). */
@@ -39,14 +39,15 @@ export interface TransportConfig {
  */
 export type Send = <T = Record<string, unknown>>(req: ApiRequest) => Promise<ApiResponse<T>>;
 
-/** One call being sent: what every attempt shares. */
-export interface Call {
-  config: TransportConfig;
-  request: ApiRequest;
+/**
+ * One call being sent: the client's settings (with the call's per-attempt timeout), the
+ * operation's method and path, and what every attempt shares.
+ */
+export interface Call extends TransportConfig {
+  method: HttpMethod;
+  path: string;
   /** The caller's signal, if any: it ends every attempt and every wait. */
   signal: AbortSignal | undefined;
-  /** Per-attempt timeout in ms: the call's option, else the client's. */
-  timeout: number;
   /** baseUrl, path and query. */
   url: string;
   /** Method, headers and body; each attempt adds its own signal. */
@@ -59,17 +60,17 @@ export { MAX_BODY_BYTES, abortedError };
 export function createTransport(config: TransportConfig): Send {
   return async <T,>(request: ApiRequest): Promise<ApiResponse<T>> => {
     checkRequestOptions(request.options);
-    const { path, query, options } = request;
+    const { method, path, query, options } = request;
     const signal = options?.signal;
-    const timeout = options?.timeout ?? config.timeout;
     if (signal?.aborted) throw abortedError(signal.reason);
     const url = config.baseUrl + path + (query ? `?${query}` : '');
-    const call: Call = { config, request, signal, timeout, url, init: requestInit(config, request) };
+    const timeout = options?.timeout ?? config.timeout;
+    const call: Call = { ...config, timeout, method, path, signal, url, init: requestInit(config, request) };
     for (let attempt = 0; ; attempt++) {
       const outcome = await attemptOnce<T>(call, attempt);
-      if (outcome.kind === 'done') return outcome.response;
-      if (outcome.kind === 'throw') throw outcome.error;
-      await waitBeforeRetry(outcome.waitMs, signal);
+      if (outcome instanceof ProtektError) throw outcome;
+      if (typeof outcome !== 'number') return outcome;
+      await waitBeforeRetry(outcome, signal);
     }
   };
 }
@@ -94,24 +95,17 @@ function requestInit(config: TransportConfig, request: ApiRequest): RequestInit 
 
 /** Runs attempt number `attempt` (from 0), logs it, and says what comes next. */
 async function attemptOnce<T>(call: Call, attempt: number): Promise<Outcome<T>> {
-  const started = call.config.now();
-  let reply: Reply;
-  try {
-    reply = await runAttempt(call);
-  } catch (error) {
-    // Only ProtektErrors, unless a rejection value could not even be made into a message: passed on as is.
-    if (!(error instanceof ProtektError)) throw error;
-    logLine(call, attempt, started, error.code);
+  const started = call.now();
+  const result = await runAttempt(call);
+  if (result instanceof ProtektError) {
+    logLine(call, attempt, started, result.code);
     // An abort or an unreadable answer is final; a timeout or a network error is retried while attempts remain.
-    if (error.code === 'aborted' || error.code === 'invalid_response' || attempt >= call.config.maxRetries) {
-      error.details.attempts = attempt + 1;
-      return { kind: 'throw', error };
-    }
-    return { kind: 'retry', waitMs: backoffDelay(attempt) };
+    if (result.code !== 'aborted' && result.code !== 'invalid_response' && attempt < call.maxRetries) return backoffDelay(attempt);
+    result.details.attempts = attempt + 1;
+    return result;
   }
-  const answer = readAnswer(reply);
-  logLine(call, attempt, started, `${answer.status}${answer.apiError ? ` ${answer.apiError.code}` : ''}`);
-  return classifyAnswer(answer, call, attempt);
+  logLine(call, attempt, started, `${result.status}${result.error ? ` ${result.error.code}` : ''}`);
+  return classifyAnswer(result, call, attempt);
 }
 
 /** Waits `waitMs` before the next attempt; the caller's abort ends the wait (and the call). */
@@ -121,8 +115,8 @@ function waitBeforeRetry(waitMs: number, signal: AbortSignal | undefined): Promi
 }
 
 /** The debug line of one attempt. The path only: a query string may carry an e-mail; no header is printed. */
-function logLine({ config, request }: Call, attempt: number, started: number, outcome: string): void {
-  config.log?.(`[Protekt] ${request.method} ${request.path} -> ${outcome} (${Math.round(config.now() - started)} ms)${attempt ? ` [attempt ${attempt + 1}]` : ''}`);
+function logLine(call: Call, attempt: number, started: number, outcome: string): void {
+  call.log?.(`[Protekt] ${call.method} ${call.path} -> ${outcome} (${Math.round(call.now() - started)} ms)${attempt ? ` [attempt ${attempt + 1}]` : ''}`);
 }
 
 /**

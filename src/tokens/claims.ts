@@ -53,10 +53,10 @@ export function checkTimes(times: TokenTimes, now: number, tolerance: number): T
 const NOT_PROTEKT = 'this is not a Protekt access token.';
 
 /**
- * Checks the claims of a token whose signature holds. Returns the claims typed (wrapped: a token
- * may well have a claim named `code`), or the first failed rule.
+ * Checks the claims of a token whose signature holds. Returns the first failed rule, or `null`
+ * when they all hold (the claims are then {@link ProtektClaims}).
  */
-export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): { claims: ProtektClaims } | TokenFailure {
+export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): TokenFailure | null {
   if (claims.iss !== rules.issuer) {
     return invalidToken('iss', "The token's iss is not this client's baseUrl origin: point baseUrl at the Protekt that issued it.");
   }
@@ -74,7 +74,7 @@ export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, 
   if (claims.jti !== undefined && typeof claims.jti !== 'string') {
     return invalidToken('jti', "The token's jti is not a string: this is not a Protekt access token.");
   }
-  return checkTimes(claims as ProtektClaims, now, rules.tolerance) ?? { claims: claims as ProtektClaims };
+  return checkTimes(claims as ProtektClaims, now, rules.tolerance);
 }
 
 // Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes. Own members

@@ -65,14 +65,30 @@ function logLine(log: ((line: string) => void) | undefined, line: string): void 
   log?.(`[Protekt] verifyToken: ${line}`);
 }
 
-// A hook's answer, given as long as one HTTP attempt: a store that never settles must not hang
-// verification (its TimeoutError is then logged and the hook ignored, like every other failure).
-const bounded = <T,>(work: T | Promise<T>, lookup: KeyLookup): Promise<T> =>
-  withSignal(Promise.resolve(work), AbortSignal.timeout(lookup.timeout), (reason) => reason);
-
 // An error named by its code or class, for a debug line or a detail.
 const describe = (error: unknown): string => (error instanceof ProtektError ? error.code : error instanceof Error ? error.name : 'error');
 
+// One call of the persistence hook, given as long as one HTTP attempt: a store that never settles
+// must not hang verification. A call that throws, rejects or times out is logged, and its answer
+// is `undefined`.
+async function callStore(lookup: KeyLookup, method: 'get' | 'set', value?: StoredJwks): Promise<unknown> {
+  try {
+    const work = lookup.store![method](lookup.url, value!);
+    return await withSignal(Promise.resolve(work), AbortSignal.timeout(lookup.timeout), (reason) => reason);
+  } catch (error) {
+    logLine(lookup.log, `jwksCache.${method} failed (${describe(error)}); ignored`);
+    return undefined;
+  }
+}
+
+// The hook's key set for this URL, if it holds a well-formed one.
+async function readStore(lookup: KeyLookup): Promise<StoredJwks | undefined> {
+  // What the hook's get answered, as typed; checked below all the same (the hook is not trusted).
+  const value = (await callStore(lookup, 'get')) as StoredJwks | null | undefined;
+  if (isRecord(value) && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value;
+  if (value != null) logLine(lookup.log, 'jwksCache.get returned no JWKS; ignored');
+  return undefined;
+}
 
 // Whether the cooldown since `since` has passed (or the clock went back, or it never happened).
 const cooled = (since: number | undefined, now: number, lookup: KeyLookup): boolean =>
@@ -127,16 +143,15 @@ export class KeySet {
    *   when the caller's `signal` aborts.
    */
   async resolveKey(kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> {
-    if (this.#isStatic) return this.#keys!.get(kid);
-    if (this.#keys === null) {
+    const keys = this.#keys;
+    if (this.#isStatic) return keys!.get(kid);
+    // Cold, or stale and out of a failed fetch's cooldown: loaded first.
+    if (keys === null || (this.#isStale(now, lookup) && cooled(this.#lastFailure, now, lookup))) {
       await this.#load(lookup, now, signal);
-    } else if (this.#isStale(now, lookup) && cooled(this.#lastFailure, now, lookup)) {
-      await this.#load(lookup, now, signal);
-    } else {
-      // The set was fresh enough: only a kid it lacks is worth another fetch.
-      return this.#keys.get(kid) ?? this.#refetchForUnknownKid(kid, lookup, now, signal);
+      return this.#keys?.get(kid);
     }
-    return this.#keys?.get(kid);
+    // The set was fresh enough: only a kid it lacks is worth another fetch.
+    return keys.get(kid) ?? this.#refetchForUnknownKid(kid, lookup, now, signal);
   }
 
   #isStale(now: number, lookup: KeyLookup): boolean {
@@ -161,34 +176,37 @@ export class KeySet {
   // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
   // `jwks_unavailable` only when no key set is held afterwards.
   #load(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<void> {
-    return shareInFlight(this.#inflight, 0, (shared) => this.#refresh(lookup, now, shared ? undefined : signal, shared), signal);
+    return shareInFlight(this.#inflight, 0, (shared) => this.#refresh(lookup, now, shared ? undefined : signal), signal);
   }
 
   // One load. A cold start tries the persistence hook first and stops there when its keys are
   // fresh; otherwise the endpoint is fetched, and its keys installed and persisted. A failed fetch
   // keeps the keys held (or throws when there are none).
-  async #refresh(lookup: KeyLookup, now: number, signal: AbortSignal | undefined, shared: boolean): Promise<void> {
+  async #refresh(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#keys === null && lookup.store) {
-      const stored = await this.#readStore(lookup);
+      const stored = await readStore(lookup);
       if (stored && this.#installStored(stored, lookup, now)) return logLine(lookup.log, 'JWKS read from jwksCache');
     }
-    const fetched = await this.#fetch(lookup, now, signal, shared);
-    if (fetched) {
-      this.#install(fetched.keys, now, fetched.maxAge, lookup.log);
-      await this.#writeStore(lookup, fetched, now);
+    const fetched = await this.#fetch(lookup, now, signal);
+    if (!fetched) return;
+    this.#install(fetched.keys, now, fetched.maxAge, lookup.log);
+    if (lookup.store) {
+      const expiresAt = now + lookup.ttl(fetched.maxAge) * 1000;
+      await callStore(lookup, 'set', { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt });
     }
   }
 
   // Fetches the endpoint (`signal` is undefined for a shared fetch: it must not die with the
   // caller that happened to start it). After a failure: `undefined` while keys are held (they
-  // keep being served), else `jwks_unavailable`; the caller's own abort is thrown as is.
-  async #fetch(lookup: KeyLookup, now: number, signal: AbortSignal | undefined, shared: boolean): Promise<FetchedJwks | undefined> {
+  // keep being served), else `jwks_unavailable`; the caller's own abort (only a fetch under the
+  // caller's signal can be aborted) is thrown as is.
+  async #fetch(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<FetchedJwks | undefined> {
     try {
       const fetched = await lookup.fetchJwks(signal);
       this.#lastFailure = undefined;
       return fetched;
     } catch (error) {
-      if (error instanceof ProtektError && error.code === 'aborted' && !shared) throw error;
+      if (error instanceof ProtektError && error.code === 'aborted') throw error;
       this.#lastFailure = now;
       if (this.#keys !== null) {
         logLine(lookup.log, `JWKS refresh failed (${describe(error)}); serving the cached keys`);
@@ -238,31 +256,6 @@ export class KeySet {
     this.#fetchedAt = at;
     this.#maxAge = maxAge;
   }
-
-  // The hook's key set for this URL, if it holds a well-formed one; a failing hook is logged.
-  async #readStore(lookup: KeyLookup): Promise<StoredJwks | undefined> {
-    try {
-      const value = await bounded(lookup.store!.get(lookup.url), lookup);
-      if (value == null) return undefined;
-      if (isRecord(value) && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value as StoredJwks;
-      logLine(lookup.log, 'jwksCache.get returned no JWKS; ignored');
-    } catch (error) {
-      logLine(lookup.log, `jwksCache.get failed (${describe(error)}); ignored`);
-    }
-    return undefined;
-  }
-
-  // Hands the keys just fetched to the hook, if any; a failing hook is logged.
-  async #writeStore(lookup: KeyLookup, fetched: FetchedJwks, now: number): Promise<void> {
-    const { store } = lookup;
-    if (!store) return;
-    try {
-      const value: StoredJwks = { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt: now + lookup.ttl(fetched.maxAge) * 1000 };
-      await bounded(store.set(lookup.url, value), lookup);
-    } catch (error) {
-      logLine(lookup.log, `jwksCache.set failed (${describe(error)}); ignored`);
-    }
-  }
 }
 
 let registry: WeakMap<object, Map<string, KeySet>> | undefined;
@@ -273,9 +266,9 @@ let registry: WeakMap<object, Map<string, KeySet>> | undefined;
  */
 export function sharedKeySet(fetchIdentity: object, url: string): KeySet {
   registry ??= new WeakMap();
-  let byUrl = registry.get(fetchIdentity);
-  if (!byUrl) registry.set(fetchIdentity, (byUrl = new Map()));
-  let set = byUrl.get(url);
-  if (!set) byUrl.set(url, (set = new KeySet()));
+  const byUrl = registry.get(fetchIdentity) ?? new Map<string, KeySet>();
+  registry.set(fetchIdentity, byUrl);
+  const set = byUrl.get(url) ?? new KeySet();
+  byUrl.set(url, set);
   return set;
 }

@@ -52,6 +52,14 @@ const REFUSALS = {
 // not being made at all, so it must not silently switch revocation off.
 const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'invalid_response'];
 
+// What an answer says: null for a pass, else the code of a refusal (or of an answer that is none:
+// an API error, or "no valid" for a body without a boolean `valid`).
+function verdict({ error, data }: ApiResponse): string | null {
+  if (error) return error.code;
+  if (data?.valid === true) return null;
+  return data?.valid === false ? 'token_invalid' : 'no valid';
+}
+
 /**
  * The revocation check of one verifier. Each token is checked under a `key`, its signature
  * segment (never its `jti`: a jti is the issuer's to choose and may repeat). A check has one way
@@ -63,7 +71,7 @@ const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'invalid_response'];
  * the project API key is rejected, or when the caller aborted.
  */
 export class RevocationChecker {
-  readonly #config: Required<RevocationConfig>;
+  readonly #config: RevocationConfig;
   // Answers by token key; the requests in flight by token key.
   readonly #answers: LruCache<Answer>;
   readonly #inflight = new Map<string, Promise<TokenFailure | null>>();
@@ -71,9 +79,9 @@ export class RevocationChecker {
   #downUntil = 0;
   #downCode: ThrownErrorCode = 'service_unavailable';
 
-  constructor({ max = 10_000, ...config }: RevocationConfig) {
-    this.#config = { ...config, max };
-    this.#answers = new LruCache<Answer>(max);
+  constructor(config: RevocationConfig) {
+    this.#config = config;
+    this.#answers = new LruCache<Answer>(config.max ?? 10_000);
   }
 
   /**
@@ -103,7 +111,11 @@ export class RevocationChecker {
     return shareInFlight(this.#inflight, key, ask, options?.signal, share);
   }
 
-  // One request, and what its answer means: a refusal or a pass (cached), else an outage.
+  // One request, and what its answer means: a refusal or a pass (cached), else an outage. Only a
+  // rate limit is an answer worth failing open for. Any other answer that is neither a pass nor a
+  // refusal (404 from a proxy that does not route the path, 403 for a key without the right, a
+  // 200 without `valid`) means the check is not being made at all: never silently accepted,
+  // whatever the policy.
   async #ask(token: string, key: string, exp: number, sentAt: number, options: RequestOptions | undefined): Promise<TokenFailure | null> {
     let response: ApiResponse;
     try {
@@ -112,26 +124,20 @@ export class RevocationChecker {
       if (!(error instanceof ProtektError) || ALWAYS_THROWN.includes(error.code)) throw error;
       return this.#down(sentAt, error, `failed (${error.code})`);
     }
-    const { error, status, data } = response;
-    const code = error ? error.code : data?.valid === false ? 'token_invalid' : data?.valid === true ? null : 'no valid';
-    if (code !== null && !REFUSALS[code]) return this.#notAnswered(code, status, sentAt);
+    const code = verdict(response);
+    const { status } = response;
+    if (code === 'rate_limited') {
+      const problem = new ProtektError('service_unavailable', 'The revocation check was rate limited.', { status, details: { code } });
+      return this.#down(sentAt, problem, `answered ${code}`);
+    }
+    if (code !== null && !REFUSALS[code]) {
+      const message = `The revocation check answered ${code}, not a verdict: check baseUrl and the API key's rights.`;
+      throw new ProtektError('invalid_response', message, { status, details: { code } });
+    }
     const failure = code === null ? null : tokenFailure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
     this.#downUntil = 0;
     this.#remember(key, failure, exp, sentAt);
     return failure;
-  }
-
-  // An answer that is neither a pass nor a refusal. Only a rate limit is an outage worth failing
-  // open for. Any other answer (404 from a proxy that does not route the path, 403 for a key
-  // without the right, a 200 without `valid`) means the check is not being made at all: never
-  // silently accepted, whatever the policy.
-  #notAnswered(code: string, status: number, sentAt: number): null {
-    if (code !== 'rate_limited') {
-      const message = `The revocation check answered ${code}, not a verdict: check baseUrl and the API key's rights.`;
-      throw new ProtektError('invalid_response', message, { status, details: { code } });
-    }
-    const problem = new ProtektError('service_unavailable', 'The revocation check was rate limited.', { status, details: { code } });
-    return this.#down(sentAt, problem, `answered ${code}`);
   }
 
   // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was

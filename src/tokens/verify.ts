@@ -10,19 +10,16 @@ import { ProtektError } from '../errors/protekt-error.js';
 import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
 import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
 import { invalidToken, type TokenFailure } from './token-failure.js';
-import { jwksTtl, KeySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
+import { type FetchedJwks, jwksTtl, KeySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
 import { decodeSegment, parseCompactJws, type ParsedJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
-import { resolveTokenOptions, type ResolvedTokenOptions, type TokenOptions } from './options.js';
+import { resolveTokenOptions, type TokenOptions } from './options.js';
 import { RevocationChecker } from './revocation.js';
 import { canShareInFlight } from '../runtime/in-flight.js';
 import { LruCache } from '../util/lru-cache.js';
 
-/**
- * What the client gives its token verifier. `M` is the client's metadata type (carried for
- * symmetry with {@link createTokenVerifier}; the config does not depend on it).
- */
-export interface TokenVerifierConfig<M extends object = DefaultMetadata> {
+/** What the client gives its token verifier. */
+export interface TokenVerifierConfig {
   /** `${baseUrl}/.well-known/jwks.json`: the key of the shared JWKS cache. */
   jwksUrl: string;
   /** Expected `iss`: the origin of the base URL, e.g. `https://auth.protekt.io`. */
@@ -68,13 +65,13 @@ interface VerifiedEntry<M extends object> {
   signatureSegment: string;
 }
 
-// Everything one verifier holds, fixed when it is created: its rules, its key set and its caches.
-interface VerifierState<M extends object> {
+// Everything one verifier holds, fixed when it is created: its rules, its key set and its caches,
+// and how it fetches and judges its JWKS (the KeyLookup its key set is asked with).
+interface VerifierState<M extends object> extends KeyLookup {
   rules: ClaimRules;
   maxLength: number;
   now: () => number;
   keys: KeySet;
-  lookup: KeyLookup;
   verified: LruCache<VerifiedEntry<M>> | null;
   revocation: RevocationChecker | null;
 }
@@ -83,37 +80,35 @@ interface VerifierState<M extends object> {
  * Creates the verifier behind `protekt.auth.verifyToken`. Options are validated here, so a bad
  * option throws `config_invalid` at once.
  */
-export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig<M>): TokenVerifier<M> {
+export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig): TokenVerifier<M> {
   const opts = resolveTokenOptions(config.options as TokenOptions & Record<string, unknown>);
-  const { log, send } = config;
+  const { log, send, jwksUrl: url } = config;
   const state: VerifierState<M> = {
     rules: { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance },
     maxLength: opts.maxTokenLength,
     now: config.now,
-    keys: opts.staticKeys ? new KeySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, config.jwksUrl),
-    lookup: jwksLookup(config, opts),
+    keys: opts.staticKeys ? new KeySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, url),
     verified: opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null,
     revocation: opts.revocation && new RevocationChecker({ send, ...opts.revocation, log }),
-  };
-  return { verify: (token, options) => verifyToken(state, token, options) };
-}
-
-// How this verifier fetches its JWKS and judges it (see KeyLookup).
-function jwksLookup(config: TokenVerifierConfig<object>, opts: ResolvedTokenOptions): KeyLookup {
-  return {
-    url: config.jwksUrl,
-    async fetchJwks(signal) {
-      const { status, data, error, headers } = await config.send({ method: 'GET', path: '/.well-known/jwks.json', options: signal ? { signal } : undefined });
-      if (error || !data) throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${status}.`, { status });
-      if (!Array.isArray(data.keys)) throw new ProtektError('invalid_response', 'The JWKS answer has no "keys" array.', { status });
-      return { keys: data.keys as unknown[], maxAge: parseMaxAge(headers.get('cache-control')) };
-    },
+    // How this verifier fetches its JWKS and judges it (see KeyLookup).
+    url,
+    fetchJwks: (signal) => fetchJwks(send, signal),
     ttl: (maxAge) => jwksTtl(opts.jwksCacheMaxAge, maxAge),
     cooldownMs: opts.jwksCooldown * 1000,
     store: opts.store,
     timeout: config.timeout,
-    log: config.log,
+    log,
   };
+  return { verify: (token, options) => verifyToken(state, token, options) };
+}
+
+// Fetches the JWKS endpoint through the client's transport: its keys and `max-age`.
+async function fetchJwks(send: TokenVerifierConfig['send'], signal: AbortSignal | undefined): Promise<FetchedJwks> {
+  // `data` is null unless the answer was a 2xx JSON object.
+  const { status, data, headers } = await send({ method: 'GET', path: '/.well-known/jwks.json', options: { signal } });
+  const keys = data?.keys;
+  if (!Array.isArray(keys)) throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${status} without a "keys" array.`, { status });
+  return { keys, maxAge: parseMaxAge(headers.get('cache-control')) };
 }
 
 // One verification: a cached entry re-checked, or a full verification; then revocation. A token
@@ -124,13 +119,13 @@ async function verifyToken<M extends object>(state: VerifierState<M>, input: unk
   if (typeof token !== 'string') return refused(token);
   const now = state.now();
   const signal = options?.signal;
-  const { keys, lookup, verified, revocation } = state;
+  const { keys, verified, revocation } = state;
 
   let entry = verified?.get(token);
   if (entry) {
     // A hit re-validates what may have changed since: the key still published, the clock.
     const { key } = entry;
-    const published = key.retired ? undefined : (keys.cachedKey(key.kid, lookup, now) ?? (await keys.resolveKey(key.kid, lookup, now, signal)));
+    const published = key.retired ? undefined : (keys.cachedKey(key.kid, state, now) ?? (await keys.resolveKey(key.kid, state, now, signal)));
     const failure = checkCachedEntry(state, token, entry, published, now);
     if (failure) return refused(failure);
   } else {
@@ -175,8 +170,9 @@ function checkCachedEntry<M extends object>(
 ): TokenFailure | null {
   const { key } = entry;
   if (published !== key || key.retired) {
+    // Its key left the JWKS (or was replaced under the same kid): it can never verify again.
     state.verified!.delete(token);
-    return keyGone();
+    return invalidToken('kid', "The token's key has left the JWKS (rotated out): the user must sign in again.");
   }
   const timeFailure = checkTimes(entry.claims, now, state.rules.tolerance);
   if (timeFailure?.code === 'token_expired') state.verified!.delete(token);
@@ -194,8 +190,8 @@ async function verifyFresh<M extends object>(
   const parsed = parseCompactJws(token);
   if ('code' in parsed) return notAJws(token, parsed);
   const { alg, kid } = parsed.header;
-  const { keys, lookup } = state;
-  const key = keys.cachedKey(kid, lookup, now) ?? (await keys.resolveKey(kid, lookup, now, signal));
+  const { keys } = state;
+  const key = keys.cachedKey(kid, state, now) ?? (await keys.resolveKey(kid, state, now, signal));
   if (!key) {
     return invalidToken('kid', "The token's kid is not in the JWKS: it comes from another Protekt or environment, or its key was rotated out.");
   }
@@ -207,9 +203,9 @@ async function verifyFresh<M extends object>(
   if (signatureFailure) return signatureFailure;
   const decoded = decodeSegment(parsed.payloadSegment, 'payload');
   if ('code' in decoded) return decoded;
-  const checked = checkClaims(decoded.json, state.rules, now);
-  if ('code' in checked) return checked;
-  return { key, claims: checked.claims, user: undefined, signatureSegment: parsed.signatureSegment };
+  const claimsFailure = checkClaims(decoded.json, state.rules, now);
+  if (claimsFailure) return claimsFailure;
+  return { key, claims: decoded.json as ProtektClaims, user: undefined, signatureSegment: parsed.signatureSegment };
 }
 
 // The WebCrypto check of the signature with the token's key (imported on first use).
@@ -218,13 +214,11 @@ async function checkSignature(key: VerificationKey, parsed: ParsedJws): Promise<
   if (!cryptoKey) {
     return invalidToken('key', "The token's key could not be imported into WebCrypto (malformed or unsupported JWK).");
   }
-  let valid: boolean;
   try {
-    valid = await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput);
+    if (await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput)) return null;
   } catch {
-    valid = false;
+    // A WebCrypto error counts as a signature that does not verify.
   }
-  if (valid) return null;
   return invalidToken('signature', 'The token signature is invalid: the token was altered or not signed by its key.');
 }
 
@@ -237,10 +231,6 @@ function accepted<M extends object>(state: VerifierState<M>, token: string, entr
   }
   return { user: entry.user, claims: entry.claims, error: null };
 }
-
-// A cached token whose key left the JWKS (or was replaced under the same kid): it cannot verify.
-const keyGone = (): TokenFailure =>
-  invalidToken('kid', 'The token\'s key has left the JWKS (rotated out): the user must sign in again.');
 
 // Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
 // string is not a JWS at all; otherwise keeps the parser's reason.
