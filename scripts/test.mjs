@@ -179,6 +179,9 @@ const STEPS = {
       return { res: { ...c, code: a.code || b.code || c.code } };
     },
   },
+  // Formatting and lint of src, test, scripts, bench, examples and runtimes (biome.json); a
+  // failure prints the files and rules, `npm run lint:fix` mends what can be mended by itself.
+  biome: { check: true, run: async () => ({ res: await exec('biome', bin('biome'), ['ci', '--max-diagnostics=50', '.'], { timeoutMs: 120_000 }) }) },
   publint: { check: true, run: async () => ({ res: await exec('publint', bin('publint'), ['--strict'], { timeoutMs: 120_000 }) }) },
   attw: { check: true, run: async () => ({ res: await exec('attw', bin('attw'), ['--pack', '.', '--format', 'table-flipped'], { timeoutMs: 180_000 }) }) },
   packaging: { run: () => vitestStep('packaging', 'runtimes/node20/vitest.config.ts', ['--project', 'packaging']) },
