@@ -24,14 +24,17 @@ export default defineConfig([
       'runtime/crypto-node': 'src/runtime/crypto-node.ts',
     },
     format: ['esm', 'cjs'],
-    dts: { entry: { index: 'src/index.ts', hono: 'src/hono/index.ts', testing: 'src/testing/index.ts' } },
+    dts: {
+      entry: { index: 'src/index.ts', hono: 'src/hono/index.ts', testing: 'src/testing/index.ts' },
+    },
     clean: true,
     treeshake: true,
     splitting: false,
     sourcemap: false,
     target: 'es2022',
     platform: 'neutral',
-    // tsup strips `node:` by default; keep it (Deno and Workers need the prefix, and the checks look for it).
+    // tsup strips `node:` by default; keep it (Deno and Workers need the prefix, and the checks
+    // look for it).
     removeNodeProtocol: false,
     external: ['#crypto', 'hono', /^hono\//, 'uqr', 'node:crypto'],
   },

@@ -30,7 +30,12 @@ if (!process.env.PROTEKT_BENCH_CHILD) {
   const env = { ...process.env, PROTEKT_BENCH_CHILD: '1' };
   const node = [process.execPath, '--expose-gc', self, ...args];
   const hasTaskset = !flag('no-pin') && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-  const r = hasTaskset ? spawnSync('taskset', ['-c', '0', ...node], { stdio: 'inherit', env: { ...env, PROTEKT_BENCH_PINNED: '1' } }) : spawnSync(node[0], node.slice(1), { stdio: 'inherit', env });
+  const r = hasTaskset
+    ? spawnSync('taskset', ['-c', '0', ...node], {
+        stdio: 'inherit',
+        env: { ...env, PROTEKT_BENCH_PINNED: '1' },
+      })
+    : spawnSync(node[0], node.slice(1), { stdio: 'inherit', env });
   process.exit(r.status ?? 1);
 }
 
@@ -41,14 +46,20 @@ const poolSize = quick ? 1200 : 3000;
 const groups = (value('only') ?? 'verify,scale,memory,api,cold,size').split(',');
 // A full run writes the results; a partial one (--only …) writes with --write, merged into the
 // previous results (bench/results/latest.json) so the page keeps every group.
-const write = flag('write') || (!quick && !flag('no-write') && !value('only') && !value('rounds') && !value('ms'));
+const write =
+  flag('write') ||
+  (!quick && !flag('no-write') && !value('only') && !value('rounds') && !value('ms'));
 const log = (line) => process.stdout.write(`${line}\n`);
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const { buildBench } = await import('./lib/build.mjs');
 const { markdown, printTargets } = await import('./lib/report.mjs');
 
-const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' / ');
+const load = () =>
+  os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' / ');
 const res = {
   env: {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
@@ -61,7 +72,9 @@ const res = {
     loadBefore: load(),
   },
 };
-log(`@protekt/node benchmarks — Node ${res.env.node}, ${res.env.pinned ? 'one core (taskset -c 0)' : 'not pinned'}, ${rounds} rounds × ~${ms} ms${quick ? ', quick' : ''}`);
+log(
+  `@protekt/node benchmarks — Node ${res.env.node}, ${res.env.pinned ? 'one core (taskset -c 0)' : 'not pinned'}, ${rounds} rounds × ~${ms} ms${quick ? ', quick' : ''}`,
+);
 
 const built = await buildBench();
 const mod = await import(built.protekt);
@@ -79,10 +92,17 @@ if (groups.includes('size')) {
   const peers = await measurePeers();
   const strip = ({ code: _c, inputs: _i, ...v }) => v;
   res.size = {
-    budgets: { ...Object.fromEntries(Object.entries(budgets).map(([k, v]) => [k, typeof v === 'number' ? v : strip(v)])), clientInputs: budgets.client.inputs.slice(0, 12) },
+    budgets: {
+      ...Object.fromEntries(
+        Object.entries(budgets).map(([k, v]) => [k, typeof v === 'number' ? v : strip(v)]),
+      ),
+      clientInputs: budgets.client.inputs.slice(0, 12),
+    },
     peers: Object.fromEntries(Object.entries(peers).map(([k, v]) => [k, strip(v)])),
   };
-  log(`size: client ${budgets.client.gzip} B gzip, middleware ${budgets.middleware.gzip} B gzip (+${budgets.middlewareDelta} B on a Hono app)`);
+  log(
+    `size: client ${budgets.client.gzip} B gzip, middleware ${budgets.middleware.gzip} B gzip (+${budgets.middlewareDelta} B on a Hono app)`,
+  );
 }
 if (groups.includes('cold')) {
   const { coldSuite } = await import('./suites/cold.mjs');
@@ -121,16 +141,27 @@ if (groups.includes('memory')) {
 if (groups.includes('api') && !quick && !process.env.PROTEKT_BENCH_NESTED) {
   const { existsSync, readdirSync } = await import('node:fs');
   const dir = `${ROOT}.cache/node`;
-  const v22 = existsSync(dir) ? readdirSync(dir).filter((v) => v.startsWith('22.')).sort().pop() : undefined;
+  const v22 = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((v) => v.startsWith('22.'))
+        .sort()
+        .pop()
+    : undefined;
   if (v22) {
     const out = `${os.tmpdir()}/protekt-bench-api-node22-${process.pid}.json`;
-    const r = spawnSync(`${dir}/${v22}/bin/node`, ['--expose-gc', fileURLToPath(import.meta.url), '--only', 'api', '--no-write', '--json', out], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PROTEKT_BENCH_NESTED: '1' },
-    });
+    const r = spawnSync(
+      `${dir}/${v22}/bin/node`,
+      ['--expose-gc', fileURLToPath(import.meta.url), '--only', 'api', '--no-write', '--json', out],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, PROTEKT_BENCH_NESTED: '1' },
+      },
+    );
     if (r.status === 0) {
       res.apiOtherNode = { node: v22, ...JSON.parse(readFileSync(out, 'utf8')).api };
-      log(`api on Node ${v22}: p50 client ${res.apiOtherNode.client.p50.toFixed(3)} ms, fetch ${res.apiOtherNode.fetch.p50.toFixed(3)} ms (×${res.apiOtherNode.ratio.toFixed(3)})`);
+      log(
+        `api on Node ${v22}: p50 client ${res.apiOtherNode.client.p50.toFixed(3)} ms, fetch ${res.apiOtherNode.fetch.p50.toFixed(3)} ms (×${res.apiOtherNode.ratio.toFixed(3)})`,
+      );
     }
   }
 }
@@ -146,7 +177,10 @@ if (write && value('only')) {
   if (existsSync(previousPath)) {
     const previous = JSON.parse(readFileSync(previousPath, 'utf8'));
     for (const [k, v] of Object.entries(previous)) if (!(k in res)) res[k] = v;
-    res.env = { ...previous.env, partial: `${groups.join(', ')} re-run ${res.env.date} (load ${res.env.loadBefore})` };
+    res.env = {
+      ...previous.env,
+      partial: `${groups.join(', ')} re-run ${res.env.date} (load ${res.env.loadBefore})`,
+    };
   }
 }
 
@@ -154,12 +188,16 @@ if (write) {
   const { throughputSvg } = await import('./lib/svg.mjs');
   mkdirSync(`${ROOT}bench/results`, { recursive: true });
   mkdirSync(`${ROOT}docs/benchmarks`, { recursive: true });
-  writeFileSync(`${ROOT}bench/results/latest.json`, `${JSON.stringify(res, (k, v) => (k === 'samples' ? undefined : v), 2)}\n`);
+  writeFileSync(
+    `${ROOT}bench/results/latest.json`,
+    `${JSON.stringify(res, (k, v) => (k === 'samples' ? undefined : v), 2)}\n`,
+  );
   if (res.verify) {
     writeFileSync(
       `${ROOT}docs/benchmarks/throughput.svg`,
       throughputSvg(res.verify.first, {
-        title: 'verifyToken throughput: tokens not seen before, warm keys (ops/s; × floor in brackets)',
+        title:
+          'verifyToken throughput: tokens not seen before, warm keys (ops/s; × floor in brackets)',
         subtitle: `Node ${res.env.node}, one core, ${res.env.date}; bars: median of ${res.env.rounds} interleaved rounds, lines: min–max`,
       }),
     );
@@ -171,6 +209,9 @@ if (write) {
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
   if (i === -1 || j === -1) throw new Error('docs/benchmarks.md lacks the bench:results markers');
-  writeFileSync(docPath, `${doc.slice(0, i + start.length)}\n\n${markdown(res)}\n\n${doc.slice(j)}`);
+  writeFileSync(
+    docPath,
+    `${doc.slice(0, i + start.length)}\n\n${markdown(res)}\n\n${doc.slice(j)}`,
+  );
   log('wrote docs/benchmarks.md, docs/benchmarks/throughput.svg, bench/results/latest.json');
 }

@@ -44,7 +44,11 @@ function ensureBuild() {
   }
   process.stdout.write(`${dim('›')} dist/ is missing: building the package (tsup)… `);
   const t = performance.now();
-  const res = spawnSync(process.execPath, [tsup], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const res = spawnSync(process.execPath, [tsup], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   if (res.status !== 0) {
     console.log(red('failed'));
     console.error(`${res.stdout}\n${res.stderr}`);
@@ -65,7 +69,11 @@ function portOr0(preferred) {
 }
 
 function startChild(name, args, env) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const record = { name, child, output: '' };
   child.stdout.on('data', (d) => (record.output += d));
   child.stderr.on('data', (d) => (record.output += d));
@@ -151,7 +159,9 @@ async function step(title, method, url, { body, headers = {}, expect: expected }
   const label = `${String(stepNo).padStart(2)}. ${title}`.padEnd(22);
   const call = `${method} ${new URL(url).pathname}`.padEnd(16);
   const detail = ok ? describe(data, res) : `expected ${expected}: ${text}`;
-  console.log(`${ok ? green('✓') : red('✗')} ${label} ${call} → ${res.status}  ${dim(took.padStart(7))}  ${detail}`);
+  console.log(
+    `${ok ? green('✓') : red('✗')} ${label} ${call} → ${res.status}  ${dim(took.padStart(7))}  ${detail}`,
+  );
   if (!ok) throw new Error(`step "${title}" answered ${res.status}`);
   return { data, res };
 }
@@ -161,16 +171,64 @@ async function walkThrough(app) {
   const password = 'correct horse battery';
   const bearer = (token) => ({ authorization: `Bearer ${token}` });
 
-  const signup = await step('sign-up', 'POST', `${app}/signup`, { body: { email, password }, expect: 201 }, (d, r) => `user ${d.user.id}, cookies ${Object.keys(cookiesOf(r)).join(' + ')}`);
-  const login = await step('login', 'POST', `${app}/login`, { body: { email, password }, expect: 200 }, (d) => `access token (${d.expiresIn} s)`);
-  await step('guarded call', 'GET', `${app}/me`, { headers: bearer(login.data.accessToken), expect: 200 }, (d) => `hello ${d.user.email}`);
-  await step('guarded, no token', 'GET', `${app}/me`, { expect: 401 }, (_, r) => `WWW-Authenticate: ${r.headers.get('www-authenticate')}`);
+  const signup = await step(
+    'sign-up',
+    'POST',
+    `${app}/signup`,
+    { body: { email, password }, expect: 201 },
+    (d, r) => `user ${d.user.id}, cookies ${Object.keys(cookiesOf(r)).join(' + ')}`,
+  );
+  const login = await step(
+    'login',
+    'POST',
+    `${app}/login`,
+    { body: { email, password }, expect: 200 },
+    (d) => `access token (${d.expiresIn} s)`,
+  );
+  await step(
+    'guarded call',
+    'GET',
+    `${app}/me`,
+    { headers: bearer(login.data.accessToken), expect: 200 },
+    (d) => `hello ${d.user.email}`,
+  );
+  await step(
+    'guarded, no token',
+    'GET',
+    `${app}/me`,
+    { expect: 401 },
+    (_, r) => `WWW-Authenticate: ${r.headers.get('www-authenticate')}`,
+  );
   const refreshCookie = cookiesOf(login.res).protekt_refresh;
-  const refreshed = await step('refresh', 'POST', `${app}/refresh`, { headers: { cookie: `protekt_refresh=${refreshCookie}` }, expect: 200 }, () => 'new access + refresh token (rotated)');
+  const refreshed = await step(
+    'refresh',
+    'POST',
+    `${app}/refresh`,
+    { headers: { cookie: `protekt_refresh=${refreshCookie}` }, expect: 200 },
+    () => 'new access + refresh token (rotated)',
+  );
   const token = refreshed.data.accessToken;
-  await step('sessions', 'GET', `${app}/sessions`, { headers: bearer(token), expect: 200 }, (d) => `${d.sessions.length} active session(s)`);
-  await step('logout', 'POST', `${app}/logout`, { headers: bearer(token), expect: 204 }, () => 'session ended, cookies cleared');
-  await step('refused call', 'GET', `${app}/me`, { headers: bearer(token), expect: 401 }, (d) => `${d.error.code}: the logged-out token no longer works`);
+  await step(
+    'sessions',
+    'GET',
+    `${app}/sessions`,
+    { headers: bearer(token), expect: 200 },
+    (d) => `${d.sessions.length} active session(s)`,
+  );
+  await step(
+    'logout',
+    'POST',
+    `${app}/logout`,
+    { headers: bearer(token), expect: 204 },
+    () => 'session ended, cookies cleared',
+  );
+  await step(
+    'refused call',
+    'GET',
+    `${app}/me`,
+    { headers: bearer(token), expect: 401 },
+    (d) => `${d.error.code}: the logged-out token no longer works`,
+  );
   void signup;
   return { email, password };
 }
@@ -183,7 +241,11 @@ ensureBuild();
 
 const emulatorPort = process.env.EMULATOR_PORT ?? String(await portOr0(8787));
 let t = performance.now();
-const emulator = startChild('protekt-emulator', [join(root, 'dist', 'emulator-cli.js'), '--host', HOST, '--port', emulatorPort, '--json'], {});
+const emulator = startChild(
+  'protekt-emulator',
+  [join(root, 'dist', 'emulator-cli.js'), '--host', HOST, '--port', emulatorPort, '--json'],
+  {},
+);
 let info;
 try {
   info = JSON.parse((await waitFor(emulator, /^\{.*\}$/m))[0]);
@@ -191,20 +253,26 @@ try {
   fail('The emulator did not start.', err.message);
 }
 if (info) {
-  console.log(`${green('✓')} emulator   ${info.baseUrl}  ${dim(`login id ${info.loginId}`)}  ${dim(ms(t))}`);
+  console.log(
+    `${green('✓')} emulator   ${info.baseUrl}  ${dim(`login id ${info.loginId}`)}  ${dim(ms(t))}`,
+  );
 
   const appPort = process.env.PORT ?? String(await portOr0(3000));
   t = performance.now();
-  const app = startChild('node-express example', [join(root, 'examples', 'node-express', 'server.mjs')], {
-    PROTEKT_LOGIN_ID: info.loginId,
-    PROTEKT_API_KEY: info.apiKey,
-    PROTEKT_BASE_URL: info.baseUrl,
-    // Ask Protekt about revocation on every request, so the logout below is refused at once
-    // (the default, 30 s, lets a revoked token pass until its cached answer ages out).
-    PROTEKT_REVOCATION_MAX_AGE: process.env.PROTEKT_REVOCATION_MAX_AGE ?? '0',
-    HOST,
-    PORT: appPort,
-  });
+  const app = startChild(
+    'node-express example',
+    [join(root, 'examples', 'node-express', 'server.mjs')],
+    {
+      PROTEKT_LOGIN_ID: info.loginId,
+      PROTEKT_API_KEY: info.apiKey,
+      PROTEKT_BASE_URL: info.baseUrl,
+      // Ask Protekt about revocation on every request, so the logout below is refused at once
+      // (the default, 30 s, lets a revoked token pass until its cached answer ages out).
+      PROTEKT_REVOCATION_MAX_AGE: process.env.PROTEKT_REVOCATION_MAX_AGE ?? '0',
+      HOST,
+      PORT: appPort,
+    },
+  );
   let appUrl;
   try {
     appUrl = (await waitFor(app, /listening on (http:\/\/\S+)/))[1];
@@ -216,7 +284,9 @@ if (info) {
     try {
       const { email, password } = await walkThrough(appUrl);
       const creds = JSON.stringify({ email, password });
-      console.log(`\n${green('✓')} walk-through done ${dim(`(${ms(t0)} in all)`)}. Still serving — try it with curl:\n`);
+      console.log(
+        `\n${green('✓')} walk-through done ${dim(`(${ms(t0)} in all)`)}. Still serving — try it with curl:\n`,
+      );
       console.log(
         [
           `  ${dim('# log in (the user from the walk-through); keep the access token')}`,

@@ -79,8 +79,13 @@ function fromVitestJson(file) {
   const r = JSON.parse(readFileSync(file, 'utf8'));
   let failed = r.numFailedTests ?? 0;
   // A file that fails to load has no failed test but a failed suite.
-  for (const f of r.testResults ?? []) if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed++;
-  return { passed: r.numPassedTests ?? 0, failed, skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0) };
+  for (const f of r.testResults ?? [])
+    if (f.status === 'failed' && (f.assertionResults ?? []).length === 0) failed++;
+  return {
+    passed: r.numPassedTests ?? 0,
+    failed,
+    skipped: (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0),
+  };
 }
 
 function fromTap(text) {
@@ -89,7 +94,11 @@ function fromTap(text) {
   const cancelled = lastMatch(text, /^# cancelled (\d+)$/m);
   const skipped = lastMatch(text, /^# skipped (\d+)$/m);
   if (!pass || !fail) return null;
-  return { passed: +pass[1], failed: +fail[1] + (cancelled ? +cancelled[1] : 0), skipped: skipped ? +skipped[1] : 0 };
+  return {
+    passed: +pass[1],
+    failed: +fail[1] + (cancelled ? +cancelled[1] : 0),
+    skipped: skipped ? +skipped[1] : 0,
+  };
 }
 
 function fromPlain(text) {
@@ -113,12 +122,21 @@ function fromDenoJunit(file) {
   const re = /<testcase name="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g;
   for (const m of xml.matchAll(re)) {
     const body = m[3] ?? '';
-    cases.push({ name: m[1], failed: body.includes('<failure'), skipped: body.includes('<skipped') });
+    cases.push({
+      name: m[1],
+      failed: body.includes('<failure'),
+      skipped: body.includes('<skipped'),
+    });
   }
   const names = cases.map((c) => c.name);
   const leaves = cases.filter((c) => !names.some((n) => n.startsWith(`${c.name} &gt; `)));
   // A suite that failed without its steps (e.g. a failing beforeAll) is a failure too.
-  const failedSuites = cases.filter((c) => c.failed && !leaves.includes(c) && !cases.some((d) => d.failed && d.name.startsWith(`${c.name} &gt; `)));
+  const failedSuites = cases.filter(
+    (c) =>
+      c.failed &&
+      !leaves.includes(c) &&
+      !cases.some((d) => d.failed && d.name.startsWith(`${c.name} &gt; `)),
+  );
   return {
     passed: leaves.filter((c) => !c.failed && !c.skipped).length,
     failed: leaves.filter((c) => c.failed).length + failedSuites.length,
@@ -126,11 +144,16 @@ function fromDenoJunit(file) {
   };
 }
 
-const add = (a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed, skipped: a.skipped + b.skipped });
+const add = (a, b) => ({
+  passed: a.passed + b.passed,
+  failed: a.failed + b.failed,
+  skipped: a.skipped + b.skipped,
+});
 const ZERO = { passed: 0, failed: 0, skipped: 0 };
 
 /** A check without test counts: one passed or one failed. */
-const asCheck = ({ code }) => (code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 });
+const asCheck = ({ code }) =>
+  code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 
 // ---- steps ------------------------------------------------------------------------------------
 
@@ -140,7 +163,13 @@ async function vitestStep(step, config, extra = []) {
   mkdirSync(resultDir, { recursive: true });
   const res = await exec(step, process.execPath, [
     join(root, 'node_modules', 'vitest', 'vitest.mjs'),
-    'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...extra,
+    'run',
+    '--config',
+    config,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${json}`,
+    ...extra,
   ]);
   return { res, counts: fromVitestJson(json) };
 }
@@ -166,25 +195,59 @@ async function nodeTestStep(step, major) {
 }
 
 const STEPS = {
-  build: { check: true, run: async () => ({ res: await exec('build', bin('tsup'), [], { timeoutMs: 240_000 }) }) },
+  build: {
+    check: true,
+    run: async () => ({ res: await exec('build', bin('tsup'), [], { timeoutMs: 240_000 }) }),
+  },
   typecheck: {
     check: true,
     run: async () => {
       // Both always run: tsconfig.web.json (package sources without Node types) is the one that
       // names a stray Buffer/process in the package, even when the other has errors of its own.
-      const a = await exec('typecheck', bin('tsc'), ['-p', 'tsconfig.json'], { timeoutMs: 300_000 });
-      const b = await exec('typecheck', bin('tsc'), ['-p', 'tsconfig.web.json'], { timeoutMs: 300_000, append: true });
-      // The examples (Worker, Vercel Edge) against the built package's declarations, as users compile them.
-      const c = await exec('typecheck', bin('tsc'), ['-p', 'examples'], { timeoutMs: 300_000, append: true });
+      const a = await exec('typecheck', bin('tsc'), ['-p', 'tsconfig.json'], {
+        timeoutMs: 300_000,
+      });
+      const b = await exec('typecheck', bin('tsc'), ['-p', 'tsconfig.web.json'], {
+        timeoutMs: 300_000,
+        append: true,
+      });
+      // The examples (Worker, Vercel Edge) against the built package's declarations, as users
+      // compile them.
+      const c = await exec('typecheck', bin('tsc'), ['-p', 'examples'], {
+        timeoutMs: 300_000,
+        append: true,
+      });
       return { res: { ...c, code: a.code || b.code || c.code } };
     },
   },
   // Formatting and lint of src, test, scripts, bench, examples and runtimes (biome.json); a
   // failure prints the files and rules, `npm run lint:fix` mends what can be mended by itself.
-  biome: { check: true, run: async () => ({ res: await exec('biome', bin('biome'), ['ci', '--max-diagnostics=50', '.'], { timeoutMs: 120_000 }) }) },
-  publint: { check: true, run: async () => ({ res: await exec('publint', bin('publint'), ['--strict'], { timeoutMs: 120_000 }) }) },
-  attw: { check: true, run: async () => ({ res: await exec('attw', bin('attw'), ['--pack', '.', '--format', 'table-flipped'], { timeoutMs: 180_000 }) }) },
-  packaging: { run: () => vitestStep('packaging', 'runtimes/node20/vitest.config.ts', ['--project', 'packaging']) },
+  biome: {
+    check: true,
+    run: async () => ({
+      res: await exec('biome', bin('biome'), ['ci', '--max-diagnostics=50', '.'], {
+        timeoutMs: 120_000,
+      }),
+    }),
+  },
+  publint: {
+    check: true,
+    run: async () => ({
+      res: await exec('publint', bin('publint'), ['--strict'], { timeoutMs: 120_000 }),
+    }),
+  },
+  attw: {
+    check: true,
+    run: async () => ({
+      res: await exec('attw', bin('attw'), ['--pack', '.', '--format', 'table-flipped'], {
+        timeoutMs: 180_000,
+      }),
+    }),
+  },
+  packaging: {
+    run: () =>
+      vitestStep('packaging', 'runtimes/node20/vitest.config.ts', ['--project', 'packaging']),
+  },
   node20: {
     // The example tests also run each Node example on Node 18 (test/examples/_harness.ts,
     // nodeBinaries): provisioned here, so that a fresh clone runs them too instead of leaving
@@ -192,26 +255,45 @@ const STEPS = {
     run: async () => {
       const { provisionNode } = await import('../runtimes/node/provision.mjs');
       provisionNode(18);
-      return vitestStep('node20', 'runtimes/node20/vitest.config.ts', ['--project', 'unit', '--project', 'conformance']);
+      return vitestStep('node20', 'runtimes/node20/vitest.config.ts', [
+        '--project',
+        'unit',
+        '--project',
+        'conformance',
+      ]);
     },
   },
   workerd: { run: () => vitestStep('workerd', 'runtimes/workerd/vitest.config.ts') },
-  'edge-runtime': { run: () => vitestStep('edge-runtime', 'runtimes/edge-runtime/vitest.config.ts') },
+  'edge-runtime': {
+    run: () => vitestStep('edge-runtime', 'runtimes/edge-runtime/vitest.config.ts'),
+  },
   deno: {
     run: async () => {
       const xml = join(resultDir, 'deno.xml');
       rmSync(xml, { force: true });
       mkdirSync(resultDir, { recursive: true });
       const res = await exec('deno', bin('deno'), [
-        'test', '--config', 'deno.json', '--no-check', '--allow-env', '--allow-read', '--allow-net=127.0.0.1',
-        '--reporter=dot', `--junit-path=${xml}`,
+        'test',
+        '--config',
+        'deno.json',
+        '--no-check',
+        '--allow-env',
+        '--allow-read',
+        '--allow-net=127.0.0.1',
+        '--reporter=dot',
+        `--junit-path=${xml}`,
       ]);
       return { res, counts: fromDenoJunit(xml) };
     },
   },
   bun: {
     run: async () => {
-      const res = await exec('bun', bin('bun'), ['test', './test/conformance/', '--timeout', '20000']);
+      const res = await exec('bun', bin('bun'), [
+        'test',
+        './test/conformance/',
+        '--timeout',
+        '20000',
+      ]);
       return { res, counts: fromBun(res.output) };
     },
   },
@@ -220,7 +302,9 @@ const STEPS = {
   node24: { run: () => nodeTestStep('node24', 24) },
   tarball: {
     run: async () => {
-      const res = await exec('tarball', process.execPath, ['test/packaging/smoke.mjs'], { timeoutMs: 600_000 });
+      const res = await exec('tarball', process.execPath, ['test/packaging/smoke.mjs'], {
+        timeoutMs: 600_000,
+      });
       return { res, counts: fromPlain(res.output) };
     },
   },
@@ -253,7 +337,11 @@ for (const name of selected) {
   const started = Date.now();
   let out;
   if (buildFailed && name !== 'typecheck') {
-    out = { res: { code: 1, output: 'skipped: the build failed' }, counts: null, skippedForBuild: true };
+    out = {
+      res: { code: 1, output: 'skipped: the build failed' },
+      counts: null,
+      skippedForBuild: true,
+    };
   } else {
     try {
       out = await STEPS[name].run();
@@ -262,16 +350,22 @@ for (const name of selected) {
     }
   }
   const { res } = out;
-  let counts = STEPS[name].check ? asCheck(res) : out.counts ?? { ...ZERO, failed: 1 };
+  let counts = STEPS[name].check ? asCheck(res) : (out.counts ?? { ...ZERO, failed: 1 });
   if (res.code !== 0 && counts.failed === 0) counts = { ...counts, failed: 1 };
   if (name === 'build' && res.code !== 0) buildFailed = true;
   total = add(total, counts);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   const ok = counts.failed === 0;
   const what = STEPS[name].check
-    ? ok ? 'ok' : 'failed'
+    ? ok
+      ? 'ok'
+      : 'failed'
     : `${counts.passed} passed${counts.failed ? `, ${counts.failed} failed` : ''}${counts.skipped ? `, ${counts.skipped} skipped` : ''}`;
-  const note = res.timedOut ? ' — timed out' : out.skippedForBuild ? ' — not run: build failed' : '';
+  const note = res.timedOut
+    ? ' — timed out'
+    : out.skippedForBuild
+      ? ' — not run: build failed'
+      : '';
   console.log(`${name.padEnd(13)} ${ok ? '✓' : '✗'} ${what} (${secs} s)${note}`);
   if (!ok && !out.skippedForBuild) {
     const tail = (res.output ?? '').trimEnd().split('\n').slice(-40);
@@ -280,5 +374,7 @@ for (const name of selected) {
   }
 }
 console.log(`matrix: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
+console.log(
+  `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`,
+);
 process.exitCode = total.failed ? 1 : 0;

@@ -24,39 +24,77 @@ export interface ProtektOptions extends TokenOptions {
   loginId: string;
   /** Required. The project API key (`pk_...`). A secret: keep it on the server. */
   apiKey: string;
-  /** Access-token lifetime in seconds (60–86400) for tokens issued through this client. Default: the project's setting. */
+  /**
+   * Access-token lifetime in seconds (60–86400) for tokens issued through this client. Default: the
+   * project's setting.
+   */
   tokenExpiry?: number;
   /** Per-attempt HTTP timeout in milliseconds. Default 5000. */
   timeout?: number;
-  /** API base URL. Default `https://auth.protekt.io/v1`. Plain `http` only for loopback and `.localhost`/`.test` hosts. */
+  /**
+   * API base URL. Default `https://auth.protekt.io/v1`. Plain `http` only for loopback and
+   * `.localhost`/`.test` hosts.
+   */
   baseUrl?: string;
-  /** `true` logs one line per request through `console.debug`; a function receives the lines instead. Never logs a secret. */
+  /**
+   * `true` logs one line per request through `console.debug`; a function receives the lines
+   * instead. Never logs a secret.
+   */
   debug?: boolean | ((line: string) => void);
   /** Extra attempts after a network error, timeout, 408, 429 or 5xx (not 501). Default 2. */
   maxRetries?: number;
-  /** Longest `Retry-After` (ms) worth waiting for; a longer one ends the call at once. Default 10000. */
+  /**
+   * Longest `Retry-After` (ms) worth waiting for; a longer one ends the call at once. Default
+   * 10000.
+   */
   maxRetryAfter?: number;
   /** Replaces the global `fetch` (an emulator's `fetch`, a proxy-aware fetch, a test double). */
   fetch?: FetchLike;
   /** The API key is a secret: the client refuses to run in a browser page unless this is `true`. */
   dangerouslyAllowBrowser?: boolean;
-  /** Clock in milliseconds, for tests that move time (token expiry, cache ages). Default `Date.now`. */
+  /**
+   * Clock in milliseconds, for tests that move time (token expiry, cache ages). Default `Date.now`.
+   */
   now?: () => number;
 }
 
 // A required id with its prefix; the value itself never appears in a message (the key is a secret).
-function checkId(value: unknown, option: string, what: string, prefix: string, lengths: string): string {
-  if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value)) return value;
+function checkId(
+  value: unknown,
+  option: string,
+  what: string,
+  prefix: string,
+  lengths: string,
+): string {
+  if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value))
+    return value;
   const form = `${prefix}_ followed by ${lengths.replace(',', ' to ')} letters, digits, _ or -`;
   if (!value) throw configError(option, `is required: ${what} (${form}).`);
   throw configError(option, `is malformed: it must be ${what}, ${form}.`);
 }
 
 // A number option from `min` to `max`, or `fallback` when unset.
-const numberOption = <T>(options: ProtektOptions, option: 'timeout' | 'maxRetries' | 'maxRetryAfter' | 'tokenExpiry', min: number, max: number, fallback: T, integer?: boolean): number | T =>
-  checkNumber(options[option], option, min, max, integer, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`) ?? fallback;
+const numberOption = <T>(
+  options: ProtektOptions,
+  option: 'timeout' | 'maxRetries' | 'maxRetryAfter' | 'tokenExpiry',
+  min: number,
+  max: number,
+  fallback: T,
+  integer?: boolean,
+): number | T =>
+  checkNumber(
+    options[option],
+    option,
+    min,
+    max,
+    integer,
+    `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
+  ) ?? fallback;
 
-/** Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or hash. */
+/**
+ * Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or
+ * hash.
+ */
 function checkBaseUrl(value: unknown): string {
   if (value === undefined) return DEFAULT_BASE_URL;
   let url: URL | undefined;
@@ -72,7 +110,11 @@ function checkBaseUrl(value: unknown): string {
         ? 'must not contain credentials.'
         : url.search || url.hash
           ? 'must not contain a query or fragment.'
-          : url.protocol !== 'https:' && !(url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(url.hostname))
+          : url.protocol !== 'https:' &&
+              !(
+                url.protocol === 'http:' &&
+                /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(url.hostname)
+              )
             ? 'must use https (http only for loopback, .localhost, .test).'
             : '';
   if (why) throw configError('baseUrl', why);
@@ -110,7 +152,10 @@ export class Protekt<M extends object = DefaultMetadata> {
 
   constructor(options: ProtektOptions) {
     if (typeof options !== 'object' || options === null) {
-      throw new ProtektError('config_invalid', 'new Protekt(options) needs an options object with at least { loginId, apiKey }.');
+      throw new ProtektError(
+        'config_invalid',
+        'new Protekt(options) needs an options object with at least { loginId, apiKey }.',
+      );
     }
     if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
       throw new ProtektError(
@@ -122,18 +167,34 @@ export class Protekt<M extends object = DefaultMetadata> {
     const apiKey = checkId(options.apiKey, 'apiKey', 'the project API key', 'pk', '8,256');
     const { fetch, now = Date.now, debug } = options;
     for (const option of ['fetch', 'now'] as const) {
-      if (options[option] !== undefined && typeof options[option] !== 'function') throw configError(option, 'must be a function.');
+      if (options[option] !== undefined && typeof options[option] !== 'function')
+        throw configError(option, 'must be a function.');
     }
-    if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') throw configError('debug', 'must be a boolean or a function.');
+    if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function')
+      throw configError('debug', 'must be a boolean or a function.');
 
     const baseUrl = checkBaseUrl(options.baseUrl);
     const timeout = numberOption(options, 'timeout', 1, 600_000, 5_000);
     const maxRetries = numberOption(options, 'maxRetries', 0, 10, 2, true);
     const maxRetryAfter = numberOption(options, 'maxRetryAfter', 0, 3_600_000, 10_000);
     const tokenExpiry = numberOption(options, 'tokenExpiry', 60, 86_400, undefined, true);
-    const log = typeof debug === 'function' ? debug : debug ? (line: string) => console.debug(line) : undefined;
+    const log =
+      typeof debug === 'function'
+        ? debug
+        : debug
+          ? (line: string) => console.debug(line)
+          : undefined;
 
-    const send = createTransport({ baseUrl, apiKey, timeout, maxRetries, maxRetryAfter, fetch, log, now });
+    const send = createTransport({
+      baseUrl,
+      apiKey,
+      timeout,
+      maxRetries,
+      maxRetryAfter,
+      fetch,
+      log,
+      now,
+    });
     const verifier = createTokenVerifier<M>({
       jwksUrl: `${baseUrl}/.well-known/jwks.json`,
       issuer: new URL(baseUrl).origin,
@@ -146,10 +207,17 @@ export class Protekt<M extends object = DefaultMetadata> {
       timeout,
       log,
     });
-    const context: ResourceContext = { send, tokenExpiry, verifyToken: verifier.verify, baseUrl, loginId };
+    const context: ResourceContext = {
+      send,
+      tokenExpiry,
+      verifyToken: verifier.verify,
+      baseUrl,
+      loginId,
+    };
     // Own properties in this order: auth, users, sessions, mfa, loginId, baseUrl.
     const self = this as Record<string, unknown>;
-    for (const [name, table] of Object.entries(RESOURCE_METHODS)) self[name] = buildResource(context, name, table as MethodTable<Record<string, unknown>>);
+    for (const [name, table] of Object.entries(RESOURCE_METHODS))
+      self[name] = buildResource(context, name, table as MethodTable<Record<string, unknown>>);
     self.loginId = loginId;
     self.baseUrl = baseUrl;
   }
@@ -160,7 +228,9 @@ export class Protekt<M extends object = DefaultMetadata> {
    * Auth methods may be given at the top level (`verifyToken`), any method under its resource
    * (`users: { get }`).
    */
-  static mock<M extends object = DefaultMetadata>(overrides: ProtektMockOverrides<M> = {}): Protekt<M> {
+  static mock<M extends object = DefaultMetadata>(
+    overrides: ProtektMockOverrides<M> = {},
+  ): Protekt<M> {
     return createMock<M>(overrides, Protekt.prototype);
   }
 
@@ -169,7 +239,10 @@ export class Protekt<M extends object = DefaultMetadata> {
     return { loginId: this.loginId, baseUrl: this.baseUrl };
   }
 
-  /** The `console.log` / `util.inspect` view (Node, Deno 2 and Bun read this symbol), without the API key. */
+  /**
+   * The `console.log` / `util.inspect` view (Node, Deno 2 and Bun read this symbol), without the
+   * API key.
+   */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
   }

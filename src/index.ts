@@ -4,7 +4,12 @@
  */
 export { Protekt, DEFAULT_BASE_URL, type ProtektOptions } from './client.js';
 export { ProtektError, type ProtektErrorOptions } from './errors/protekt-error.js';
-export { API_ERROR_CODES, THROWN_ERROR_CODES, type ApiErrorCode, type ThrownErrorCode } from './errors/codes.js';
+export {
+  API_ERROR_CODES,
+  THROWN_ERROR_CODES,
+  type ApiErrorCode,
+  type ThrownErrorCode,
+} from './errors/codes.js';
 export type { FetchLike } from './http/transport.js';
 export type {
   AuthResource,
@@ -22,7 +27,12 @@ export type {
 } from './resources/auth.js';
 export type { UsersResource, ListUsersParams, UpdateUserParams } from './resources/users.js';
 export type { SessionsResource, RevokeAllSessionsParams } from './resources/sessions.js';
-export type { MfaResource, MfaEnrollParams, MfaVerifyParams, MfaVerifyLoginParams } from './resources/mfa.js';
+export type {
+  MfaResource,
+  MfaEnrollParams,
+  MfaVerifyParams,
+  MfaVerifyLoginParams,
+} from './resources/mfa.js';
 export type { ProtektMockOverrides, MockMethods } from './mock.js';
 export type { TokenOptions, JwksCacheStore, StoredJwks } from './tokens/index.js';
 export type * from './types.js';

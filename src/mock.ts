@@ -13,8 +13,12 @@ type Fn = (...args: never[]) => unknown;
 /** The methods of a resource, each optional. */
 export type MockMethods<T> = { [K in keyof T as T[K] extends Fn ? K : never]?: T[K] };
 
-/** What `Protekt.mock()` accepts: auth methods at the top level, or any method under its resource. */
-export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMethods<AuthResource<M>> & {
+/**
+ * What `Protekt.mock()` accepts: auth methods at the top level, or any method under its resource.
+ */
+export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMethods<
+  AuthResource<M>
+> & {
   auth?: MockMethods<AuthResource<M>>;
   users?: MockMethods<UsersResource<M>>;
   sessions?: MockMethods<SessionsResource>;
@@ -22,14 +26,21 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
 };
 
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
-export function createMock<M extends object>(overrides: ProtektMockOverrides<M>, proto: object): Protekt<M> {
+export function createMock<M extends object>(
+  overrides: ProtektMockOverrides<M>,
+  proto: object,
+): Protekt<M> {
   if (typeof overrides !== 'object' || overrides === null) {
-    throw new ProtektError('invalid_argument', 'Protekt.mock(overrides) needs an object of methods, such as { verifyToken }.');
+    throw new ProtektError(
+      'invalid_argument',
+      'Protekt.mock(overrides) needs an object of methods, such as { verifyToken }.',
+    );
   }
   const given = overrides as Record<string, unknown>;
   // Read-only like a frozen object, enumerable like the real client's fields.
   const fields: PropertyDescriptorMap = {};
-  const field = (key: string, value: unknown): unknown => (fields[key] = { value, enumerable: true });
+  const field = (key: string, value: unknown): unknown =>
+    (fields[key] = { value, enumerable: true });
   for (const [resource, table] of Object.entries(RESOURCE_METHODS)) {
     const nested = (given[resource] ?? {}) as Record<string, unknown>;
     const stub: Record<string, unknown> = {};
@@ -37,7 +48,10 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
     for (const name in builders) {
       const impl = nested[name] ?? (resource === 'auth' ? given[name] : undefined);
       if (impl !== undefined && typeof impl !== 'function') {
-        throw new ProtektError('invalid_argument', `Protekt.mock: ${resource}.${name} must be a function.`);
+        throw new ProtektError(
+          'invalid_argument',
+          `Protekt.mock: ${resource}.${name} must be a function.`,
+        );
       }
       // A method that answers without a promise (a URL builder, an iterator) throws instead.
       stub[name] = impl ?? notMocked(`${resource}.${name}`, builders[name]!.synchronous === true);
@@ -51,7 +65,10 @@ export function createMock<M extends object>(overrides: ProtektMockOverrides<M>,
 
 function notMocked(name: string, sync: boolean): () => unknown {
   return () => {
-    const error = new ProtektError('not_mocked', `protekt.${name} is not mocked: give it to Protekt.mock.`);
+    const error = new ProtektError(
+      'not_mocked',
+      `protekt.${name} is not mocked: give it to Protekt.mock.`,
+    );
     if (sync) throw error;
     return Promise.reject(error);
   };

@@ -143,13 +143,23 @@ export interface AuthTokens<M extends object = DefaultMetadata> {
 export type AuthTokenResponse<M extends object = DefaultMetadata> = Result<AuthTokens<M>>;
 
 /** Result of `login`: tokens, or an error that may be the MFA challenge. */
-export type LoginResult<M extends object = DefaultMetadata> = Result<AuthTokens<M>, ProtektApiError | MfaRequiredError>;
+export type LoginResult<M extends object = DefaultMetadata> = Result<
+  AuthTokens<M>,
+  ProtektApiError | MfaRequiredError
+>;
 
 /** Result of `refreshToken`. */
-export type RefreshResult = Result<{ accessToken: string; refreshToken: string; expiresIn: number }>;
+export type RefreshResult = Result<{
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}>;
 
 /** Result of `verifyToken`. */
-export type VerifyTokenResult<M extends object = DefaultMetadata> = Result<{ user: ProtektUser<M>; claims: ProtektClaims }>;
+export type VerifyTokenResult<M extends object = DefaultMetadata> = Result<{
+  user: ProtektUser<M>;
+  claims: ProtektClaims;
+}>;
 
 /** Result of a call whose success carries no data (`logout`, `revokeToken`, `sendOtp`…). */
 export type EmptyResult = { error: null } | { error: ProtektApiError };
@@ -197,4 +207,6 @@ export type MfaVerifyResult<M extends object = DefaultMetadata> = Result<{
 export type BackupCodesResult = Result<{ backupCodes: string[] }>;
 
 /** Result of `auth.verifyEmail`. */
-export type VerifyEmailResult<M extends object = DefaultMetadata> = Result<{ user: ProtektUser<M> }>;
+export type VerifyEmailResult<M extends object = DefaultMetadata> = Result<{
+  user: ProtektUser<M>;
+}>;

@@ -18,7 +18,9 @@ import * as esbuild from 'esbuild';
 import { SIZE_OPTIONS } from './size.mjs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const OUT = fileURLToPath(new URL('../../node_modules/.cache/protekt-bench/', import.meta.url));
+export const OUT = fileURLToPath(
+  new URL('../../node_modules/.cache/protekt-bench/', import.meta.url),
+);
 
 /** The size budget's esbuild options (bench/lib/size.mjs), writing files instead of measuring. */
 const CLIENT_BUNDLE_OPTIONS = { ...SIZE_OPTIONS, write: true, metafile: false };
@@ -40,7 +42,9 @@ export async function buildBench() {
       outfile: `${OUT}client-browser.mjs`,
     }),
     esbuild.build({
-      stdin: entry(`export { serveEmulator } from './src/cli/serve.ts'; export { createEmulator } from './src/testing/index.ts';`),
+      stdin: entry(
+        `export { serveEmulator } from './src/cli/serve.ts'; export { createEmulator } from './src/testing/index.ts';`,
+      ),
       bundle: true,
       format: 'esm',
       platform: 'node',

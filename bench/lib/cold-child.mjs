@@ -16,12 +16,19 @@ for (const name of ['fetch', 'Headers', 'Request', 'Response', 'crypto']) {
       return read();
     },
     set(v) {
-      Object.defineProperty(globalThis, name, { value: v, writable: true, configurable: true, enumerable: desc.enumerable });
+      Object.defineProperty(globalThis, name, {
+        value: v,
+        writable: true,
+        configurable: true,
+        enumerable: desc.enumerable,
+      });
     },
   });
 }
 const { pathToFileURL } = await import('node:url');
-const url = process.argv[2].startsWith("file:") ? process.argv[2] : pathToFileURL(process.argv[2]).href;
+const url = process.argv[2].startsWith('file:')
+  ? process.argv[2]
+  : pathToFileURL(process.argv[2]).href;
 const t0 = performance.now();
 await import(url);
 const ms = performance.now() - t0;

@@ -39,7 +39,8 @@ export async function runRounds(cases, { rounds, ms, pairWith, onRound }) {
     const offset = r % cases.length;
     const order = [...cases.slice(offset), ...cases.slice(0, offset)];
     const got = new Map();
-    for (const c of order) got.set(c.id, await opsPerSecond(c.fn, { ms, concurrency: c.concurrency ?? 1 }));
+    for (const c of order)
+      got.set(c.id, await opsPerSecond(c.fn, { ms, concurrency: c.concurrency ?? 1 }));
     perRound.push(got);
     onRound?.(r + 1);
   }

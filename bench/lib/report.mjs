@@ -1,12 +1,19 @@
-/** Tables (markdown, also printed to the console), the target checks, and the results section of docs/benchmarks.md. */
+/**
+ * Tables (markdown, also printed to the console), the target checks, and the results section of
+ * docs/benchmarks.md.
+ */
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
-const short = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : int(n));
+const short = (n) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : int(n);
 const x2 = (n) => n.toFixed(2);
 const range = (s, f) => `${f(s.min)}–${f(s.max)}`;
 
 function table(head, rows) {
-  const out = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  const out = [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+  ];
   for (const r of rows) out.push(`| ${r.join(' | ')} |`);
   return out.join('\n');
 }
@@ -59,7 +66,11 @@ export function checkTargets(res) {
     for (const alg of ['RS256', 'ES256', 'EdDSA']) {
       const ours = find(v.first, alg, 'protekt');
       const jose = find(v.first, alg, 'jose jwtVerify (CryptoKey)');
-      t.push({ target: `first-seen ${alg}: ≥ 0.95 × floor`, met: ours.ratio.median >= 0.95, figure: `${ours.ratio.median.toFixed(3)} × (rounds ${range(ours.ratio, x2)})` });
+      t.push({
+        target: `first-seen ${alg}: ≥ 0.95 × floor`,
+        met: ours.ratio.median >= 0.95,
+        figure: `${ours.ratio.median.toFixed(3)} × (rounds ${range(ours.ratio, x2)})`,
+      });
       t.push({
         target: `first-seen ${alg}: faster than jose jwtVerify`,
         met: ours.ratio.median > jose.ratio.median,
@@ -69,28 +80,64 @@ export function checkTargets(res) {
         const p = find(v.first, alg, peer);
         if (!p) continue;
         const k = ours.ratio.median / p.ratio.median;
-        t.push({ target: `first-seen ${alg}: ≥ 2 × ${peer.split(' ')[0]}`, met: k >= 2, figure: `${x2(k)} ×` });
+        t.push({
+          target: `first-seen ${alg}: ≥ 2 × ${peer.split(' ')[0]}`,
+          met: k >= 2,
+          figure: `${x2(k)} ×`,
+        });
       }
       for (const r of v.repeat.filter((r) => r.alg === alg && r.name !== 'floor')) {
-        t.push({ target: `${alg} ${r.name.replace('protekt, ', '')}: ≥ 20 × floor`, met: r.ratio.median >= 20, figure: `${int(r.ratio.median)} ×` });
+        t.push({
+          target: `${alg} ${r.name.replace('protekt, ', '')}: ≥ 20 × floor`,
+          met: r.ratio.median >= 20,
+          figure: `${int(r.ratio.median)} ×`,
+        });
       }
     }
   }
   if (res.size) {
     const s = res.size.budgets;
-    t.push({ target: 'client bundle ≤ 12 kB gzip', met: s.client.gzip <= 12_000, figure: `${(s.client.gzip / 1000).toFixed(2)} kB` });
-    t.push({ target: 'Hono middleware ≤ 1 kB gzip beyond hono', met: s.middleware.gzip <= 1_000, figure: `${(s.middleware.gzip / 1000).toFixed(2)} kB (hono external); +${(s.middlewareDelta / 1000).toFixed(2)} kB on a minimal Hono app` });
+    t.push({
+      target: 'client bundle ≤ 12 kB gzip',
+      met: s.client.gzip <= 12_000,
+      figure: `${(s.client.gzip / 1000).toFixed(2)} kB`,
+    });
+    t.push({
+      target: 'Hono middleware ≤ 1 kB gzip beyond hono',
+      met: s.middleware.gzip <= 1_000,
+      figure: `${(s.middleware.gzip / 1000).toFixed(2)} kB (hono external); +${(s.middlewareDelta / 1000).toFixed(2)} kB on a minimal Hono app`,
+    });
   }
   if (res.cold) {
     const c = res.cold;
-    const touched = [...new Set([...(c['client bundle']?.touched ?? []), ...(c['dist/index.js']?.touched ?? [])])];
-    t.push({ target: 'import touches no fetch / Headers / crypto', met: touched.length === 0, figure: touched.length ? touched.join(', ') : 'none touched' });
-    if (c['client bundle']) t.push({ target: 'cold import() within 5 ms of an empty module', met: c['client bundle'].overEmpty <= 5, figure: `+${x2(c['client bundle'].overEmpty)} ms (median)` });
+    const touched = [
+      ...new Set([...(c['client bundle']?.touched ?? []), ...(c['dist/index.js']?.touched ?? [])]),
+    ];
+    t.push({
+      target: 'import touches no fetch / Headers / crypto',
+      met: touched.length === 0,
+      figure: touched.length ? touched.join(', ') : 'none touched',
+    });
+    if (c['client bundle'])
+      t.push({
+        target: 'cold import() within 5 ms of an empty module',
+        met: c['client bundle'].overEmpty <= 5,
+        figure: `+${x2(c['client bundle'].overEmpty)} ms (median)`,
+      });
   }
-  if (res.api) t.push({ target: `API call p50 within 5 % of raw fetch (Node ${res.env.node})`, met: res.api.ratio <= 1.05, figure: `${x2(res.api.ratio)} × (${res.api.client.p50.toFixed(3)} vs ${res.api.fetch.p50.toFixed(3)} ms); ${x2(res.api.ratioToTimeout)} × a fetch with a timeout` });
+  if (res.api)
+    t.push({
+      target: `API call p50 within 5 % of raw fetch (Node ${res.env.node})`,
+      met: res.api.ratio <= 1.05,
+      figure: `${x2(res.api.ratio)} × (${res.api.client.p50.toFixed(3)} vs ${res.api.fetch.p50.toFixed(3)} ms); ${x2(res.api.ratioToTimeout)} × a fetch with a timeout`,
+    });
   if (res.apiOtherNode) {
     const o = res.apiOtherNode;
-    t.push({ target: `API call p50 within 5 % of raw fetch (Node ${o.node}, for comparison)`, met: o.ratio <= 1.05, figure: `${x2(o.ratio)} × (${o.client.p50.toFixed(3)} vs ${o.fetch.p50.toFixed(3)} ms)` });
+    t.push({
+      target: `API call p50 within 5 % of raw fetch (Node ${o.node}, for comparison)`,
+      met: o.ratio <= 1.05,
+      figure: `${x2(o.ratio)} × (${o.client.p50.toFixed(3)} vs ${o.fetch.p50.toFixed(3)} ms)`,
+    });
   }
   return t;
 }
@@ -105,7 +152,13 @@ export function markdown(res) {
       (env.partial ? ` Since then: ${env.partial}.` : ''),
   );
   const targets = checkTargets(res);
-  parts.push('### Targets\n\n' + table(['target', 'met', 'measured'], targets.map((x) => [x.target, x.met ? '✅' : '❌', x.figure])));
+  parts.push(
+    '### Targets\n\n' +
+      table(
+        ['target', 'met', 'measured'],
+        targets.map((x) => [x.target, x.met ? '✅' : '❌', x.figure]),
+      ),
+  );
   if (res.verify) {
     const algs = ['RS256', 'ES256', 'EdDSA'];
     parts.push(
@@ -120,21 +173,35 @@ export function markdown(res) {
     );
   }
   if (res.scale) {
-    parts.push('### Throughput vs concurrency (RS256, first-seen tokens)\n\n' + groupTable(res.scale.concurrency));
-    parts.push('### Throughput vs keys in the JWKS (ES256; the token is signed by the last key)\n\n' + groupTable(res.scale.keys));
+    parts.push(
+      '### Throughput vs concurrency (RS256, first-seen tokens)\n\n' +
+        groupTable(res.scale.concurrency),
+    );
+    parts.push(
+      '### Throughput vs keys in the JWKS (ES256; the token is signed by the last key)\n\n' +
+        groupTable(res.scale.keys),
+    );
     parts.push('### Throughput vs token size (RS256)\n\n' + groupTable(res.scale.size));
   }
   if (res.memory && !res.memory.skipped) {
     const m = res.memory;
     const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
     const rows = [
-      ['verified-token cache (default bound)', `${int(m.verifiedCache.entries)} tokens`, mb(m.verifiedCache.bytes), `${int(m.verifiedCache.perEntry)} B`, `${mb(m.verifiedCache.afterTwiceTheBound)} after 2× the bound`],
+      [
+        'verified-token cache (default bound)',
+        `${int(m.verifiedCache.entries)} tokens`,
+        mb(m.verifiedCache.bytes),
+        `${int(m.verifiedCache.perEntry)} B`,
+        `${mb(m.verifiedCache.afterTwiceTheBound)} after 2× the bound`,
+      ],
       [
         'revocation answers',
         `${int(m.revocationCache.entries)}${m.revocationCache.atBound ? ' (bound)' : ' (quick run: below the 10,000 bound)'}`,
         mb(m.revocationCache.bytes),
         `${int(m.revocationCache.perEntry)} B`,
-        m.revocationCache.afterBoundPlus2000 != null ? `${mb(m.revocationCache.afterBoundPlus2000)} after 2,000 more` : '—',
+        m.revocationCache.afterBoundPlus2000 != null
+          ? `${mb(m.revocationCache.afterBoundPlus2000)} after 2,000 more`
+          : '—',
       ],
       [
         'JWKS, every key imported',
@@ -144,40 +211,78 @@ export function markdown(res) {
         `fixed by the key set; ${(m.jwks.external / 1e3).toFixed(0)} kB outside the V8 heap (CryptoKeys are native)`,
       ],
     ];
-    parts.push('### Memory of the caches at their bounds (V8 heap after GC, including the token strings they keep)\n\n' + table(['cache', 'entries', 'heap', 'per entry', 'bounded?'], rows));
+    parts.push(
+      '### Memory of the caches at their bounds (V8 heap after GC, including the token strings they keep)\n\n' +
+        table(['cache', 'entries', 'heap', 'per entry', 'bounded?'], rows),
+    );
   }
   if (res.api) {
     const ms = (n) => `${n.toFixed(3)} ms`;
     const row = (name, v) => [name, ms(v.p50), ms(v.p90), ms(v.p99), ms(v.mean)];
     // One table per Node version: the client, a raw fetch, and a raw fetch with a timeout.
     const apiTable = (r, timeoutLabel) =>
-      table(['caller', 'p50', 'p90', 'p99', 'mean'], [
-        row('`protekt.users.get(id)`', r.client),
-        row('raw `fetch` + `res.json()`', r.fetch),
-        row(timeoutLabel, r.fetchWithTimeout),
-      ]) + `\n\np50 ratio to raw fetch: **${x2(r.ratio)}**; to fetch with a timeout: ${x2(r.ratioToTimeout)}.`;
+      table(
+        ['caller', 'p50', 'p90', 'p99', 'mean'],
+        [
+          row('`protekt.users.get(id)`', r.client),
+          row('raw `fetch` + `res.json()`', r.fetch),
+          row(timeoutLabel, r.fetchWithTimeout),
+        ],
+      ) +
+      `\n\np50 ratio to raw fetch: **${x2(r.ratio)}**; to fetch with a timeout: ${x2(r.ratioToTimeout)}.`;
     const a = res.api;
     parts.push(
       `### One API call over loopback (${a.request}, emulator on 127.0.0.1, ${a.client.n} calls each, alternating blocks)\n\n` +
         apiTable(a, 'raw `fetch` with a timeout (AbortController + timer + signal)'),
     );
     const o = res.apiOtherNode;
-    if (o) parts.push(`Same comparison on Node ${o.node} (the binary provisioned for the runtime matrix), ${o.client.n} calls each:\n\n` + apiTable(o, 'raw `fetch` with a timeout'));
+    if (o)
+      parts.push(
+        `Same comparison on Node ${o.node} (the binary provisioned for the runtime matrix), ${o.client.n} calls each:\n\n` +
+          apiTable(o, 'raw `fetch` with a timeout'),
+      );
   }
   if (res.cold) {
-    const rows = Object.entries(res.cold).map(([name, v]) => [name, `${x2(v.ms.median)} ms`, `${x2(v.ms.min)}–${x2(v.ms.max)}`, name === 'empty' ? '—' : `+${x2(v.overEmpty)} ms`, v.touched.length ? v.touched.join(', ') : 'none']);
-    parts.push(`### Cold start (\`import()\` in a fresh Node ${env.node} process, ${res.coldSamples} processes per module)\n\n` + table(['module', 'median', 'min–max', 'over empty', 'globals touched at load'], rows));
+    const rows = Object.entries(res.cold).map(([name, v]) => [
+      name,
+      `${x2(v.ms.median)} ms`,
+      `${x2(v.ms.min)}–${x2(v.ms.max)}`,
+      name === 'empty' ? '—' : `+${x2(v.overEmpty)} ms`,
+      v.touched.length ? v.touched.join(', ') : 'none',
+    ]);
+    parts.push(
+      `### Cold start (\`import()\` in a fresh Node ${env.node} process, ${res.coldSamples} processes per module)\n\n` +
+        table(['module', 'median', 'min–max', 'over empty', 'globals touched at load'], rows),
+    );
   }
   if (res.size) {
     const s = res.size;
     const kb = (n) => `${(n / 1000).toFixed(2)} kB`;
     const rows = [
-      ['**@protekt/node client** (`Protekt`, every resource, `verifyToken`)', `${int(s.budgets.client.raw)} B`, `**${kb(s.budgets.client.gzip)}**`, '12 kB'],
-      ['**@protekt/node/hono** middleware (hono external)', `${int(s.budgets.middleware.raw)} B`, `**${kb(s.budgets.middleware.gzip)}**`, '1 kB'],
-      ['minimal Hono app → with the middleware', `${int(s.budgets.honoApp.raw)} → ${int(s.budgets.honoAppWithMiddleware.raw)} B`, `${kb(s.budgets.honoApp.gzip)} → ${kb(s.budgets.honoAppWithMiddleware.gzip)} (+${s.budgets.middlewareDelta} B)`, '—'],
+      [
+        '**@protekt/node client** (`Protekt`, every resource, `verifyToken`)',
+        `${int(s.budgets.client.raw)} B`,
+        `**${kb(s.budgets.client.gzip)}**`,
+        '12 kB',
+      ],
+      [
+        '**@protekt/node/hono** middleware (hono external)',
+        `${int(s.budgets.middleware.raw)} B`,
+        `**${kb(s.budgets.middleware.gzip)}**`,
+        '1 kB',
+      ],
+      [
+        'minimal Hono app → with the middleware',
+        `${int(s.budgets.honoApp.raw)} → ${int(s.budgets.honoAppWithMiddleware.raw)} B`,
+        `${kb(s.budgets.honoApp.gzip)} → ${kb(s.budgets.honoAppWithMiddleware.gzip)} (+${s.budgets.middlewareDelta} B)`,
+        '—',
+      ],
       ...Object.entries(s.peers).map(([name, v]) => [name, `${int(v.raw)} B`, kb(v.gzip), '—']),
     ];
-    parts.push('### Bundle size (esbuild, minified ESM, conditions worker + browser, gzip -9)\n\n' + table(['bundle', 'minified', 'gzip', 'budget'], rows));
+    parts.push(
+      '### Bundle size (esbuild, minified ESM, conditions worker + browser, gzip -9)\n\n' +
+        table(['bundle', 'minified', 'gzip', 'budget'], rows),
+    );
   }
   return parts.join('\n\n');
 }

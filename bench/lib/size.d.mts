@@ -17,7 +17,10 @@ export interface SizeSnapshot {
   /** Minified bytes per source file in the client bundle. */
   clientFiles: Record<string, number>;
 }
-export declare const ENTRIES: Record<'client' | 'middleware' | 'honoApp' | 'honoAppWithMiddleware', string>;
+export declare const ENTRIES: Record<
+  'client' | 'middleware' | 'honoApp' | 'honoAppWithMiddleware',
+  string
+>;
 export declare const PEER_ENTRIES: Record<string, string>;
 export declare function measure(code: string, options?: { external?: string[] }): Promise<Measured>;
 export declare function measureBudgets(): Promise<{
@@ -28,5 +31,11 @@ export declare function measureBudgets(): Promise<{
   middlewareDelta: number;
 }>;
 export declare function measurePeers(): Promise<Record<string, Measured>>;
-export declare function sizeSnapshot(budgets: Awaited<ReturnType<typeof measureBudgets>>): SizeSnapshot;
-export declare function sizeChanges(recorded: SizeSnapshot, current: SizeSnapshot, threshold?: number): string[];
+export declare function sizeSnapshot(
+  budgets: Awaited<ReturnType<typeof measureBudgets>>,
+): SizeSnapshot;
+export declare function sizeChanges(
+  recorded: SizeSnapshot,
+  current: SizeSnapshot,
+  threshold?: number,
+): string[];

@@ -36,7 +36,9 @@ export const SIZE_OPTIONS = {
       name: 'protekt-crypto-shim',
       setup(build) {
         build.onResolve({ filter: /^#crypto$/ }, (args) =>
-          args.importer.startsWith(`${ROOT}src/`) ? { path: `${ROOT}src/runtime/crypto.ts` } : undefined,
+          args.importer.startsWith(`${ROOT}src/`)
+            ? { path: `${ROOT}src/runtime/crypto.ts` }
+            : undefined,
         );
       },
     },
@@ -48,7 +50,11 @@ export const SIZE_OPTIONS = {
 
 /** Builds `code` (an entry module) and returns its raw and gzip sizes, and the biggest inputs. */
 export async function measure(code, { external = [] } = {}) {
-  const result = await esbuild.build({ ...SIZE_OPTIONS, external, stdin: { contents: code, resolveDir: ROOT, loader: 'ts' } });
+  const result = await esbuild.build({
+    ...SIZE_OPTIONS,
+    external,
+    stdin: { contents: code, resolveDir: ROOT, loader: 'ts' },
+  });
   const bytes = result.outputFiles[0].contents;
   const inputs = Object.entries(Object.values(result.metafile.outputs)[0].inputs)
     .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
@@ -83,14 +89,26 @@ export async function measureBudgets() {
     measure(ENTRIES.honoApp),
     measure(ENTRIES.honoAppWithMiddleware),
   ]);
-  return { client, middleware, honoApp, honoAppWithMiddleware, middlewareDelta: honoAppWithMiddleware.gzip - honoApp.gzip };
+  return {
+    client,
+    middleware,
+    honoApp,
+    honoAppWithMiddleware,
+    middlewareDelta: honoAppWithMiddleware.gzip - honoApp.gzip,
+  };
 }
 
-/** Gzip and minified bytes of each measured bundle, and the client's minified bytes per source file. */
+/**
+ * Gzip and minified bytes of each measured bundle, and the client's minified bytes per source file.
+ */
 export function sizeSnapshot(budgets) {
   const files = {};
   for (const input of budgets.client.inputs) files[input.path] = input.bytes;
-  return { client: { gzip: budgets.client.gzip, raw: budgets.client.raw }, middleware: { gzip: budgets.middleware.gzip, raw: budgets.middleware.raw }, clientFiles: files };
+  return {
+    client: { gzip: budgets.client.gzip, raw: budgets.client.raw },
+    middleware: { gzip: budgets.middleware.gzip, raw: budgets.middleware.raw },
+    clientFiles: files,
+  };
 }
 
 /**
@@ -101,14 +119,23 @@ export function sizeChanges(recorded, current, threshold = 50) {
   const lines = [];
   for (const bundle of ['client', 'middleware']) {
     const delta = current[bundle].gzip - recorded[bundle].gzip;
-    lines.push(`${bundle.padEnd(11)} ${delta >= 0 ? '+' : ''}${delta} B gzip since the recorded report`);
+    lines.push(
+      `${bundle.padEnd(11)} ${delta >= 0 ? '+' : ''}${delta} B gzip since the recorded report`,
+    );
   }
-  const paths = new Set([...Object.keys(recorded.clientFiles), ...Object.keys(current.clientFiles)]);
+  const paths = new Set([
+    ...Object.keys(recorded.clientFiles),
+    ...Object.keys(current.clientFiles),
+  ]);
   const changed = [...paths]
-    .map((path) => ({ path, delta: (current.clientFiles[path] ?? 0) - (recorded.clientFiles[path] ?? 0) }))
+    .map((path) => ({
+      path,
+      delta: (current.clientFiles[path] ?? 0) - (recorded.clientFiles[path] ?? 0),
+    }))
     .filter((c) => Math.abs(c.delta) >= threshold)
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta));
-  for (const { path, delta } of changed) lines.push(`  ${delta >= 0 ? '+' : ''}${delta} B minified  ${path}`);
+  for (const { path, delta } of changed)
+    lines.push(`  ${delta >= 0 ? '+' : ''}${delta} B minified  ${path}`);
   return lines;
 }
 

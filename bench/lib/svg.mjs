@@ -1,4 +1,7 @@
-/** The throughput chart of docs/benchmarks.md: horizontal bars per verifier and algorithm, with the min–max of rounds. */
+/**
+ * The throughput chart of docs/benchmarks.md: horizontal bars per verifier and algorithm, with the
+ * min–max of rounds.
+ */
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -14,19 +17,29 @@ export function throughputSvg(results, { title, subtitle = '' }) {
   let y = subtitle ? 58 : 44;
   const parts = [];
   for (const alg of algs) {
-    const rows = names.map((n) => results.find((r) => r.alg === alg && r.name === n)).filter(Boolean);
+    const rows = names
+      .map((n) => results.find((r) => r.alg === alg && r.name === n))
+      .filter(Boolean);
     parts.push(`<text x="10" y="${y + 12}" class="alg">${alg}</text>`);
     y += 20;
     for (const r of rows) {
       const w = (r.ops.median / max) * plot;
       const cls = r.name === 'protekt' ? 'ours' : r.name === 'floor' ? 'floor' : 'peer';
-      parts.push(`<text x="${left - 8}" y="${y + 13}" text-anchor="end" class="label">${esc(r.name)}</text>`);
-      parts.push(`<rect x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 4}" class="${cls}"/>`);
+      parts.push(
+        `<text x="${left - 8}" y="${y + 13}" text-anchor="end" class="label">${esc(r.name)}</text>`,
+      );
+      parts.push(
+        `<rect x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 4}" class="${cls}"/>`,
+      );
       const x0 = left + (r.ops.min / max) * plot;
       const x1 = left + (r.ops.max / max) * plot;
-      parts.push(`<line x1="${x0.toFixed(1)}" x2="${x1.toFixed(1)}" y1="${y + row / 2}" y2="${y + row / 2}" class="whisker"/>`);
+      parts.push(
+        `<line x1="${x0.toFixed(1)}" x2="${x1.toFixed(1)}" y1="${y + row / 2}" y2="${y + row / 2}" class="whisker"/>`,
+      );
       const ratio = r.ratio ? ` (${r.ratio.median.toFixed(2)}×)` : '';
-      parts.push(`<text x="${(Math.max(w, x1 - left) + left + 6).toFixed(1)}" y="${y + 13}" class="value">${Math.round(r.ops.median).toLocaleString('en-US')}/s${ratio}</text>`);
+      parts.push(
+        `<text x="${(Math.max(w, x1 - left) + left + 6).toFixed(1)}" y="${y + 13}" class="value">${Math.round(r.ops.median).toLocaleString('en-US')}/s${ratio}</text>`,
+      );
       y += row;
     }
     y += gap;

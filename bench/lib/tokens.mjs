@@ -13,11 +13,20 @@ export const LOGIN_ID = 'lp_bench_project';
 export const API_KEY = 'pk_bench_key_0123456789';
 
 const GEN = {
-  RS256: { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  RS256: {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
   ES256: { name: 'ECDSA', namedCurve: 'P-256' },
   EdDSA: { name: 'Ed25519' },
 };
-const SIGN = { RS256: { name: 'RSASSA-PKCS1-v1_5' }, ES256: { name: 'ECDSA', hash: 'SHA-256' }, EdDSA: { name: 'Ed25519' } };
+const SIGN = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5' },
+  ES256: { name: 'ECDSA', hash: 'SHA-256' },
+  EdDSA: { name: 'Ed25519' },
+};
 
 export function b64u(bytes) {
   let s = '';
@@ -80,9 +89,15 @@ export function jwksFetch(keys, extra = {}) {
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (url.endsWith('/.well-known/jwks.json')) {
-      return new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' } });
+      return new Response(body, {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'cache-control': 'max-age=3600' },
+      });
     }
     if (extra.handle) return extra.handle(url, init);
-    return new Response(JSON.stringify({ error: { code: 'not_found', message: 'not here' } }), { status: 404, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify({ error: { code: 'not_found', message: 'not here' } }), {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+    });
   };
 }

@@ -21,7 +21,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.url) {
-  console.error('usage: LOAD_TOKENS=a,b node bench/load/run.mjs --url http://127.0.0.1:PORT [--path /api/me]');
+  console.error(
+    'usage: LOAD_TOKENS=a,b node bench/load/run.mjs --url http://127.0.0.1:PORT [--path /api/me]',
+  );
   process.exit(2);
 }
 const tokens = (process.env.LOAD_TOKENS ?? '').split(',').filter(Boolean);
@@ -49,11 +51,19 @@ const result = await autocannon({
     {
       method: 'GET',
       path: values.path,
-      setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
+      setupRequest: (req) => ({
+        ...req,
+        headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+      }),
       onResponse: count('valid'),
     },
     { method: 'GET', path: values.path, onResponse: count('missing') },
-    { method: 'GET', path: values.path, headers: { authorization: `Bearer ${forged}` }, onResponse: count('forged') },
+    {
+      method: 'GET',
+      path: values.path,
+      headers: { authorization: `Bearer ${forged}` },
+      onResponse: count('forged'),
+    },
     { method: 'GET', path: values.public, onResponse: count('public') },
   ],
 });
@@ -62,7 +72,12 @@ console.log(
   JSON.stringify({
     requests: result.requests.total,
     requestsPerSecond: result.requests.average,
-    latency: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, max: result.latency.max },
+    latency: {
+      p50: result.latency.p50,
+      p97_5: result.latency.p97_5,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,

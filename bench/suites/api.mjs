@@ -14,13 +14,23 @@ function percentile(sorted, p) {
 
 function summary(samples) {
   const s = [...samples].sort((a, b) => a - b);
-  return { n: s.length, p50: median(s), p90: percentile(s, 0.9), p99: percentile(s, 0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+  return {
+    n: s.length,
+    p50: median(s),
+    p90: percentile(s, 0.9),
+    p99: percentile(s, 0.99),
+    mean: s.reduce((a, b) => a + b, 0) / s.length,
+  };
 }
 
 export async function apiSuite({ mod, serveBundle, quick, log }) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../lib/emulator-server.mjs', import.meta.url)), serveBundle], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('../lib/emulator-server.mjs', import.meta.url)), serveBundle],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   try {
     const info = await new Promise((resolve, reject) => {
       let buf = '';
@@ -31,9 +41,17 @@ export async function apiSuite({ mod, serveBundle, quick, log }) {
       });
       child.once('exit', (code) => reject(new Error(`emulator server exited (${code})`)));
     });
-    const client = new mod.Protekt({ loginId: info.loginId, apiKey: info.apiKey, baseUrl: info.baseUrl });
+    const client = new mod.Protekt({
+      loginId: info.loginId,
+      apiKey: info.apiKey,
+      baseUrl: info.baseUrl,
+    });
     const url = `${info.baseUrl}/auth/users/${encodeURIComponent(info.userId)}`;
-    const headers = { accept: 'application/json', 'x-protekt-key': info.apiKey, 'x-protekt-client': '@protekt/node' };
+    const headers = {
+      accept: 'application/json',
+      'x-protekt-key': info.apiKey,
+      'x-protekt-client': '@protekt/node',
+    };
     const viaClient = async () => {
       const r = await client.users.get(info.userId);
       if (r.error) throw new Error(`users.get: ${r.error.code}`);
@@ -85,7 +103,9 @@ export async function apiSuite({ mod, serveBundle, quick, log }) {
     };
     out.ratio = out.client.p50 / out.fetch.p50;
     out.ratioToTimeout = out.client.p50 / out.fetchWithTimeout.p50;
-    log(`api: p50 client ${out.client.p50.toFixed(3)} ms, fetch ${out.fetch.p50.toFixed(3)} ms (×${out.ratio.toFixed(3)})`);
+    log(
+      `api: p50 client ${out.client.p50.toFixed(3)} ms, fetch ${out.fetch.p50.toFixed(3)} ms (×${out.ratio.toFixed(3)})`,
+    );
     return out;
   } finally {
     child.stdin.end();

@@ -9,7 +9,9 @@ import { spread } from '../lib/measure.mjs';
 
 export async function coldSuite({ modules, samples, log }) {
   const child = fileURLToPath(new URL('../lib/cold-child.mjs', import.meta.url));
-  const present = Object.entries(modules).filter(([, path]) => path && (path.startsWith('file:') || existsSync(path)));
+  const present = Object.entries(modules).filter(
+    ([, path]) => path && (path.startsWith('file:') || existsSync(path)),
+  );
   const times = Object.fromEntries(present.map(([name]) => [name, []]));
   const touched = Object.fromEntries(present.map(([name]) => [name, new Set()]));
   for (let i = 0; i < samples; i++) {
@@ -20,9 +22,14 @@ export async function coldSuite({ modules, samples, log }) {
     }
   }
   const out = {};
-  for (const [name] of present) out[name] = { ms: spread(times[name]), touched: [...touched[name]] };
+  for (const [name] of present)
+    out[name] = { ms: spread(times[name]), touched: [...touched[name]] };
   const empty = out.empty?.ms.median ?? 0;
   for (const v of Object.values(out)) v.overEmpty = v.ms.median - empty;
-  log(`cold: ${Object.entries(out).map(([k, v]) => `${k} ${v.ms.median.toFixed(2)} ms`).join(', ')}`);
+  log(
+    `cold: ${Object.entries(out)
+      .map(([k, v]) => `${k} ${v.ms.median.toFixed(2)} ms`)
+      .join(', ')}`,
+  );
   return out;
 }

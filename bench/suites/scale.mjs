@@ -31,18 +31,33 @@ export async function scaleSuite({ mod, peers, rounds, ms, poolSize, log }) {
     for (const c of [1, 10, 100]) {
       for (const [name, verify] of Object.entries(verifiers)) {
         const next = cycle(pool);
-        cases.push({ id: `c${c}|${name}`, alg: 'RS256', name, group: `${c} in flight`, concurrency: c, fn: ((call) => () => call(next()))(verify.direct ?? verify) });
+        cases.push({
+          id: `c${c}|${name}`,
+          alg: 'RS256',
+          name,
+          group: `${c} in flight`,
+          concurrency: c,
+          fn: (
+            (call) => () =>
+              call(next())
+          )(verify.direct ?? verify),
+        });
       }
     }
     log(`scale: concurrency (${cases.length} cases)`);
-    const res = await runRounds(cases, { rounds, ms, pairWith: (c) => `${c.id.split('|')[0]}|floor` });
+    const res = await runRounds(cases, {
+      rounds,
+      ms,
+      pairWith: (c) => `${c.id.split('|')[0]}|floor`,
+    });
     out.concurrency = annotate(cases, res).map((r, i) => ({ ...r, group: cases[i].group }));
   }
 
   // Keys in the JWKS.
   {
     const keys = [];
-    for (let i = 0; i < 100; i++) keys.push(await makeKey('ES256', `scale-es256-${String(i).padStart(3, '0')}`));
+    for (let i = 0; i < 100; i++)
+      keys.push(await makeKey('ES256', `scale-es256-${String(i).padStart(3, '0')}`));
     const cases = [];
     let floorKey;
     for (const n of [1, 10, 100]) {
@@ -57,12 +72,27 @@ export async function scaleSuite({ mod, peers, rounds, ms, poolSize, log }) {
       for (const [name, verify] of Object.entries(verifiers)) {
         await V.sanity(`${name} (${n} keys)`, verify, pool[1]);
         const next = cycle(pool);
-        cases.push({ id: `k${n}|${name}`, alg: 'ES256', name, group: `${n} key${n > 1 ? 's' : ''}`, fn: ((call) => () => call(next()))(verify.direct ?? verify) });
+        cases.push({
+          id: `k${n}|${name}`,
+          alg: 'ES256',
+          name,
+          group: `${n} key${n > 1 ? 's' : ''}`,
+          fn: (
+            (call) => () =>
+              call(next())
+          )(verify.direct ?? verify),
+        });
       }
     }
     const floor = await V.floor(floorKey.key);
     const next = cycle(floorKey.pool);
-    cases.unshift({ id: 'k|floor', alg: 'ES256', name: 'floor', group: '1 key', fn: () => floor(next()) });
+    cases.unshift({
+      id: 'k|floor',
+      alg: 'ES256',
+      name: 'floor',
+      group: '1 key',
+      fn: () => floor(next()),
+    });
     log(`scale: keys in the JWKS (${cases.length} cases)`);
     const res = await runRounds(cases, { rounds, ms, pairWith: () => 'k|floor' });
     out.keys = annotate(cases, res).map((r, i) => ({ ...r, group: cases[i].group }));
@@ -82,17 +112,33 @@ export async function scaleSuite({ mod, peers, rounds, ms, poolSize, log }) {
         protekt: await V.protekt(mod, [key], pool[0], { revocationCheck: false }),
         // Keeping large verified tokens costs the GC more (every claim is kept twice: claims and
         // user.metadata); this row shows the verifier's own cost apart, as in the first-seen table.
-        'protekt (verifiedCache: false)': await V.protekt(mod, [key], pool[0], { revocationCheck: false, verifiedCache: false }),
+        'protekt (verifiedCache: false)': await V.protekt(mod, [key], pool[0], {
+          revocationCheck: false,
+          verifiedCache: false,
+        }),
         'jose jwtVerify (CryptoKey)': await V.joseKey(peers.jose, key),
       };
       for (const [name, verify] of Object.entries(verifiers)) {
         await V.sanity(`${name} (${label})`, verify, pool[1]);
         const next = cycle(pool);
-        cases.push({ id: `s${extra}|${name}`, alg: 'RS256', name, group: label, fn: ((call) => () => call(next()))(verify.direct ?? verify) });
+        cases.push({
+          id: `s${extra}|${name}`,
+          alg: 'RS256',
+          name,
+          group: label,
+          fn: (
+            (call) => () =>
+              call(next())
+          )(verify.direct ?? verify),
+        });
       }
     }
     log(`scale: token size (${cases.length} cases)`);
-    const res = await runRounds(cases, { rounds, ms, pairWith: (c) => `${c.id.split('|')[0]}|floor` });
+    const res = await runRounds(cases, {
+      rounds,
+      ms,
+      pairWith: (c) => `${c.id.split('|')[0]}|floor`,
+    });
     out.size = annotate(cases, res).map((r, i) => ({ ...r, group: cases[i].group }));
   }
   return out;

@@ -31,7 +31,10 @@ function revocationFetch(keys, counter) {
     handle: (url) => {
       if (url.endsWith('/auth/token/verify')) {
         counter.calls++;
-        return new Response(JSON.stringify({ valid: true }), { status: 200, headers: { 'content-type': 'application/json' } });
+        return new Response(JSON.stringify({ valid: true }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
       }
       return new Response('{}', { status: 404 });
     },
@@ -54,9 +57,13 @@ export async function verifySuite({ mod, peers, rounds, ms, poolSize, log }) {
         id: `${alg}|${name}`,
         alg,
         name,
-        fn: ((call) => () => call(next()))(verify.direct ?? verify),
+        fn: (
+          (call) => () =>
+            call(next())
+        )(verify.direct ?? verify),
         // Checked again after the timing: the verifier still accepts and refuses as it should.
-        recheck: () => V.sanity(`${name} ${alg} (after the run)`, verify, pool[opts.sanityIndex ?? 0]),
+        recheck: () =>
+          V.sanity(`${name} ${alg} (after the run)`, verify, pool[opts.sanityIndex ?? 0]),
       });
     };
     const floor = await V.floor(key);
@@ -67,9 +74,21 @@ export async function verifySuite({ mod, peers, rounds, ms, poolSize, log }) {
     await add(first, 'protekt', ours, { sanityIndex: 1 });
     // The same without the verified-token cache: what the verifier itself costs, apart from
     // keeping each verified token for the user's next request.
-    await add(first, 'protekt (verifiedCache: false)', await V.protekt(mod, [key], pool[poolSize - 1], { revocationCheck: false, verifiedCache: false }), { sanityIndex: 1 });
+    await add(
+      first,
+      'protekt (verifiedCache: false)',
+      await V.protekt(mod, [key], pool[poolSize - 1], {
+        revocationCheck: false,
+        verifiedCache: false,
+      }),
+      { sanityIndex: 1 },
+    );
     await add(first, 'jose jwtVerify (CryptoKey)', await V.joseKey(peers.jose, key));
-    await add(first, 'jose jwtVerify (remote JWKS, warm)', await V.joseRemote(peers.jose, [key], pool[0]));
+    await add(
+      first,
+      'jose jwtVerify (remote JWKS, warm)',
+      await V.joseRemote(peers.jose, [key], pool[0]),
+    );
     await add(first, 'hono jwk (verifyWithJwks)', await V.hono(peers.honoJwt, key));
     await add(first, '@clerk/backend verifyToken', await V.clerk(peers.clerkBackend, key));
     await add(first, '@supabase/auth-js getClaims', await V.supabase(peers.authJs, key));
@@ -77,16 +96,36 @@ export async function verifySuite({ mod, peers, rounds, ms, poolSize, log }) {
     // Same token again: a fresh client per variant, warmed on that token.
     const counter = { calls: 0 };
     const cachedLocal = await V.protekt(mod, [key], pool[0], { revocationCheck: false });
-    const cachedRemote = await V.protekt(mod, [key], pool[0], {}, revocationFetch([key.jwk], counter));
+    const cachedRemote = await V.protekt(
+      mod,
+      [key],
+      pool[0],
+      {},
+      revocationFetch([key.jwk], counter),
+    );
     await add(repeat, 'floor', floor);
     await add(repeat, 'protekt, same token (revocationCheck: false)', cachedLocal, { same: true });
-    await add(repeat, 'protekt, same token (revocation answer cached, maxAge 30 s)', cachedRemote, { same: true });
+    await add(repeat, 'protekt, same token (revocation answer cached, maxAge 30 s)', cachedRemote, {
+      same: true,
+    });
     setup.keys[alg] = key.kid;
     setup.revocationCalls = counter;
   }
-  log(`verify: ${first.length} first-seen cases, ${repeat.length} same-token cases, ${rounds} rounds of ~${ms} ms each`);
-  const firstResults = await runRounds(first, { rounds, ms, pairWith: (c) => `${c.alg}|floor`, onRound: (r) => log(`  first-seen round ${r}/${rounds}`) });
-  const repeatResults = await runRounds(repeat, { rounds, ms, pairWith: (c) => `${c.alg}|floor`, onRound: (r) => log(`  same-token round ${r}/${rounds}`) });
+  log(
+    `verify: ${first.length} first-seen cases, ${repeat.length} same-token cases, ${rounds} rounds of ~${ms} ms each`,
+  );
+  const firstResults = await runRounds(first, {
+    rounds,
+    ms,
+    pairWith: (c) => `${c.alg}|floor`,
+    onRound: (r) => log(`  first-seen round ${r}/${rounds}`),
+  });
+  const repeatResults = await runRounds(repeat, {
+    rounds,
+    ms,
+    pairWith: (c) => `${c.alg}|floor`,
+    onRound: (r) => log(`  same-token round ${r}/${rounds}`),
+  });
   for (const c of [...first, ...repeat]) await c.recheck();
   return { setup, first: annotate(first, firstResults), repeat: annotate(repeat, repeatResults) };
 }

@@ -27,7 +27,8 @@ const server = Deno.serve(
   {
     hostname: env('HOST') ?? '127.0.0.1',
     port: Number(env('PORT') ?? 8000),
-    onListen: ({ hostname, port }) => console.log(`deno example listening on http://${hostname}:${port}`),
+    onListen: ({ hostname, port }) =>
+      console.log(`deno example listening on http://${hostname}:${port}`),
   },
   app.fetch,
 );

@@ -9,11 +9,18 @@ const REFRESH_COOKIE = 'protekt_refresh';
 const MFA_COOKIE = 'protekt_mfa';
 const secure = process.env.NODE_ENV === 'production'; // plain http on localhost during development
 
-/** Puts fresh tokens in httpOnly cookies and answers with the user (and the access token, for API clients). */
+/**
+ * Puts fresh tokens in httpOnly cookies and answers with the user (and the access token, for API
+ * clients).
+ */
 function signedIn(res, { accessToken, refreshToken, expiresIn, user }, status = 200) {
   const cookie = { httpOnly: true, secure, sameSite: 'lax' };
   res.cookie(ACCESS_COOKIE, accessToken, { ...cookie, path: '/', maxAge: expiresIn * 1000 });
-  res.cookie(REFRESH_COOKIE, refreshToken, { ...cookie, path: '/refresh', maxAge: 30 * 24 * 3600 * 1000 });
+  res.cookie(REFRESH_COOKIE, refreshToken, {
+    ...cookie,
+    path: '/refresh',
+    maxAge: 30 * 24 * 3600 * 1000,
+  });
   res.status(status).json({ ...(user ? { user } : {}), accessToken, expiresIn });
 }
 
@@ -26,7 +33,20 @@ export function createApp() {
   const app = express();
   app.use(express.json());
 
-  app.get('/', (_req, res) => res.json({ ok: true, routes: ['POST /signup', 'POST /login', 'POST /login/mfa', 'POST /refresh', 'GET /me', 'GET /sessions', 'POST /logout'] }));
+  app.get('/', (_req, res) =>
+    res.json({
+      ok: true,
+      routes: [
+        'POST /signup',
+        'POST /login',
+        'POST /login/mfa',
+        'POST /refresh',
+        'GET /me',
+        'GET /sessions',
+        'POST /logout',
+      ],
+    }),
+  );
 
   app.post('/signup', async (req, res) => {
     const { email, password } = req.body ?? {};
@@ -40,7 +60,13 @@ export function createApp() {
     const result = await protekt.auth.login({ email, password });
     if (result.error?.code === 'mfa_required') {
       // Second step: the challenge token waits in a short-lived httpOnly cookie for /login/mfa.
-      res.cookie(MFA_COOKIE, result.error.mfaToken, { httpOnly: true, secure, sameSite: 'strict', path: '/login/mfa', maxAge: 5 * 60 * 1000 });
+      res.cookie(MFA_COOKIE, result.error.mfaToken, {
+        httpOnly: true,
+        secure,
+        sameSite: 'strict',
+        path: '/login/mfa',
+        maxAge: 5 * 60 * 1000,
+      });
       return res.status(200).json({ mfaRequired: true, methods: result.error.availableMethods });
     }
     if (result.error) return failed(res, result.error);
@@ -83,7 +109,12 @@ export function createApp() {
     console.error(err);
     if (res.headersSent) return next(err);
     const outage = err instanceof ProtektError;
-    res.status(outage ? 503 : 500).json({ error: { code: outage ? 'service_unavailable' : 'internal_error', message: outage ? 'Try again shortly' : 'Something went wrong' } });
+    res.status(outage ? 503 : 500).json({
+      error: {
+        code: outage ? 'service_unavailable' : 'internal_error',
+        message: outage ? 'Try again shortly' : 'Something went wrong',
+      },
+    });
   });
   return app;
 }

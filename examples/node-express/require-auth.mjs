@@ -34,7 +34,9 @@ export async function requireAuth(req, res, next) {
     const { user, claims, error } = await protekt.auth.verifyToken(token);
     if (error) {
       res.set('WWW-Authenticate', 'Bearer realm="example", error="invalid_token"');
-      return res.status(401).json({ error: { code: error.code, message: 'Invalid or expired token' } });
+      return res
+        .status(401)
+        .json({ error: { code: error.code, message: 'Invalid or expired token' } });
     }
     req.user = user;
     req.claims = claims;
@@ -43,6 +45,11 @@ export async function requireAuth(req, res, next) {
   } catch (err) {
     if (!(err instanceof ProtektError)) throw err; // a bug: Express 5 sends it to the error handler
     res.set('Retry-After', '5');
-    res.status(503).json({ error: { code: 'service_unavailable', message: 'Authentication is temporarily unavailable' } });
+    res.status(503).json({
+      error: {
+        code: 'service_unavailable',
+        message: 'Authentication is temporarily unavailable',
+      },
+    });
   }
 }

@@ -14,7 +14,10 @@ const protekt = new Protekt({
 });
 
 const json = (body, status = 200, headers = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 /** The signed-in user of a request, or the 401/503 answer to send instead. */
 async function authenticate(request) {
@@ -35,7 +38,9 @@ async function authenticate(request) {
   } catch (err) {
     // Protekt unreachable and no signing key cached: an outage, not the caller's fault.
     if (err instanceof ProtektError) {
-      return json({ error: { code: 'service_unavailable', message: 'Try again shortly' } }, 503, { 'retry-after': '5' });
+      return json({ error: { code: 'service_unavailable', message: 'Try again shortly' } }, 503, {
+        'retry-after': '5',
+      });
     }
     throw err;
   }

@@ -25,7 +25,9 @@ const server = createServer(async (req, res) => {
     res.end(Buffer.from(await response.arrayBuffer()));
   } catch (err) {
     console.error(err);
-    res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"code":"internal_error"}}');
+    res
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end('{"error":{"code":"internal_error"}}');
   }
 });
 

@@ -18,7 +18,12 @@ const protekt = new Protekt({
 
 const REALM = 'Bearer realm="example"';
 
-function deny(status: 401 | 503, code: string, message: string, headers: Record<string, string>): Response {
+function deny(
+  status: 401 | 503,
+  code: string,
+  message: string,
+  headers: Record<string, string>,
+): Response {
   return new Response(JSON.stringify({ error: { code, message } }), {
     status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
@@ -46,15 +51,23 @@ function next(request: Request, extra: Record<string, string>): Response {
 export default async function middleware(request: Request): Promise<Response> {
   const header = request.headers.get('authorization');
   const token = header ? /^Bearer +([\w\-.~+/]+=*) *$/i.exec(header)?.[1] : undefined;
-  if (!header) return deny(401, 'token_missing', 'A bearer token is required', { 'www-authenticate': REALM });
-  if (!token) return deny(401, 'token_invalid', 'The access token is invalid', { 'www-authenticate': `${REALM}, error="invalid_token"` });
+  if (!header)
+    return deny(401, 'token_missing', 'A bearer token is required', { 'www-authenticate': REALM });
+  if (!token)
+    return deny(401, 'token_invalid', 'The access token is invalid', {
+      'www-authenticate': `${REALM}, error="invalid_token"`,
+    });
   try {
     const { user, error } = await protekt.auth.verifyToken(token);
-    if (error) return deny(401, error.code, 'Invalid or expired token', { 'www-authenticate': `${REALM}, error="invalid_token"` });
+    if (error)
+      return deny(401, error.code, 'Invalid or expired token', {
+        'www-authenticate': `${REALM}, error="invalid_token"`,
+      });
     return next(request, { 'x-protekt-user-id': user.id });
   } catch (err) {
     // Protekt unreachable and no signing key cached: an outage, not the caller's fault.
-    if (err instanceof ProtektError) return deny(503, 'service_unavailable', 'Try again shortly', { 'retry-after': '5' });
+    if (err instanceof ProtektError)
+      return deny(503, 'service_unavailable', 'Try again shortly', { 'retry-after': '5' });
     throw err;
   }
 }

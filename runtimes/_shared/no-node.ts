@@ -19,13 +19,15 @@ function isPackageCode(file: string | undefined): boolean {
   const f = file.split('?')[0]!.replaceAll('\\', '/');
   if (!f.startsWith(root)) return false;
   const rel = f.slice(root.length);
-  if (rel.startsWith('dist/runtime/crypto-node') || rel.startsWith('src/runtime/crypto-node')) return false;
+  if (rel.startsWith('dist/runtime/crypto-node') || rel.startsWith('src/runtime/crypto-node'))
+    return false;
   if (rel.startsWith('dist/emulator-cli') || rel.startsWith('src/cli/')) return false;
   return rel.startsWith('dist/') || rel.startsWith('src/');
 }
 
 /** `import … from "x"` / `export … from "x"` / `import "x"`, `import("x")`, `require("x")`. */
-const IMPORT_RE = /(?:^|[\s;}])(?:import|export)\b[^'"()]*?\bfrom\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*(?:\(\s*)?['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT_RE =
+  /(?:^|[\s;}])(?:import|export)\b[^'"()]*?\bfrom\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*(?:\(\s*)?['"]([^'"]+)['"]|\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 function isBuiltin(id: string): boolean {
   return id.startsWith('node:') || builtins.has(id) || builtins.has(id.split('/')[0]!);

@@ -18,6 +18,8 @@ for (const name of NODE_ONLY_GLOBALS) {
     }
   }
   if (name in globalThis) {
-    throw new Error(`runtimes/_shared/remove-node-globals.ts: cannot remove the Node global "${name}" in this host`);
+    throw new Error(
+      `runtimes/_shared/remove-node-globals.ts: cannot remove the Node global "${name}" in this host`,
+    );
   }
 }

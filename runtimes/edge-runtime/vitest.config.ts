@@ -16,14 +16,20 @@ export default defineConfig({
   root,
   plugins: [noNodeInPackage()],
   resolve: { conditions: EDGE_CONDITIONS },
-  ssr: { resolve: { conditions: EDGE_CONDITIONS, externalConditions: EDGE_CONDITIONS }, noExternal: ['@protekt/node'] },
+  ssr: {
+    resolve: { conditions: EDGE_CONDITIONS, externalConditions: EDGE_CONDITIONS },
+    noExternal: ['@protekt/node'],
+  },
   test: {
     name: 'edge-runtime',
     root,
     environment: 'edge-runtime',
     pool: 'vmThreads',
     include: ['test/conformance/**/*.test.ts'],
-    setupFiles: ['runtimes/edge-runtime/assert-runtime.ts', 'runtimes/_shared/remove-node-globals.ts'],
+    setupFiles: [
+      'runtimes/edge-runtime/assert-runtime.ts',
+      'runtimes/_shared/remove-node-globals.ts',
+    ],
     server: { deps: { inline: [/\/dist\//] } },
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -43,7 +43,12 @@ export async function bundleConformance({ filter } = {}) {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  return entries.map((f) => join(outDir, relative(join(root, 'test', 'conformance'), f)).replace(/\.(ts|mts|js|mjs)$/, '.mjs'));
+  return entries.map((f) =>
+    join(outDir, relative(join(root, 'test', 'conformance'), f)).replace(
+      /\.(ts|mts|js|mjs)$/,
+      '.mjs',
+    ),
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -8,7 +8,7 @@ function check(name, fn) {
     results.push([name, true]);
   } catch (err) {
     results.push([name, false]);
-    console.error(`✗ ${name}\n  ${(err && err.stack) || err}`);
+    console.error(`✗ ${name}\n  ${err?.stack || err}`);
   }
 }
 function assert(cond, msg) {
@@ -27,9 +27,11 @@ check(`require('#crypto') gives Node's shim with WebCrypto`, () => {
   const resolved = require.resolve('#crypto');
   assert(resolved.endsWith('crypto-node.cjs'), `resolved to ${resolved}`);
   const c = require('#crypto').getCrypto();
-  assert(c && c.subtle && typeof c.subtle.digest === 'function', 'no crypto.subtle');
+  assert(c?.subtle && typeof c.subtle.digest === 'function', 'no crypto.subtle');
 });
 
 const failed = results.filter(([, ok]) => !ok).length;
-console.log(`load-check (require, ${process.version}): ${results.length - failed} passed, ${failed} failed`);
+console.log(
+  `load-check (require, ${process.version}): ${results.length - failed} passed, ${failed} failed`,
+);
 process.exitCode = failed ? 1 : 0;

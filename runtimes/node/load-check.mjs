@@ -31,5 +31,7 @@ await check(`import('#crypto') gives Node's shim with WebCrypto`, async () => {
 });
 
 const failed = results.filter(([, ok]) => !ok).length;
-console.log(`load-check (import, ${process.version}): ${results.length - failed} passed, ${failed} failed`);
+console.log(
+  `load-check (import, ${process.version}): ${results.length - failed} passed, ${failed} failed`,
+);
 process.exitCode = failed ? 1 : 0;

@@ -1,7 +1,9 @@
 // Provisions the Node versions of the matrix that are not the machine's own: the official
 // binaries as published in the `node-<platform>-<arch>` npm packages, fetched with `npm pack`
-// (the npm registry is the only network the project may use) and cached under .cache/node/<version>/.
-// Usage: node runtimes/node/provision.mjs [18 22 24]  → prints {"18": "/abs/.cache/node/18.20.8/bin/node", ...}
+// (the npm registry is the only network the project may use) and cached under
+// .cache/node/<version>/.
+// Usage: node runtimes/node/provision.mjs [18 22 24]  → prints {"18":
+// "/abs/.cache/node/18.20.8/bin/node", ...}
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +27,10 @@ export function provisionNode(major) {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
-    execFileSync('npm', ['pack', pkg, '--silent', '--prefer-offline', '--pack-destination', tmp], { cwd: tmp, stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', pkg, '--silent', '--prefer-offline', '--pack-destination', tmp], {
+      cwd: tmp,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     if (!tgz) throw new Error(`npm pack ${pkg} produced no tarball`);
     execFileSync('tar', ['-xzf', join(tmp, tgz), '-C', tmp], { stdio: 'inherit' });

@@ -15,7 +15,10 @@ process.env.WRANGLER_SEND_METRICS ??= 'false';
  */
 export default defineConfig({
   root,
-  plugins: [noNodeInPackage(), cloudflareTest({ wrangler: { configPath: `${root}wrangler.toml` } })],
+  plugins: [
+    noNodeInPackage(),
+    cloudflareTest({ wrangler: { configPath: `${root}wrangler.toml` } }),
+  ],
   test: {
     name: 'workerd',
     root,

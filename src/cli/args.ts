@@ -1,4 +1,7 @@
-/** Command-line parsing of `protekt-emulator` (kept apart so it can be tested without starting a server). */
+/**
+ * Command-line parsing of `protekt-emulator` (kept apart so it can be tested without starting a
+ * server).
+ */
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -40,7 +43,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     switch (name) {
       case '--port': {
         const v = value();
-        if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new TypeError(`--port must be an integer from 0 to 65535, got "${v}"`);
+        if (!/^\d{1,5}$/.test(v) || Number(v) > 65535)
+          throw new TypeError(`--port must be an integer from 0 to 65535, got "${v}"`);
         out.port = Number(v);
         break;
       }

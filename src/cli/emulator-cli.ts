@@ -1,7 +1,8 @@
 /**
  * `protekt-emulator`: serves a local Protekt on 127.0.0.1 for a client in any language.
  *
- *   protekt-emulator [--port 8787] [--host 127.0.0.1] [--login-id lp_…] [--api-key pk_test_…] [--json]
+ *   protekt-emulator [--port 8787] [--host 127.0.0.1] [--login-id lp_…]
+ *                    [--api-key pk_test_…] [--json]
  *
  * Prints the URL, the base URL and the default project's credentials, then serves until
  * SIGINT/SIGTERM (exit 0). Node only.
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
   try {
     server = await serveEmulator({ port: options.port, host: options.host, emulator });
   } catch (err) {
-    process.stderr.write(`protekt-emulator: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`);
+    process.stderr.write(
+      `protekt-emulator: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`,
+    );
     process.exit(1);
   }
   const { project } = emulator;

@@ -73,12 +73,27 @@ function readBody(req: IncomingMessage): Promise<Uint8Array | 'too_large'> {
 }
 
 function tooLarge(res: ServerResponse): void {
-  const body = JSON.stringify({ error: { code: 'payload_too_large', message: `The request body is larger than ${MAX_BODY_BYTES} bytes.`, details: { max_bytes: MAX_BODY_BYTES } } });
-  res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  const body = JSON.stringify({
+    error: {
+      code: 'payload_too_large',
+      message: `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+      details: { max_bytes: MAX_BODY_BYTES },
+    },
+  });
+  res.writeHead(413, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   res.end(body);
 }
 
-async function handle(emulator: Emulator, fallbackHost: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  emulator: Emulator,
+  fallbackHost: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -92,7 +107,10 @@ async function handle(emulator: Emulator, fallbackHost: string, req: IncomingMes
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
-    if (/^(host|connection|content-length|transfer-encoding|keep-alive|upgrade|expect)$/i.test(name)) continue;
+    if (
+      /^(host|connection|content-length|transfer-encoding|keep-alive|upgrade|expect)$/i.test(name)
+    )
+      continue;
     try {
       headers.append(name, req.rawHeaders[i + 1]!);
     } catch {
@@ -110,7 +128,11 @@ async function handle(emulator: Emulator, fallbackHost: string, req: IncomingMes
     });
   } catch {
     res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(JSON.stringify({ error: { code: 'invalid_request', message: 'The request could not be parsed.' } }));
+    res.end(
+      JSON.stringify({
+        error: { code: 'invalid_request', message: 'The request could not be parsed.' },
+      }),
+    );
     return;
   }
   let response: Response;
@@ -150,7 +172,8 @@ async function handle(emulator: Emulator, fallbackHost: string, req: IncomingMes
  *
  * @example
  * const server = await serveEmulator({ port: 0 });
- * const client = new Protekt({ loginId: server.emulator.project.loginId, apiKey: server.emulator.project.apiKey, baseUrl: server.baseUrl });
+ * const { loginId, apiKey } = server.emulator.project;
+ * const client = new Protekt({ loginId, apiKey, baseUrl: server.baseUrl });
  * // …
  * await server.close();
  */
@@ -158,10 +181,19 @@ export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   const emulator = options.emulator ?? createEmulator();
   const server = createServer((req, res) => {
-    handle(emulator, `${host}:${(server.address() as AddressInfo | null)?.port ?? ''}`, req, res).catch(() => {
+    handle(
+      emulator,
+      `${host}:${(server.address() as AddressInfo | null)?.port ?? ''}`,
+      req,
+      res,
+    ).catch(() => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ error: { code: 'internal_error', message: 'The emulator server failed unexpectedly.' } }));
+        res.end(
+          JSON.stringify({
+            error: { code: 'internal_error', message: 'The emulator server failed unexpectedly.' },
+          }),
+        );
       } else {
         req.socket.destroy();
       }

@@ -1,6 +1,7 @@
 /**
  * The Protekt Authentication API as this project understands it: every operation of
- * the public Protekt docs' OpenAPI file (`protekt-auth-api.yaml`, not kept in this repository) plus the project's extensions, with method, path (below `/v1`),
+ * the public Protekt docs' OpenAPI file (`protekt-auth-api.yaml`, not kept in this repository) plus
+ * the project's extensions, with method, path (below `/v1`),
  * how the caller is identified, the request schema and the documented answers.
  *
  * The emulator's router is built from this table and validates input with its schemas; the
@@ -63,17 +64,42 @@ export interface RouteSpec {
 // ---------------------------------------------------------------------------------------------
 // Field helpers
 
-const str = (extra: Partial<FieldRule> = {}): FieldRule => ({ type: 'string', maxLength: 4096, ...extra });
+const str = (extra: Partial<FieldRule> = {}): FieldRule => ({
+  type: 'string',
+  maxLength: 4096,
+  ...extra,
+});
 const reqStr = (extra: Partial<FieldRule> = {}): FieldRule => str({ required: true, ...extra });
 const bool = (extra: Partial<FieldRule> = {}): FieldRule => ({ type: 'boolean', ...extra });
 const int = (extra: Partial<FieldRule> = {}): FieldRule => ({ type: 'integer', ...extra });
 const obj = (extra: Partial<FieldRule> = {}): FieldRule => ({ type: 'object', ...extra });
 
-const email = (required = true): FieldRule => ({ type: 'string', required, format: 'email', maxLength: 254, code: 'invalid_email' });
-const newPassword: FieldRule = { type: 'string', required: true, minLength: 8, maxLength: 1024, code: 'weak_password' };
+const email = (required = true): FieldRule => ({
+  type: 'string',
+  required,
+  format: 'email',
+  maxLength: 254,
+  code: 'invalid_email',
+});
+const newPassword: FieldRule = {
+  type: 'string',
+  required: true,
+  minLength: 8,
+  maxLength: 1024,
+  code: 'weak_password',
+};
 const anyPassword: FieldRule = { type: 'string', required: true, maxLength: 1024 };
-const phone = (required = false): FieldRule => ({ type: 'string', required, format: 'e164', code: 'invalid_phone' });
-const mfaMethod = (required = true): FieldRule => ({ type: 'string', required, enum: ['totp', 'sms'] });
+const phone = (required = false): FieldRule => ({
+  type: 'string',
+  required,
+  format: 'e164',
+  code: 'invalid_phone',
+});
+const mfaMethod = (required = true): FieldRule => ({
+  type: 'string',
+  required,
+  enum: ['totp', 'sms'],
+});
 /** `token_expiry` in seconds; any integer is accepted and then clamped to [60, 86400]. */
 const tokenExpiry: FieldRule = { type: 'integer' };
 
@@ -136,7 +162,11 @@ export const JWK_SHAPE: ObjectSchema = {
   use: reqStr({ enum: ['sig'] }),
 };
 
-const json = (status: number, ...shapes: ObjectSchema[]): SuccessSpec => ({ kind: 'json', status, shapes });
+const json = (status: number, ...shapes: ObjectSchema[]): SuccessSpec => ({
+  kind: 'json',
+  status,
+  shapes,
+});
 const message: ObjectSchema = { message: reqStr() };
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +184,13 @@ export const ROUTES: readonly RouteSpec[] = [
     body: {
       type: 'json',
       required: true,
-      schema: { email: email(), password: newPassword, metadata: obj(), send_verification: bool(), token_expiry: tokenExpiry },
+      schema: {
+        email: email(),
+        password: newPassword,
+        metadata: obj(),
+        send_verification: bool(),
+        token_expiry: tokenExpiry,
+      },
     },
     idempotent: true,
     issuesTokens: true,
@@ -168,11 +204,23 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Log in with e-mail and password; answers tokens or an MFA challenge.',
-    body: { type: 'json', required: true, schema: { email: email(), password: anyPassword, token_expiry: tokenExpiry } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { email: email(), password: anyPassword, token_expiry: tokenExpiry },
+    },
     idempotent: true,
     issuesTokens: true,
     success: json(200, AUTH_TOKEN_SHAPE, MFA_CHALLENGE_SHAPE),
-    errors: ['invalid_request', 'invalid_email', 'invalid_credentials', 'email_not_verified', 'account_disabled', 'account_locked', 'rate_limited'],
+    errors: [
+      'invalid_request',
+      'invalid_email',
+      'invalid_credentials',
+      'email_not_verified',
+      'account_disabled',
+      'account_locked',
+      'rate_limited',
+    ],
   },
   {
     id: 'auth.logout',
@@ -193,10 +241,20 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Exchange a refresh token for a new pair (rotation with reuse detection).',
-    body: { type: 'json', required: true, schema: { refresh_token: reqStr(), token_expiry: tokenExpiry } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { refresh_token: reqStr(), token_expiry: tokenExpiry },
+    },
     idempotent: true,
     issuesTokens: true,
-    success: json(200, { access_token: reqStr(), refresh_token: reqStr(), expires_in: int({ required: true }), token_type: reqStr(), user: obj({ shape: USER_SHAPE }) }),
+    success: json(200, {
+      access_token: reqStr(),
+      refresh_token: reqStr(),
+      expires_in: int({ required: true }),
+      token_type: reqStr(),
+      user: obj({ shape: USER_SHAPE }),
+    }),
     errors: ['invalid_request', 'refresh_token_invalid', 'refresh_token_expired'],
   },
   {
@@ -209,7 +267,18 @@ export const ROUTES: readonly RouteSpec[] = [
     body: { type: 'json', required: true, schema: { token: reqStr({ maxLength: 16384 }) } },
     idempotent: false,
     issuesTokens: false,
-    success: json(200, { valid: bool({ required: true }), claims: obj({ required: true, shape: { sub: reqStr(), iat: int({ required: true }), exp: int({ required: true }), project_id: reqStr() } }) }),
+    success: json(200, {
+      valid: bool({ required: true }),
+      claims: obj({
+        required: true,
+        shape: {
+          sub: reqStr(),
+          iat: int({ required: true }),
+          exp: int({ required: true }),
+          project_id: reqStr(),
+        },
+      }),
+    }),
     errors: ['invalid_request', 'token_invalid', 'token_expired', 'token_revoked'],
   },
   {
@@ -245,7 +314,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Set a new password with a reset token; ends every session of the user.',
-    body: { type: 'json', required: true, schema: { reset_token: reqStr(), new_password: newPassword } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { reset_token: reqStr(), new_password: newPassword },
+    },
     idempotent: true,
     issuesTokens: false,
     success: json(200, message),
@@ -258,11 +331,22 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey+bearer',
     summary: "Change the bearer's password; ends the user's other sessions.",
-    body: { type: 'json', required: true, schema: { current_password: anyPassword, new_password: newPassword } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { current_password: anyPassword, new_password: newPassword },
+    },
     idempotent: true,
     issuesTokens: false,
     success: json(200, message),
-    errors: ['invalid_request', 'weak_password', 'invalid_credentials', 'token_invalid', 'token_expired', 'token_revoked'],
+    errors: [
+      'invalid_request',
+      'weak_password',
+      'invalid_credentials',
+      'token_invalid',
+      'token_expired',
+      'token_revoked',
+    ],
   },
   {
     id: 'otp.send',
@@ -271,7 +355,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Send a 6-digit one-time code by e-mail or SMS.',
-    body: { type: 'json', required: true, schema: { email: email(false), phone: phone(), channel: str({ enum: ['email', 'sms'] }) } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { email: email(false), phone: phone(), channel: str({ enum: ['email', 'sms'] }) },
+    },
     idempotent: true,
     issuesTokens: false,
     success: json(200, { message: reqStr(), expires_in: int({ required: true }) }),
@@ -284,11 +372,27 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Verify a one-time code and open a session (creates the user by e-mail if missing).',
-    body: { type: 'json', required: true, schema: { email: email(false), phone: phone(), otp: reqStr({ maxLength: 32 }), token_expiry: tokenExpiry } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: {
+        email: email(false),
+        phone: phone(),
+        otp: reqStr({ maxLength: 32 }),
+        token_expiry: tokenExpiry,
+      },
+    },
     idempotent: true,
     issuesTokens: true,
     success: json(200, AUTH_TOKEN_SHAPE),
-    errors: ['invalid_request', 'invalid_email', 'invalid_phone', 'invalid_otp', 'user_not_found', 'account_disabled'],
+    errors: [
+      'invalid_request',
+      'invalid_email',
+      'invalid_phone',
+      'invalid_otp',
+      'user_not_found',
+      'account_disabled',
+    ],
   },
   {
     id: 'magicLink.send',
@@ -297,7 +401,14 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'E-mail a single-use sign-in link.',
-    body: { type: 'json', required: true, schema: { email: email(), redirect_url: str({ format: 'url', code: 'invalid_redirect_url' }) } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: {
+        email: email(),
+        redirect_url: str({ format: 'url', code: 'invalid_redirect_url' }),
+      },
+    },
     idempotent: true,
     issuesTokens: false,
     success: json(200, { message: reqStr(), expires_in: int({ required: true }) }),
@@ -368,16 +479,34 @@ export const ROUTES: readonly RouteSpec[] = [
     path: '/auth/mfa/verify',
     openapi: true,
     auth: 'apiKey+optionalBearer',
-    summary: 'Complete a login challenge (with mfa_token) or confirm an enrollment (with a bearer).',
+    summary:
+      'Complete a login challenge (with mfa_token) or confirm an enrollment (with a bearer).',
     body: {
       type: 'json',
       required: true,
-      schema: { code: reqStr({ maxLength: 64 }), mfa_token: str(), method: mfaMethod(false), token_expiry: tokenExpiry },
+      schema: {
+        code: reqStr({ maxLength: 64 }),
+        mfa_token: str(),
+        method: mfaMethod(false),
+        token_expiry: tokenExpiry,
+      },
     },
     idempotent: true,
     issuesTokens: true,
-    success: json(200, AUTH_TOKEN_SHAPE, { enrolled: bool({ required: true }), method: reqStr(), user: obj({ required: true, shape: USER_SHAPE }) }),
-    errors: ['invalid_request', 'invalid_mfa_code', 'mfa_token_invalid', 'mfa_not_enrolled', 'token_invalid', 'token_expired', 'token_revoked'],
+    success: json(200, AUTH_TOKEN_SHAPE, {
+      enrolled: bool({ required: true }),
+      method: reqStr(),
+      user: obj({ required: true, shape: USER_SHAPE }),
+    }),
+    errors: [
+      'invalid_request',
+      'invalid_mfa_code',
+      'mfa_token_invalid',
+      'mfa_not_enrolled',
+      'token_invalid',
+      'token_expired',
+      'token_revoked',
+    ],
   },
   {
     id: 'mfa.unenroll',
@@ -390,7 +519,14 @@ export const ROUTES: readonly RouteSpec[] = [
     idempotent: true,
     issuesTokens: false,
     success: json(200, { unenrolled: bool({ required: true }) }),
-    errors: ['invalid_request', 'mfa_not_enrolled', 'mfa_enforced', 'token_invalid', 'token_expired', 'token_revoked'],
+    errors: [
+      'invalid_request',
+      'mfa_not_enrolled',
+      'mfa_enforced',
+      'token_invalid',
+      'token_expired',
+      'token_revoked',
+    ],
   },
   {
     id: 'users.list',
@@ -399,7 +535,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: "List the project's users (cursor pagination, partial e-mail search).",
-    query: { limit: int({ min: 1, max: 100 }), cursor: str({ maxLength: 512 }), search: str({ maxLength: 254 }) },
+    query: {
+      limit: int({ min: 1, max: 100 }),
+      cursor: str({ maxLength: 512 }),
+      search: str({ maxLength: 254 }),
+    },
     idempotent: false,
     issuesTokens: false,
     success: json(200, {
@@ -428,7 +568,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Update e-mail, merge metadata, disable or enable a user.',
-    body: { type: 'json', required: true, schema: { email: email(false), metadata: obj(), disabled: bool() } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { email: email(false), metadata: obj(), disabled: bool() },
+    },
     idempotent: true,
     issuesTokens: false,
     success: json(200, USER_SHAPE),
@@ -519,7 +663,10 @@ export const ROUTES: readonly RouteSpec[] = [
     body: { type: 'json', required: true, schema: { token: reqStr() } },
     idempotent: true,
     issuesTokens: false,
-    success: json(200, { verified: bool({ required: true }), user: obj({ required: true, shape: USER_SHAPE }) }),
+    success: json(200, {
+      verified: bool({ required: true }),
+      user: obj({ required: true, shape: USER_SHAPE }),
+    }),
     errors: ['invalid_request', 'verification_token_invalid'],
   },
   {
@@ -529,7 +676,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: false,
     auth: 'loginId',
     summary: 'The hosted "Universal Login" page (HTML form).',
-    query: { login_id: str(), redirect_url: str({ format: 'url', code: 'invalid_redirect_url' }), state: str() },
+    query: {
+      login_id: str(),
+      redirect_url: str({ format: 'url', code: 'invalid_redirect_url' }),
+      state: str(),
+    },
     idempotent: false,
     issuesTokens: false,
     success: { kind: 'html', status: 200 },
@@ -589,7 +740,9 @@ export const ROUTES: readonly RouteSpec[] = [
 ];
 
 /** The 25 operation ids that come from the OpenAPI file. */
-export const OPENAPI_OPERATION_IDS: readonly string[] = ROUTES.filter((r) => r.openapi).map((r) => r.id);
+export const OPENAPI_OPERATION_IDS: readonly string[] = ROUTES.filter((r) => r.openapi).map(
+  (r) => r.id,
+);
 
 /** Finds a route by id (throws on an unknown id: a programming error). */
 export function routeById(id: string): RouteSpec {

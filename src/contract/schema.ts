@@ -46,10 +46,14 @@ export interface FieldRule {
   readonly code?: ApiErrorCode;
 }
 
-/** An object shape: field name → rule. Keys not listed are ignored on input and allowed in answers. */
+/**
+ * An object shape: field name → rule. Keys not listed are ignored on input and allowed in answers.
+ */
 export type ObjectSchema = Readonly<Record<string, FieldRule>>;
 
-/** A failed validation: the code to answer with, a message without the offending value, the field. */
+/**
+ * A failed validation: the code to answer with, a message without the offending value, the field.
+ */
 export interface ValidationFailure {
   readonly ok: false;
   readonly code: ApiErrorCode;
@@ -64,7 +68,11 @@ export interface ValidationSuccess {
 }
 
 /** Keys that must never be copied onto an object from untrusted input. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 const EMAIL_RE = /^[^\s@"<>()[\],;:\\]+@[^\s@"<>()[\],;:\\]+\.[^\s@"<>()[\],;:\\]{2,}$/;
 const E164_RE = /^\+[1-9]\d{6,14}$/;
@@ -144,8 +152,12 @@ function fail(code: ApiErrorCode, field: string, message: string): ValidationFai
  * Validates an untrusted request body against a schema. The body must be a JSON object; `null`
  * values count as absent. On success the value holds only the declared fields, deep-sanitized.
  */
-export function validateBody(schema: ObjectSchema, body: unknown): ValidationSuccess | ValidationFailure {
-  if (!isRecord(body)) return fail('invalid_request', 'body', 'The request body must be a JSON object.');
+export function validateBody(
+  schema: ObjectSchema,
+  body: unknown,
+): ValidationSuccess | ValidationFailure {
+  if (!isRecord(body))
+    return fail('invalid_request', 'body', 'The request body must be a JSON object.');
   const out = Object.create(null) as Record<string, unknown>;
   for (const field of Object.keys(schema)) {
     const rule = schema[field]!;
@@ -168,37 +180,64 @@ function checkValue(rule: FieldRule, raw: unknown, field: string): ValidationFai
   // Objects (user metadata) within the SDK's own limits: refused, never silently truncated.
   if (rule.type === 'object') {
     if (depthOf(raw as object, 0) > METADATA_MAX_DEPTH) {
-      return fail('invalid_request', field, `The field "${field}" is nested deeper than ${METADATA_MAX_DEPTH} levels.`);
+      return fail(
+        'invalid_request',
+        field,
+        `The field "${field}" is nested deeper than ${METADATA_MAX_DEPTH} levels.`,
+      );
     }
     if (JSON.stringify(raw).length > METADATA_MAX_BYTES) {
-      return fail('invalid_request', field, `The field "${field}" is larger than ${METADATA_MAX_BYTES} characters as JSON.`);
+      return fail(
+        'invalid_request',
+        field,
+        `The field "${field}" is larger than ${METADATA_MAX_BYTES} characters as JSON.`,
+      );
     }
   }
   const code = rule.code ?? 'invalid_request';
   if (typeof raw === 'string') {
-    if (rule.required && raw.length === 0) return fail(rule.code ?? 'invalid_request', field, `The field "${field}" must not be empty.`);
+    if (rule.required && raw.length === 0)
+      return fail(rule.code ?? 'invalid_request', field, `The field "${field}" must not be empty.`);
     if (rule.minLength !== undefined && raw.length < rule.minLength) {
-      return fail(code, field, `The field "${field}" must be at least ${rule.minLength} characters long.`);
+      return fail(
+        code,
+        field,
+        `The field "${field}" must be at least ${rule.minLength} characters long.`,
+      );
     }
     if (rule.maxLength !== undefined && raw.length > rule.maxLength) {
-      return fail(code, field, `The field "${field}" must be at most ${rule.maxLength} characters long.`);
+      return fail(
+        code,
+        field,
+        `The field "${field}" must be at most ${rule.maxLength} characters long.`,
+      );
     }
     if (rule.enum && !rule.enum.includes(raw)) {
       return fail(code, field, `The field "${field}" must be one of: ${rule.enum.join(', ')}.`);
     }
-    if (rule.format === 'email' && !isEmail(raw.trim())) return fail(code, field, `The field "${field}" is not a valid e-mail address.`);
-    if (rule.format === 'e164' && !isE164(raw)) return fail(code, field, `The field "${field}" is not an E.164 phone number.`);
-    if (rule.format === 'url' && !isHttpUrl(raw)) return fail(code, field, `The field "${field}" is not an absolute http(s) URL.`);
+    if (rule.format === 'email' && !isEmail(raw.trim()))
+      return fail(code, field, `The field "${field}" is not a valid e-mail address.`);
+    if (rule.format === 'e164' && !isE164(raw))
+      return fail(code, field, `The field "${field}" is not an E.164 phone number.`);
+    if (rule.format === 'url' && !isHttpUrl(raw))
+      return fail(code, field, `The field "${field}" is not an absolute http(s) URL.`);
   }
   if (typeof raw === 'number') {
-    if (rule.min !== undefined && raw < rule.min) return fail(code, field, `The field "${field}" must be at least ${rule.min}.`);
-    if (rule.max !== undefined && raw > rule.max) return fail(code, field, `The field "${field}" must be at most ${rule.max}.`);
+    if (rule.min !== undefined && raw < rule.min)
+      return fail(code, field, `The field "${field}" must be at least ${rule.min}.`);
+    if (rule.max !== undefined && raw > rule.max)
+      return fail(code, field, `The field "${field}" must be at most ${rule.max}.`);
   }
   if (Array.isArray(raw) && rule.items !== undefined) {
     for (let i = 0; i < raw.length; i++) {
       const item = raw[i];
       const ok = typeof rule.items === 'string' ? typeMatches(rule.items, item) : isRecord(item);
-      if (!ok) return fail('invalid_request', `${field}[${i}]`, `Every element of "${field}" must be ${article(typeof rule.items === 'string' ? rule.items : 'object')}.`);
+      if (!ok)
+        return fail(
+          'invalid_request',
+          `${field}[${i}]`,
+          `Every element of "${field}" must be ${article(typeof rule.items === 'string' ? rule.items : 'object')}.`,
+        );
     }
   }
   return null;
@@ -221,21 +260,31 @@ function article(type: FieldType): string {
  * Validates query parameters (all strings on the wire). `integer` rules parse decimal digits;
  * `boolean` rules accept `true`/`false`. Unknown parameters are ignored.
  */
-export function validateQuery(schema: ObjectSchema, params: URLSearchParams): ValidationSuccess | ValidationFailure {
+export function validateQuery(
+  schema: ObjectSchema,
+  params: URLSearchParams,
+): ValidationSuccess | ValidationFailure {
   const out = Object.create(null) as Record<string, unknown>;
   for (const field of Object.keys(schema)) {
     const rule = schema[field]!;
     const raw = params.get(field);
     if (raw === null || raw === '') {
-      if (rule.required) return fail('invalid_request', field, `The query parameter "${field}" is required.`);
+      if (rule.required)
+        return fail('invalid_request', field, `The query parameter "${field}" is required.`);
       continue;
     }
     let value: unknown = raw;
     if (rule.type === 'integer') {
-      if (!/^-?\d{1,15}$/.test(raw)) return fail('invalid_request', field, `The query parameter "${field}" must be an integer.`);
+      if (!/^-?\d{1,15}$/.test(raw))
+        return fail('invalid_request', field, `The query parameter "${field}" must be an integer.`);
       value = Number(raw);
     } else if (rule.type === 'boolean') {
-      if (raw !== 'true' && raw !== 'false') return fail('invalid_request', field, `The query parameter "${field}" must be true or false.`);
+      if (raw !== 'true' && raw !== 'false')
+        return fail(
+          'invalid_request',
+          field,
+          `The query parameter "${field}" must be true or false.`,
+        );
       value = raw === 'true';
     }
     const problem = checkValue(rule, value, field);
@@ -247,7 +296,8 @@ export function validateQuery(schema: ObjectSchema, params: URLSearchParams): Va
 
 /**
  * Checks an answer against a shape: every required field present with its type (or `null` when
- * nullable), nested shapes and array items recursively. Returns the list of problems (empty = conforms).
+ * nullable), nested shapes and array items recursively. Returns the list of problems (empty =
+ * conforms).
  */
 export function checkShape(schema: ObjectSchema, value: unknown, path = ''): string[] {
   if (!isRecord(value)) return [`${path || '(root)'}: expected an object`];
@@ -268,12 +318,14 @@ export function checkShape(schema: ObjectSchema, value: unknown, path = ''): str
       problems.push(`${where}: expected ${rule.type}`);
       continue;
     }
-    if (rule.enum && typeof v === 'string' && !rule.enum.includes(v)) problems.push(`${where}: "${v}" not in enum`);
+    if (rule.enum && typeof v === 'string' && !rule.enum.includes(v))
+      problems.push(`${where}: "${v}" not in enum`);
     if (rule.shape) problems.push(...checkShape(rule.shape, v, where));
     if (Array.isArray(v) && rule.items !== undefined) {
       v.forEach((item, i) => {
         if (typeof rule.items === 'string') {
-          if (!typeMatches(rule.items, item)) problems.push(`${where}[${i}]: expected ${rule.items}`);
+          if (!typeMatches(rule.items, item))
+            problems.push(`${where}[${i}]: expected ${rule.items}`);
         } else if (rule.items) {
           problems.push(...checkShape(rule.items, item, `${where}[${i}]`));
         }

@@ -25,7 +25,10 @@ export function parseApiError(status: number, body: unknown): ProtektApiError | 
   const { message, details } = e;
   const error: ProtektApiError = {
     code: normalised,
-    message: typeof message === 'string' && message !== '' ? message : `Protekt answered ${normalised.replace(/_/g, ' ')}.`,
+    message:
+      typeof message === 'string' && message !== ''
+        ? message
+        : `Protekt answered ${normalised.replace(/_/g, ' ')}.`,
     status,
   };
   if (isRecord(details)) {

@@ -31,17 +31,38 @@ export class ProtektError extends Error {
   constructor(code: ThrownErrorCode, message: string, options: ProtektErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     // Own properties in this order: code, status, details, name.
-    Object.assign(this, { code, status: options.status ?? 0, details: options.details ?? {}, name: 'ProtektError' });
+    Object.assign(this, {
+      code,
+      status: options.status ?? 0,
+      details: options.details ?? {},
+      name: 'ProtektError',
+    });
     Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** Recognises errors created by any loaded copy of the SDK (ESM or CJS). */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true
+    );
   }
 
   /** A plain, secret-free form for logs. */
-  toJSON(): { name: string; code: ThrownErrorCode; message: string; status: number; details: Record<string, unknown> } {
-    return { name: this.name, code: this.code, message: this.message, status: this.status, details: this.details };
+  toJSON(): {
+    name: string;
+    code: ThrownErrorCode;
+    message: string;
+    status: number;
+    details: Record<string, unknown>;
+  } {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      status: this.status,
+      details: this.details,
+    };
   }
 }

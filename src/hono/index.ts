@@ -16,7 +16,13 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
+import type {
+  DefaultMetadata,
+  ProtektClaims,
+  ProtektUser,
+  RequestOptions,
+  VerifyTokenResult,
+} from '../types.js';
 
 /**
  * What the middleware needs of a client: `auth.verifyToken`. A `Protekt` instance fits, and so
@@ -31,8 +37,9 @@ export interface ProtektTokenClient<M extends object = DefaultMetadata> {
 }
 
 /**
- * Context variables set by a required {@link protektAuth}: use as `new Hono<{ Variables: ProtektVariables<M> }>()`,
- * then `c.get('user')` is a `ProtektUser<M>` and `c.get('claims')` the verified token claims.
+ * Context variables set by a required {@link protektAuth}: use as
+ * `new Hono<{ Variables: ProtektVariables<M> }>()`, then `c.get('user')` is a `ProtektUser<M>` and
+ * `c.get('claims')` the verified token claims.
  */
 export type ProtektVariables<M extends object = DefaultMetadata> = {
   /** The signed-in user, built from the verified token's claims. */
@@ -70,7 +77,8 @@ export interface ProtektAuthCommonOptions {
 }
 
 /** Options of {@link protektAuth} with a client made once, outside the middleware. */
-export interface ProtektAuthClientOptions<M extends object = DefaultMetadata> extends ProtektAuthCommonOptions {
+export interface ProtektAuthClientOptions<M extends object = DefaultMetadata>
+  extends ProtektAuthCommonOptions {
   /** The client that verifies tokens (create it once and share it: it holds the key cache). */
   client: ProtektTokenClient<M>;
   /** Not with `client`. */
@@ -81,13 +89,17 @@ export interface ProtektAuthClientOptions<M extends object = DefaultMetadata> ex
  * Options of {@link protektAuth} with a client made lazily from the request's bindings (`c.env`),
  * for Cloudflare Workers, where credentials exist only as bindings.
  */
-export interface ProtektAuthEnvOptions<M extends object = DefaultMetadata, B extends object = object> extends ProtektAuthCommonOptions {
+export interface ProtektAuthEnvOptions<
+  M extends object = DefaultMetadata,
+  B extends object = object,
+> extends ProtektAuthCommonOptions {
   /**
    * Makes the client from `c.env`, e.g.
    * `(env) => new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY })`.
    * Called on the first request only: the client is kept for the life of the isolate, for the
    * same bindings (same `env` object, or the same string values in it). If it throws (e.g. a
-   * missing secret), the error propagates to Hono's error handler (500) and the next request tries again.
+   * missing secret), the error propagates to Hono's error handler (500) and the next request tries
+   * again.
    */
   fromEnv: (env: B) => ProtektTokenClient<M>;
   /** Not with `fromEnv`. */
@@ -100,14 +112,19 @@ export type ProtektAuthOptions<M extends object = DefaultMetadata, B extends obj
   | ProtektAuthEnvOptions<M, B>;
 
 /** The Hono environment a {@link protektAuth} middleware contributes. */
-export type ProtektAuthEnv<V extends object, B extends object = object> = { Bindings: B; Variables: V };
+export type ProtektAuthEnv<V extends object, B extends object = object> = {
+  Bindings: B;
+  Variables: V;
+};
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([\w\-.~+/]+=*) *$/i;
 
 /** Scalar values of the bindings (vars and secrets): the same deployment gives the same key. */
 const envKey = (env: object): string =>
-  JSON.stringify(Object.entries(env).filter(([, v]) => typeof v !== 'object' && typeof v !== 'function'));
+  JSON.stringify(
+    Object.entries(env).filter(([, v]) => typeof v !== 'object' && typeof v !== 'function'),
+  );
 
 /**
  * Hono middleware that requires (or, with `optional: true`, accepts) a Protekt access token.
@@ -117,7 +134,8 @@ const envKey = (env: object): string =>
  * `client.auth.verifyToken` (signature, issuer, audience, expiry, revocation). On success
  * `c.get('user')` and `c.get('claims')` are set and the next handler runs. Otherwise:
  *
- * - no token: **401** with `WWW-Authenticate: Bearer realm="protekt"` (RFC 6750 §3.1: no error code)
+ * - no token: **401** with `WWW-Authenticate: Bearer realm="protekt"` (RFC 6750 §3.1: no error
+ *   code)
  *   and `{"error":{"code":"token_missing",...}}`;
  * - a malformed `Authorization: Bearer` value, or a token that is forged, expired, revoked, for
  *   another project or not an access token: **401** with
@@ -134,7 +152,8 @@ const envKey = (env: object): string =>
  * @example Cloudflare Workers, client made once per isolate from the bindings
  * ```ts
  * app.use('/api/*', protektAuth({
- *   fromEnv: (env: Bindings) => new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY }),
+ *   fromEnv: (env: Bindings) =>
+ *     new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY }),
  * }));
  * ```
  */
@@ -174,17 +193,38 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
     return made;
   };
 
-  const deny = (c: Context, status: 401 | 503, code: string, message: string, header: string, value: string): Response =>
+  const deny = (
+    c: Context,
+    status: 401 | 503,
+    code: string,
+    message: string,
+    header: string,
+    value: string,
+  ): Response =>
     c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store', [header]: value });
 
   const invalid = (c: Context, code: string): Response => {
     const message =
-      code === 'token_expired' ? 'The access token expired' : code === 'token_revoked' ? 'The access token was revoked' : 'The access token is invalid';
+      code === 'token_expired'
+        ? 'The access token expired'
+        : code === 'token_revoked'
+          ? 'The access token was revoked'
+          : 'The access token is invalid';
     if (message.endsWith('invalid')) code = 'token_invalid';
-    return deny(c, 401, code, message, 'WWW-Authenticate', `${realm}, error="invalid_token", error_description="${message}"`);
+    return deny(
+      c,
+      401,
+      code,
+      message,
+      'WWW-Authenticate',
+      `${realm}, error="invalid_token", error_description="${message}"`,
+    );
   };
 
-  const middleware: MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>> = async (c, next) => {
+  const middleware: MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>> = async (
+    c,
+    next,
+  ) => {
     const header = c.req.header('authorization')?.trim();
     let token: string | undefined;
     if (header && /^bearer( |$)/i.test(header)) {
@@ -195,7 +235,15 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
     }
 
     if (!token) {
-      if (!optional) return deny(c, 401, 'token_missing', 'A bearer token is required', 'WWW-Authenticate', realm);
+      if (!optional)
+        return deny(
+          c,
+          401,
+          'token_missing',
+          'A bearer token is required',
+          'WWW-Authenticate',
+          realm,
+        );
       c.set('user', null);
       c.set('claims', null);
       return next();
@@ -208,9 +256,17 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
     } catch (err) {
       // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
       const e = Object(err) as { details?: { retryAfter?: unknown } };
-      if ((e as Record<symbol, unknown>)[Symbol.for('@protekt/node.ProtektError')] !== true) throw err;
+      if ((e as Record<symbol, unknown>)[Symbol.for('@protekt/node.ProtektError')] !== true)
+        throw err;
       const after = e.details?.retryAfter;
-      return deny(c, 503, 'service_unavailable', 'Authentication is temporarily unavailable', 'Retry-After', String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5));
+      return deny(
+        c,
+        503,
+        'service_unavailable',
+        'Authentication is temporarily unavailable',
+        'Retry-After',
+        String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5),
+      );
     }
     if (result.error) return invalid(c, result.error.code);
     c.set('user', result.user);

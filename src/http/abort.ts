@@ -2,14 +2,19 @@
 import { ProtektError } from '../errors/protekt-error.js';
 
 /** The error of a call its caller aborted. */
-export const abortedError = (reason: unknown): ProtektError => new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
+export const abortedError = (reason: unknown): ProtektError =>
+  new ProtektError('aborted', 'The call was aborted by the caller.', { cause: reason });
 
 /**
  * Awaits `promise`, giving up when `signal` aborts: then rejects with `error(signal.reason)`
  * (by default `ProtektError('aborted')`). The work behind `promise` goes on (it may be shared
  * with other callers); its outcome is passed through otherwise.
  */
-export function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined, error: (reason: unknown) => unknown = abortedError): Promise<T> {
+export function withSignal<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  error: (reason: unknown) => unknown = abortedError,
+): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(error(signal.reason));
   return new Promise<T>((resolve, reject) => {

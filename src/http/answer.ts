@@ -40,7 +40,8 @@ export function readAnswer({ status, headers }: Response, text: string): Answer 
 
 /**
  * Decides what an answer means:
- * - a 2xx with a JSON object is the data, returned; any other 2xx body is thrown (invalid_response);
+ * - a 2xx with a JSON object is the data, returned; any other 2xx body is thrown
+ *   (invalid_response);
  * - a 401 `invalid_api_key` is thrown: the client's own key is wrong, no call can succeed;
  * - 408, 429 and every 5xx but 501 are retried while attempts remain and `Retry-After` is within
  *   `maxRetryAfter`; then {@link giveUp} decides;
@@ -51,18 +52,36 @@ export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): 
   const { status, error } = answer;
   if (status > 199 && status < 300) {
     if (isRecord(answer.data)) return answer as ApiResponse<T>;
-    return unexpectedAnswer(call, 'invalid_response', status, ` but a body that is not a JSON object: ${CHECK_BASE_URL}`);
+    return unexpectedAnswer(
+      call,
+      'invalid_response',
+      status,
+      ` but a body that is not a JSON object: ${CHECK_BASE_URL}`,
+    );
   }
   if (status === 401 && error?.code === 'invalid_api_key') {
-    const message = "Protekt rejected the apiKey option (X-Protekt-Key): check it against the project's API keys.";
+    const message =
+      "Protekt rejected the apiKey option (X-Protekt-Key): check it against the project's API keys.";
     return new ProtektError('invalid_api_key', message, { status });
   }
   if (!isRetryableStatus(status)) {
     // 501 and any other 5xx not worth retrying: still Protekt's failure, never the caller's.
-    if (status > 499) return unexpectedAnswer(call, 'server_error', status, ', which is not retried: try again later', { attempts: attempt + 1 });
+    if (status > 499)
+      return unexpectedAnswer(
+        call,
+        'server_error',
+        status,
+        ', which is not retried: try again later',
+        { attempts: attempt + 1 },
+      );
     if (error) return answer as ApiResponse<T>;
     // A 3xx lands here too: redirects are never followed (see `redirect: 'manual'`).
-    return unexpectedAnswer(call, 'invalid_response', status, ` and no error code it could read: ${CHECK_BASE_URL}`);
+    return unexpectedAnswer(
+      call,
+      'invalid_response',
+      status,
+      ` and no error code it could read: ${CHECK_BASE_URL}`,
+    );
   }
   const retryAfter = parseRetryAfter(answer.headers.get('retry-after'), Date.now());
   if (attempt >= call.maxRetries || (retryAfter !== null && retryAfter > call.maxRetryAfter)) {
@@ -76,18 +95,46 @@ export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): 
  * `maxRetryAfter`: a 429 is returned as `rate_limited`, anything else thrown; both carry the
  * `Retry-After` in seconds when there was one.
  */
-function giveUp<T>(answer: Answer, call: Call, attempts: number, retryAfter: number | null): Outcome<T> {
+function giveUp<T>(
+  answer: Answer,
+  call: Call,
+  attempts: number,
+  retryAfter: number | null,
+): Outcome<T> {
   const { status } = answer;
   const details = retryAfter === null ? {} : { retryAfter: Math.ceil(retryAfter / 1000) };
   if (status === 429) {
-    const error = answer.error ?? { code: 'rate_limited', message: 'Too many requests to Protekt: wait before trying again.', status };
-    return { ...answer, error: { ...error, code: 'rate_limited', details: { ...error.details, ...details } } } as ApiResponse<T>;
+    const error = answer.error ?? {
+      code: 'rate_limited',
+      message: 'Too many requests to Protekt: wait before trying again.',
+      status,
+    };
+    return {
+      ...answer,
+      error: { ...error, code: 'rate_limited', details: { ...error.details, ...details } },
+    } as ApiResponse<T>;
   }
   const code = status === 503 ? 'service_unavailable' : 'server_error';
-  return unexpectedAnswer(call, code, status, ` after ${attempts} attempt(s): try again later`, { attempts, ...details });
+  return unexpectedAnswer(call, code, status, ` after ${attempts} attempt(s): try again later`, {
+    attempts,
+    ...details,
+  });
 }
 
-/** The error of an answer the client cannot use: `Protekt answered <method> <path> with HTTP <status><what>.` */
-function unexpectedAnswer(call: Call, code: 'invalid_response' | 'server_error' | 'service_unavailable', status: number, what: string, details?: Record<string, unknown>): ProtektError {
-  return new ProtektError(code, `Protekt answered ${call.method} ${call.path} with HTTP ${status}${what}.`, { status, details });
+/**
+ * The error of an answer the client cannot use: `Protekt answered <method> <path> with HTTP
+ * <status><what>.`
+ */
+function unexpectedAnswer(
+  call: Call,
+  code: 'invalid_response' | 'server_error' | 'service_unavailable',
+  status: number,
+  what: string,
+  details?: Record<string, unknown>,
+): ProtektError {
+  return new ProtektError(
+    code,
+    `Protekt answered ${call.method} ${call.path} with HTTP ${status}${what}.`,
+    { status, details },
+  );
 }

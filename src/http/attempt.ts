@@ -38,7 +38,8 @@ export async function runAttempt(call: Call): Promise<Answer | ProtektError> {
   const stopped = new Promise<never>((_, reject) => {
     rejectStopped = reject;
   });
-  // Marked handled at once: a `fetch` option may abort the caller's signal and throw before the race.
+  // Marked handled at once: a `fetch` option may abort the caller's signal and throw before the
+  // race.
   stopped.catch(() => {});
   const stop = (reason: unknown): void => {
     controller.abort(reason);
@@ -83,8 +84,12 @@ export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): 
   }
   // The cause is kept for debugging, but only its name and message: some runtimes attach the
   // request (with its headers) to the error object.
-  const cause = thrown instanceof Error ? Object.assign(new Error(thrown.message), { name: thrown.name }) : new Error(String(thrown));
-  // The origin is no secret (the baseUrl option's); the query string is left out: it may carry an e-mail.
+  const cause =
+    thrown instanceof Error
+      ? Object.assign(new Error(thrown.message), { name: thrown.name })
+      : new Error(String(thrown));
+  // The origin is no secret (the baseUrl option's); the query string is left out: it may carry an
+  // e-mail.
   const message = `Could not reach Protekt at ${new URL(call.baseUrl).origin} for ${method} ${path} (see the cause): check the network and the baseUrl option.`;
   return new ProtektError('network_error', message, { cause });
 }

@@ -1,12 +1,17 @@
-/** Retry policy of the transport: which failures are retried and how long to wait before the next attempt. */
+/**
+ * Retry policy of the transport: which failures are retried and how long to wait before the next
+ * attempt.
+ */
 
 /** Statuses worth another attempt: request timeout, rate limit, and server errors except 501. */
-export const isRetryableStatus = (status: number): boolean => status === 408 || status === 429 || (status > 499 && status !== 501);
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 429 || (status > 499 && status !== 501);
 
 /**
  * Full-jitter exponential backoff (AWS style): a random wait in [0, min(5000, 200·2^attempt)) ms.
  */
-export const backoffDelay = (attempt: number, random: () => number = Math.random): number => Math.floor(random() * Math.min(5000, 200 * 2 ** attempt));
+export const backoffDelay = (attempt: number, random: () => number = Math.random): number =>
+  Math.floor(random() * Math.min(5000, 200 * 2 ** attempt));
 
 /**
  * Reads `Retry-After` as delta-seconds or an HTTP date, in milliseconds from `now`.

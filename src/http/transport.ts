@@ -58,14 +58,22 @@ export { MAX_BODY_BYTES, abortedError };
 
 /** Creates the `send` of one client; stateless between calls. */
 export function createTransport(config: TransportConfig): Send {
-  return async <T,>(request: ApiRequest): Promise<ApiResponse<T>> => {
+  return async <T>(request: ApiRequest): Promise<ApiResponse<T>> => {
     checkRequestOptions(request.options);
     const { method, path, query, options } = request;
     const signal = options?.signal;
     if (signal?.aborted) throw abortedError(signal.reason);
     const url = config.baseUrl + path + (query ? `?${query}` : '');
     const timeout = options?.timeout ?? config.timeout;
-    const call: Call = { ...config, timeout, method, path, signal, url, init: requestInit(config, request) };
+    const call: Call = {
+      ...config,
+      timeout,
+      method,
+      path,
+      signal,
+      url,
+      init: requestInit(config, request),
+    };
     for (let attempt = 0; ; attempt++) {
       const outcome = await attemptOnce<T>(call, attempt);
       if (outcome instanceof ProtektError) throw outcome;
@@ -78,7 +86,11 @@ export function createTransport(config: TransportConfig): Send {
 /** The method, headers and body of a call, the same for each of its attempts. */
 function requestInit(config: TransportConfig, request: ApiRequest): RequestInit {
   const { method, body, accessToken } = request;
-  const headers: Record<string, string> = { accept: 'application/json', 'x-protekt-key': config.apiKey, 'x-protekt-client': '@protekt/node' };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'x-protekt-key': config.apiKey,
+    'x-protekt-client': '@protekt/node',
+  };
   // Never follow a redirect: fetch would resend X-Protekt-Key (and the body) to wherever the
   // Location points, another origin included. A 3xx is reported as invalid_response.
   const init: RequestInit = { method, headers, redirect: 'manual' };
@@ -89,7 +101,9 @@ function requestInit(config: TransportConfig, request: ApiRequest): RequestInit 
   if (accessToken !== undefined) headers.authorization = `Bearer ${accessToken}`;
   // Generated once per call and reused by every attempt, so a retried POST, PATCH or DELETE
   // acts once (and a DELETE whose answer was lost is not reported as "not found" on the retry).
-  if (method !== 'GET') headers['idempotency-key'] = request.options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
+  if (method !== 'GET')
+    headers['idempotency-key'] =
+      request.options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
   return init;
 }
 
@@ -99,8 +113,14 @@ async function attemptOnce<T>(call: Call, attempt: number): Promise<Outcome<T>> 
   const result = await runAttempt(call);
   if (result instanceof ProtektError) {
     logLine(call, attempt, started, result.code);
-    // An abort or an unreadable answer is final; a timeout or a network error is retried while attempts remain.
-    if (result.code !== 'aborted' && result.code !== 'invalid_response' && attempt < call.maxRetries) return backoffDelay(attempt);
+    // An abort or an unreadable answer is final; a timeout or a network error is retried while
+    // attempts remain.
+    if (
+      result.code !== 'aborted' &&
+      result.code !== 'invalid_response' &&
+      attempt < call.maxRetries
+    )
+      return backoffDelay(attempt);
     result.details.attempts = attempt + 1;
     return result;
   }
@@ -111,12 +131,20 @@ async function attemptOnce<T>(call: Call, attempt: number): Promise<Outcome<T>> 
 /** Waits `waitMs` before the next attempt; the caller's abort ends the wait (and the call). */
 function waitBeforeRetry(waitMs: number, signal: AbortSignal | undefined): Promise<unknown> {
   let timer!: ReturnType<typeof setTimeout>;
-  return withSignal(new Promise((resolve) => (timer = setTimeout(resolve, waitMs))), signal).finally(() => clearTimeout(timer));
+  return withSignal(
+    new Promise((resolve) => (timer = setTimeout(resolve, waitMs))),
+    signal,
+  ).finally(() => clearTimeout(timer));
 }
 
-/** The debug line of one attempt. The path only: a query string may carry an e-mail; no header is printed. */
+/**
+ * The debug line of one attempt. The path only: a query string may carry an e-mail; no header is
+ * printed.
+ */
 function logLine(call: Call, attempt: number, started: number, outcome: string): void {
-  call.log?.(`[Protekt] ${call.method} ${call.path} -> ${outcome} (${Math.round(call.now() - started)} ms)${attempt ? ` [attempt ${attempt + 1}]` : ''}`);
+  call.log?.(
+    `[Protekt] ${call.method} ${call.path} -> ${outcome} (${Math.round(call.now() - started)} ms)${attempt ? ` [attempt ${attempt + 1}]` : ''}`,
+  );
 }
 
 /**
@@ -128,21 +156,35 @@ function logLine(call: Call, attempt: number, started: number, outcome: string):
 export function checkRequestOptions(options: unknown): void {
   if (options === undefined || options === null) return;
   const refuseOption = (option: string, what: string): never => {
-    throw new ProtektError('invalid_argument', `The per-call option ${option} must be ${what}.`, { details: { option } });
+    throw new ProtektError('invalid_argument', `The per-call option ${option} must be ${what}.`, {
+      details: { option },
+    });
   };
   if (typeof options !== 'object' || Array.isArray(options)) {
-    refuseOption('options', "an object { signal, timeout, idempotencyKey } (a method's last argument) or left out");
+    refuseOption(
+      'options',
+      "an object { signal, timeout, idempotencyKey } (a method's last argument) or left out",
+    );
   }
   const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
   if (signal !== undefined && !isAbortSignal(signal)) refuseOption('signal', 'an AbortSignal');
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))) {
+  if (
+    timeout !== undefined &&
+    (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))
+  ) {
     refuseOption('timeout', '1 to 600000 ms (per attempt)');
   }
-  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))) {
+  if (
+    idempotencyKey !== undefined &&
+    (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
+  ) {
     refuseOption('idempotencyKey', '1 to 255 visible ASCII characters');
   }
 }
 
 // Duck-typed: an AbortSignal from another realm (a test runner's, a polyfill) is accepted too.
 const isAbortSignal = (value: unknown): boolean =>
-  typeof value === 'object' && value !== null && typeof (value as AbortSignal).addEventListener === 'function' && typeof (value as AbortSignal).aborted === 'boolean';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as AbortSignal).addEventListener === 'function' &&
+  typeof (value as AbortSignal).aborted === 'boolean';

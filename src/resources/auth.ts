@@ -1,4 +1,6 @@
-/** `protekt.auth`: sign-up, login, tokens, passwordless, passwords and the redirect URL builders. */
+/**
+ * `protekt.auth`: sign-up, login, tokens, passwordless, passwords and the redirect URL builders.
+ */
 import { ProtektError } from '../errors/protekt-error.js';
 import type {
   AuthTokenResponse,
@@ -44,7 +46,15 @@ import {
   type InputCheck,
   type InputRule,
 } from './validate.js';
-import { AUTH_TOKENS_READERS, numberFieldOr, readMfaMethods, readResult, TOKEN_PAIR_READERS, userField, type WireObject } from './wire.js';
+import {
+  AUTH_TOKENS_READERS,
+  numberFieldOr,
+  readMfaMethods,
+  readResult,
+  TOKEN_PAIR_READERS,
+  userField,
+  type WireObject,
+} from './wire.js';
 
 /** Social providers `getSocialLoginUrl` accepts. */
 export const SOCIAL_PROVIDERS = ['google', 'github', 'apple', 'microsoft'] as const;
@@ -114,11 +124,23 @@ export interface AuthResource<M extends object = DefaultMetadata> {
   /** URL of the hosted login page. Synchronous; carries the login id, never a secret. */
   getLoginUrl(params?: { redirectUrl?: string; state?: string }): string;
   /** URL that starts a social login with `provider`. Synchronous; carries no secret. */
-  getSocialLoginUrl(params: { provider: SocialProvider; redirectUrl?: string; state?: string }): string;
+  getSocialLoginUrl(params: {
+    provider: SocialProvider;
+    redirectUrl?: string;
+    state?: string;
+  }): string;
   /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
-  getSsoUrl(params: { connection?: string; email?: string; redirectUrl?: string; state?: string }): string;
+  getSsoUrl(params: {
+    connection?: string;
+    email?: string;
+    redirectUrl?: string;
+    state?: string;
+  }): string;
   /** E-mails a single-use sign-in link (15 minutes). */
-  sendMagicLink(params: { email: string; redirectUrl?: string }, options?: RequestOptions): Promise<SendCodeResult>;
+  sendMagicLink(
+    params: { email: string; redirectUrl?: string },
+    options?: RequestOptions,
+  ): Promise<SendCodeResult>;
   /** Exchanges the token of a magic link for a session. */
   verifyMagicLink(token: string, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
   /** Sends a one-time passcode by e-mail or SMS (10 minutes). */
@@ -128,16 +150,25 @@ export interface AuthResource<M extends object = DefaultMetadata> {
   /** Starts a password reset. Succeeds whether or not the e-mail exists (no enumeration). */
   requestPasswordReset(params: { email: string }, options?: RequestOptions): Promise<EmptyResult>;
   /** Sets a new password with the token from the reset e-mail. */
-  confirmPasswordReset(params: { resetToken: string; newPassword: string }, options?: RequestOptions): Promise<EmptyResult>;
+  confirmPasswordReset(
+    params: { resetToken: string; newPassword: string },
+    options?: RequestOptions,
+  ): Promise<EmptyResult>;
   /** Changes the password of the user of `accessToken`. */
-  changePassword(params: { currentPassword: string; newPassword: string }, accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
+  changePassword(
+    params: { currentPassword: string; newPassword: string },
+    accessToken: string,
+    options?: RequestOptions,
+  ): Promise<EmptyResult>;
   /** Confirms an e-mail address with the token of the verification e-mail. */
   verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>>;
 }
 
 /** Parameters of `auth.getLoginUrl`. */
 export interface LoginUrlParams {
-  /** Where Protekt sends the user back, with the tokens appended. Default: the project's setting. */
+  /**
+   * Where Protekt sends the user back, with the tokens appended. Default: the project's setting.
+   */
   redirectUrl?: string;
   /** An opaque value returned unchanged with the redirect (CSRF protection). */
   state?: string;
@@ -218,9 +249,16 @@ export interface AuthResource<M extends object = DefaultMetadata> {
   /** Starts a password reset. Succeeds whether or not the e-mail exists (no enumeration). */
   requestPasswordReset(params: { email: string }, options?: RequestOptions): Promise<EmptyResult>;
   /** Sets a new password with the token from the reset e-mail. */
-  confirmPasswordReset(params: ConfirmPasswordResetParams, options?: RequestOptions): Promise<EmptyResult>;
+  confirmPasswordReset(
+    params: ConfirmPasswordResetParams,
+    options?: RequestOptions,
+  ): Promise<EmptyResult>;
   /** Changes the password of the user of `accessToken`. */
-  changePassword(params: ChangePasswordParams, accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
+  changePassword(
+    params: ChangePasswordParams,
+    accessToken: string,
+    options?: RequestOptions,
+  ): Promise<EmptyResult>;
   /** Confirms an e-mail address with the token of the verification e-mail. */
   verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>>;
 }
@@ -228,10 +266,15 @@ export interface AuthResource<M extends object = DefaultMetadata> {
 // ---- the URL builders ---------------------------------------------------------------------------
 
 /** `state`, when given: any string (it comes back unchanged). */
-const optionalString = optional((value, field) => (typeof value === 'string' ? null : inputError('invalid_request', field, 'must be a string.')));
+const optionalString = optional((value, field) =>
+  typeof value === 'string' ? null : inputError('invalid_request', field, 'must be a string.'),
+);
 
 /** The fields every URL builder takes. */
-const REDIRECT_FIELDS = { redirectUrl: field('redirect_url', url), state: field('state', optionalString) };
+const REDIRECT_FIELDS = {
+  redirectUrl: field('redirect_url', url),
+  state: field('state', optionalString),
+};
 
 /**
  * A URL builder (synchronous: a bad argument is thrown as `invalid_argument`, with the check's
@@ -239,31 +282,47 @@ const REDIRECT_FIELDS = { redirectUrl: field('redirect_url', url), state: field(
  * chooser is the first of `choosers` that is set (the provider, the SSO connection, else the
  * e-mail): only that one is sent. Only the public login id goes in the URL, never a secret.
  */
-function urlBuilder<P>(path: `/${string}`, choosers: Readonly<Record<string, FieldSpec>>, checkAcross?: (params: WireObject) => InputCheck): MethodBuilder<(params: P) => string> {
+function urlBuilder<P>(
+  path: `/${string}`,
+  choosers: Readonly<Record<string, FieldSpec>>,
+  checkAcross?: (params: WireObject) => InputCheck,
+): MethodBuilder<(params: P) => string> {
   const fields = { ...choosers, ...REDIRECT_FIELDS };
-  const build = (context: ResourceContext, name: string) => (params: unknown = {}) => {
-    const refusal = checkParams(params, fields, name, checkAcross);
-    if (refusal) throw new ProtektError('invalid_argument', refusal.message, { details: refusal.details ?? {} });
-    const given = params as WireObject;
-    const out = new URL(context.baseUrl + path);
-    const chooser = Object.keys(choosers).find((key) => given[key] !== undefined);
-    if (chooser) out.searchParams.set(choosers[chooser]!.wire, given[chooser] as string);
-    out.searchParams.set('login_id', context.loginId);
-    for (const key of ['redirectUrl', 'state'] as const) {
-      if (given[key] !== undefined) out.searchParams.set(REDIRECT_FIELDS[key].wire, given[key] as string);
-    }
-    return out.toString();
-  };
-  return Object.assign(build, { synchronous: true as const, routes: [`GET ${path}` as const] satisfies Route[] });
+  const build =
+    (context: ResourceContext, name: string) =>
+    (params: unknown = {}) => {
+      const refusal = checkParams(params, fields, name, checkAcross);
+      if (refusal)
+        throw new ProtektError('invalid_argument', refusal.message, {
+          details: refusal.details ?? {},
+        });
+      const given = params as WireObject;
+      const out = new URL(context.baseUrl + path);
+      const chooser = Object.keys(choosers).find((key) => given[key] !== undefined);
+      if (chooser) out.searchParams.set(choosers[chooser]!.wire, given[chooser] as string);
+      out.searchParams.set('login_id', context.loginId);
+      for (const key of ['redirectUrl', 'state'] as const) {
+        if (given[key] !== undefined)
+          out.searchParams.set(REDIRECT_FIELDS[key].wire, given[key] as string);
+      }
+      return out.toString();
+    };
+  return Object.assign(build, {
+    synchronous: true as const,
+    routes: [`GET ${path}` as const] satisfies Route[],
+  });
 }
 
-/** A field whose value is checked by its parameter object's `check` (it depends on another field). */
+/**
+ * A field whose value is checked by its parameter object's `check` (it depends on another field).
+ */
 const checkedAcross: InputRule = () => null;
 
 // `getSsoUrl`: a connection name, else an e-mail whose domain chooses the connection.
 function checkSsoTarget(params: WireObject): InputCheck {
   if (params.connection !== undefined) return null;
-  if (params.email === undefined) return inputError('invalid_request', 'connection', 'or an email is required.');
+  if (params.email === undefined)
+    return inputError('invalid_request', 'connection', 'or an email is required.');
   return email(params.email, 'email');
 }
 
@@ -277,12 +336,16 @@ function checkOtpTarget(params: WireObject): InputCheck {
     if (refusal) return refusal;
   }
   if (channel === 'sms' || (params.email === undefined && params.phone !== undefined)) return null;
-  if (params.email === undefined) return inputError('invalid_request', 'email', 'or phone is required.');
+  if (params.email === undefined)
+    return inputError('invalid_request', 'email', 'or phone is required.');
   return email(params.email, 'email');
 }
 
 /** `channel` defaults to where the code goes: the e-mail when one is given, else SMS. */
-const withOtpChannel = (body: WireObject): WireObject => ({ channel: body.email !== undefined ? 'email' : 'sms', ...body });
+const withOtpChannel = (body: WireObject): WireObject => ({
+  channel: body.email !== undefined ? 'email' : 'sms',
+  ...body,
+});
 
 // ---- login and refresh --------------------------------------------------------------------------
 
@@ -303,7 +366,9 @@ function mfaChallenge(answer: WireObject): MfaRequiredError {
 
 /** A login answer: tokens, or (`mfa_required: true`) the MFA challenge as the error. */
 const readLoginAnswer = (answer: WireObject): WireObject =>
-  answer.mfa_required === true ? failedResult(AUTH_TOKENS_READERS, mfaChallenge(answer)) : readResult(AUTH_TOKENS_READERS, answer);
+  answer.mfa_required === true
+    ? failedResult(AUTH_TOKENS_READERS, mfaChallenge(answer))
+    : readResult(AUTH_TOKENS_READERS, answer);
 
 const refreshTokenRule = text('refresh_token_invalid');
 
@@ -323,27 +388,30 @@ const rotateRefreshToken = operation<AuthResource['refreshToken']>({
  * not await another request's I/O (it can hang): there each call rotates on its own, as separate
  * isolates always do.
  */
-const refreshToken: MethodBuilder<AuthResource['refreshToken']> = Object.assign((context: ResourceContext, name: string): AuthResource['refreshToken'] => {
-  const refreshing = new Map<string, Promise<RefreshResult>>();
-  const rotate = rotateRefreshToken(context, name);
-  return async (token, options) => {
-    // A bad token: its failed result, nothing sent, whatever the options.
-    const refusal = refreshTokenRule(token, 'refreshToken');
-    if (refusal) return failedResult(TOKEN_PAIR_READERS, refusal);
-    checkRequestOptions(options);
-    const signal = options?.signal;
-    if (signal?.aborted) throw abortedError(signal.reason);
-    return shareInFlight(
-      refreshing,
-      token,
-      (shared) => {
-        const rotation = rotate(token, { ...options, signal: undefined });
-        return shared ? rotation : withSignal(rotation, signal);
-      },
-      signal,
-    );
-  };
-}, describedBy(rotateRefreshToken));
+const refreshToken: MethodBuilder<AuthResource['refreshToken']> = Object.assign(
+  (context: ResourceContext, name: string): AuthResource['refreshToken'] => {
+    const refreshing = new Map<string, Promise<RefreshResult>>();
+    const rotate = rotateRefreshToken(context, name);
+    return async (token, options) => {
+      // A bad token: its failed result, nothing sent, whatever the options.
+      const refusal = refreshTokenRule(token, 'refreshToken');
+      if (refusal) return failedResult(TOKEN_PAIR_READERS, refusal);
+      checkRequestOptions(options);
+      const signal = options?.signal;
+      if (signal?.aborted) throw abortedError(signal.reason);
+      return shareInFlight(
+        refreshing,
+        token,
+        (shared) => {
+          const rotation = rotate(token, { ...options, signal: undefined });
+          return shared ? rotation : withSignal(rotation, signal);
+        },
+        signal,
+      );
+    };
+  },
+  describedBy(rotateRefreshToken),
+);
 
 const emailParams = paramsArg<{ email: string }>({ email: field('email', email) });
 
@@ -364,7 +432,12 @@ export const AUTH_METHODS = {
   }),
   login: operation({
     route: 'POST /auth/login',
-    args: [paramsArg<LoginParams>({ email: field('email', email), password: field('password', password) })],
+    args: [
+      paramsArg<LoginParams>({
+        email: field('email', email),
+        password: field('password', password),
+      }),
+    ],
     result: AUTH_TOKENS_READERS,
     issuesTokens: true,
     readAnswer: readLoginAnswer,
@@ -372,13 +445,22 @@ export const AUTH_METHODS = {
   logout: operation({ route: 'POST /auth/logout', args: [bearerArg()], result: {} }),
   // The verifier checks the per-call options itself (a bad one rejects, as with every method):
   // no wrapper, so the same-token path pays no extra promise.
-  verifyToken: Object.assign((context: ResourceContext) => context.verifyToken as AuthResource['verifyToken'], {
-    routes: ['GET /.well-known/jwks.json', 'POST /auth/token/verify'] as const,
-  }),
+  verifyToken: Object.assign(
+    (context: ResourceContext) => context.verifyToken as AuthResource['verifyToken'],
+    {
+      routes: ['GET /.well-known/jwks.json', 'POST /auth/token/verify'] as const,
+    },
+  ),
   refreshToken,
-  revokeToken: operation({ route: 'POST /auth/token/revoke', args: [bodyArg('token', 'token', text('token_invalid'))], result: {} }),
+  revokeToken: operation({
+    route: 'POST /auth/token/revoke',
+    args: [bodyArg('token', 'token', text('token_invalid'))],
+    result: {},
+  }),
   getLoginUrl: urlBuilder<LoginUrlParams | undefined>('/auth/authorize', {}),
-  getSocialLoginUrl: urlBuilder<SocialLoginUrlParams>('/auth/sso/authorize', { provider: field('provider', oneOf(SOCIAL_PROVIDERS)) }),
+  getSocialLoginUrl: urlBuilder<SocialLoginUrlParams>('/auth/sso/authorize', {
+    provider: field('provider', oneOf(SOCIAL_PROVIDERS)),
+  }),
   getSsoUrl: urlBuilder<SsoUrlParams>(
     '/auth/sso/authorize',
     { connection: field('connection', optional(text())), email: field('email', checkedAcross) },
@@ -386,7 +468,12 @@ export const AUTH_METHODS = {
   ),
   sendMagicLink: operation({
     route: 'POST /auth/magic-link/send',
-    args: [paramsArg<SendMagicLinkParams>({ email: field('email', email), redirectUrl: field('redirect_url', url) })],
+    args: [
+      paramsArg<SendMagicLinkParams>({
+        email: field('email', email),
+        redirectUrl: field('redirect_url', url),
+      }),
+    ],
     result: { expiresIn: numberFieldOr('expires_in', 900) },
   }),
   verifyMagicLink: operation({
@@ -399,7 +486,11 @@ export const AUTH_METHODS = {
     route: 'POST /auth/otp/send',
     args: [
       paramsArg<SendOtpParams>(
-        { email: field('email', checkedAcross), phone: field('phone', checkedAcross), channel: field('channel', optional(oneOf(['email', 'sms']))) },
+        {
+          email: field('email', checkedAcross),
+          phone: field('phone', checkedAcross),
+          channel: field('channel', optional(oneOf(['email', 'sms']))),
+        },
         { check: checkOtpTarget },
       ),
     ],
@@ -410,22 +501,41 @@ export const AUTH_METHODS = {
     route: 'POST /auth/otp/verify',
     args: [
       paramsArg<VerifyOtpParams>(
-        { email: field('email', checkedAcross), phone: field('phone', checkedAcross), otp: field('otp', text('invalid_otp')) },
+        {
+          email: field('email', checkedAcross),
+          phone: field('phone', checkedAcross),
+          otp: field('otp', text('invalid_otp')),
+        },
         { check: checkOtpTarget },
       ),
     ],
     result: AUTH_TOKENS_READERS,
     issuesTokens: true,
   }),
-  requestPasswordReset: operation({ route: 'POST /auth/password/reset', args: [emailParams], result: {} }),
+  requestPasswordReset: operation({
+    route: 'POST /auth/password/reset',
+    args: [emailParams],
+    result: {},
+  }),
   confirmPasswordReset: operation({
     route: 'POST /auth/password/confirm',
-    args: [paramsArg<ConfirmPasswordResetParams>({ resetToken: field('reset_token', text('reset_token_invalid')), newPassword: field('new_password', newPassword) })],
+    args: [
+      paramsArg<ConfirmPasswordResetParams>({
+        resetToken: field('reset_token', text('reset_token_invalid')),
+        newPassword: field('new_password', newPassword),
+      }),
+    ],
     result: {},
   }),
   changePassword: operation({
     route: 'POST /auth/password/change',
-    args: [paramsArg<ChangePasswordParams>({ currentPassword: field('current_password', password), newPassword: field('new_password', newPassword) }), bearerArg()],
+    args: [
+      paramsArg<ChangePasswordParams>({
+        currentPassword: field('current_password', password),
+        newPassword: field('new_password', newPassword),
+      }),
+      bearerArg(),
+    ],
     result: {},
   }),
   verifyEmail: operation({

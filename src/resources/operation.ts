@@ -30,7 +30,10 @@ export interface ResourceContext {
   readonly loginId: string;
 }
 
-/** An API route: `'METHOD /path'` below the base URL, path parameters as `{name}` (as in the OpenAPI file). */
+/**
+ * An API route: `'METHOD /path'` below the base URL, path parameters as `{name}` (as in the OpenAPI
+ * file).
+ */
 export type Route = `${HttpMethod} /${string}`;
 
 /**
@@ -47,7 +50,9 @@ export type MethodBuilder<F> = ((context: ResourceContext, name: string) => F) &
 };
 
 /** What a method built on `inner` (an operation) tells about itself: the same routes and spec. */
-export const describedBy = (inner: MethodBuilder<unknown>): { routes?: readonly Route[]; spec?: DescribedOperation } => ({
+export const describedBy = (
+  inner: MethodBuilder<unknown>,
+): { routes?: readonly Route[]; spec?: DescribedOperation } => ({
   routes: inner.routes,
   spec: inner.spec,
 });
@@ -56,7 +61,11 @@ export const describedBy = (inner: MethodBuilder<unknown>): { routes?: readonly 
 export type MethodTable<R> = { readonly [K in keyof R]-?: MethodBuilder<R[K]> };
 
 /** Builds a resource object for a client: each method of `table` bound to `context`. */
-export function buildResource<R>(context: ResourceContext, resource: string, table: MethodTable<R>): R {
+export function buildResource<R>(
+  context: ResourceContext,
+  resource: string,
+  table: MethodTable<R>,
+): R {
   const out: Record<string, unknown> = {};
   for (const method in table) out[method] = table[method](context, `${resource}.${method}`);
   return out as R;
@@ -92,32 +101,57 @@ export type ArgSpec =
     };
 
 /** The user's access token argument (required unless `optional`). */
-export const bearerArg = (optional = false): ArgSpec => ({ in: 'bearer', name: 'accessToken', optional });
+export const bearerArg = (optional = false): ArgSpec => ({
+  in: 'bearer',
+  name: 'accessToken',
+  optional,
+});
 
 /** A path parameter argument named `name` (the `{name}` segment of the route). */
 export const pathArg = (name: string, rule: InputRule): ArgSpec => ({ in: 'path', name, rule });
 
 /** A single value argument sent as the body field `wire`. */
-export const bodyArg = (name: string, wire: string, rule: InputRule): ArgSpec => ({ in: 'body', name, wire, rule });
+export const bodyArg = (name: string, wire: string, rule: InputRule): ArgSpec => ({
+  in: 'body',
+  name,
+  wire,
+  rule,
+});
 
 /** A parameter object argument. The fields are typed by the method's parameter type `P`. */
 export const paramsArg = <P>(
   fields: { readonly [K in keyof P]-?: FieldSpec },
   options: { check?: (params: WireObject) => InputCheck; optional?: boolean } = {},
-): ParamsArg<P> => ({ in: 'params', fields, check: options.check, optional: options.optional === true });
+): ParamsArg<P> => ({
+  in: 'params',
+  fields,
+  check: options.check,
+  optional: options.optional === true,
+});
 
 /** A parameter object argument whose fields are those of `P` (a phantom type, for `tsc` only). */
 export type ParamsArg<P> = Extract<ArgSpec, { in: 'params' }> & { readonly __params?: P };
 
 // The method's arguments before its per-call options, and the fields of its success result.
 type ArgsOf<F> = F extends (...args: infer A) => unknown ? Required<A> : never;
-type LeadingArgs<A> = A extends [...infer Head, RequestOptions] ? Head : A extends unknown[] ? A : never;
-type SuccessOf<F> = F extends (...args: never[]) => Promise<infer R> ? Omit<Extract<R, { error: null }>, 'error'> : never;
+type LeadingArgs<A> = A extends [...infer Head, RequestOptions]
+  ? Head
+  : A extends unknown[]
+    ? A
+    : never;
+type SuccessOf<F> = F extends (...args: never[]) => Promise<infer R>
+  ? Omit<Extract<R, { error: null }>, 'error'>
+  : never;
 
 // One spec per argument (homomorphic over the tuple, so the result is a tuple of the same length).
-type SpecsOfArgs<A extends unknown[]> = { readonly [I in keyof A]: A[I] extends string ? ArgSpec : ParamsArg<A[I]> };
+type SpecsOfArgs<A extends unknown[]> = {
+  readonly [I in keyof A]: A[I] extends string ? ArgSpec : ParamsArg<A[I]>;
+};
 
-/** The argument specs of `F`: one per argument before the options, a parameter object typed by its fields. */
+/**
+ * The argument specs of `F`: one per argument before the options, a parameter object typed by its
+ * fields.
+ */
 export type ArgSpecs<F> = SpecsOfArgs<LeadingArgs<ArgsOf<F>>>;
 
 /** One API operation as a method of type `F`. */
@@ -134,11 +168,16 @@ export interface OperationSpec<F> {
   readonly checkArgs?: (values: readonly unknown[]) => InputCheck;
   /** Completes the body built from the arguments (a default that depends on other fields). */
   readonly completeBody?: (body: WireObject) => WireObject;
-  /** Reads the answer when the result fields alone cannot (the login MFA challenge): a whole result. */
+  /**
+   * Reads the answer when the result fields alone cannot (the login MFA challenge): a whole result.
+   */
   readonly readAnswer?: (answer: WireObject) => WireObject;
 }
 
-/** An operation spec as data, its argument and result types erased (for the runner and the contract test). */
+/**
+ * An operation spec as data, its argument and result types erased (for the runner and the contract
+ * test).
+ */
 export type DescribedOperation = Omit<OperationSpec<unknown>, 'args' | 'result'> & {
   readonly args: readonly ArgSpec[];
   readonly result: Readonly<Record<string, Reader>>;
@@ -148,7 +187,10 @@ export type DescribedOperation = Omit<OperationSpec<unknown>, 'args' | 'result'>
  * A failed result: every field of the success shape `null`, plus the error. Typed `never` so it
  * fits the method's declared result, a union discriminated by `error`.
  */
-export function failedResult(result: Readonly<Record<string, unknown>>, error: ProtektApiError): never {
+export function failedResult(
+  result: Readonly<Record<string, unknown>>,
+  error: ProtektApiError,
+): never {
   const out: WireObject = {};
   for (const key in result) out[key] = null;
   out.error = error;
@@ -184,7 +226,12 @@ export function operation<F>(typedSpec: OperationSpec<F>): MethodBuilder<F> {
  * (status 0: nothing is sent). A value goes in the request only once it passed its check
  * (`encodeURIComponent` throws on what the checks refuse).
  */
-function buildRequest(spec: DescribedOperation, request: ApiRequest, values: readonly unknown[], name: string): ApiRequest | ProtektApiError {
+function buildRequest(
+  spec: DescribedOperation,
+  request: ApiRequest,
+  values: readonly unknown[],
+  name: string,
+): ApiRequest | ProtektApiError {
   const { args } = spec;
   let body: WireObject | undefined;
   for (let index = 0; index < args.length; index++) {
@@ -201,7 +248,8 @@ function buildRequest(spec: DescribedOperation, request: ApiRequest, values: rea
     const refusal = arg.in === 'bearer' ? accessToken(value, arg.name) : arg.rule(value, arg.name);
     if (refusal) return refusal;
     if (arg.in === 'bearer') request.accessToken = value as string;
-    else if (arg.in === 'path') request.path = request.path.replace(`{${arg.name}}`, encodeURIComponent(value as string));
+    else if (arg.in === 'path')
+      request.path = request.path.replace(`{${arg.name}}`, encodeURIComponent(value as string));
     else body = { ...body, [arg.wire]: value };
   }
   const refusal = spec.checkArgs?.(values);
@@ -225,7 +273,9 @@ export function checkParams(
   checkAcross?: (params: WireObject) => InputCheck,
 ): InputCheck {
   if (!isRecord(params)) {
-    return inputError('invalid_request', name, 'expects an object of parameters as its argument.', { field: 'params' });
+    return inputError('invalid_request', name, 'expects an object of parameters as its argument.', {
+      field: 'params',
+    });
   }
   for (const key in fields) {
     const refusal = fields[key]!.rule(params[key], key);

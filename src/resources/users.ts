@@ -1,8 +1,32 @@
 /** `protekt.users`: the project's users, for back-office code (API key only). */
 import { ProtektError } from '../errors/protekt-error.js';
-import type { DefaultMetadata, EmptyResult, ProtektUser, RequestOptions, UserListResult, UserResult } from '../types.js';
-import { describedBy, field, operation, paramsArg, pathArg, type MethodBuilder, type MethodTable, type ResourceContext } from './operation.js';
-import { boolean, email, inputError, metadata, optional, text, type InputRule } from './validate.js';
+import type {
+  DefaultMetadata,
+  EmptyResult,
+  ProtektUser,
+  RequestOptions,
+  UserListResult,
+  UserResult,
+} from '../types.js';
+import {
+  describedBy,
+  field,
+  operation,
+  paramsArg,
+  pathArg,
+  type MethodBuilder,
+  type MethodTable,
+  type ResourceContext,
+} from './operation.js';
+import {
+  boolean,
+  email,
+  inputError,
+  metadata,
+  optional,
+  text,
+  type InputRule,
+} from './validate.js';
 import { flagField, listField, optionalStringField, readUser } from './wire.js';
 
 /** Parameters of `users.list`. */
@@ -34,17 +58,25 @@ export interface UsersResource<M extends object = DefaultMetadata> {
    * An API error on a page ends the iteration with a `ProtektError` of code `api_error` whose
    * `details.code` is the API's code (an iterator has no `error` field to return it in).
    */
-  listAll(params?: Omit<ListUsersParams, 'cursor'>, options?: RequestOptions): AsyncGenerator<ProtektUser<M>, void, undefined>;
+  listAll(
+    params?: Omit<ListUsersParams, 'cursor'>,
+    options?: RequestOptions,
+  ): AsyncGenerator<ProtektUser<M>, void, undefined>;
   /** One user by id. */
   get(userId: string, options?: RequestOptions): Promise<UserResult<M>>;
   /** Updates e-mail, metadata (merged) or the disabled flag. */
-  update(userId: string, params: UpdateUserParams<M>, options?: RequestOptions): Promise<UserResult<M>>;
+  update(
+    userId: string,
+    params: UpdateUserParams<M>,
+    options?: RequestOptions,
+  ): Promise<UserResult<M>>;
   /** Deletes a user and ends all their sessions. Irreversible. */
   delete(userId: string, options?: RequestOptions): Promise<EmptyResult>;
 }
 
 const pageSize: InputRule = (value, field) =>
-  value === undefined || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 100)
+  value === undefined ||
+  (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 100)
     ? null
     : inputError('invalid_request', field, 'must be an integer from 1 to 100.');
 
@@ -55,8 +87,21 @@ const USER_RESULT = { user: readUser };
 
 const listUsers = operation<UsersResource['list']>({
   route: 'GET /auth/users',
-  args: [paramsArg<ListUsersParams>({ limit: field('limit', pageSize), cursor: field('cursor', optional(text())), search: field('search', optional(text())) }, { optional: true })],
-  result: { users: listField('data', readUser), nextCursor: optionalStringField('next_cursor'), hasMore: flagField('has_more') },
+  args: [
+    paramsArg<ListUsersParams>(
+      {
+        limit: field('limit', pageSize),
+        cursor: field('cursor', optional(text())),
+        search: field('search', optional(text())),
+      },
+      { optional: true },
+    ),
+  ],
+  result: {
+    users: listField('data', readUser),
+    nextCursor: optionalStringField('next_cursor'),
+    hasMore: flagField('has_more'),
+  },
 });
 
 /**
@@ -66,15 +111,25 @@ const listUsers = operation<UsersResource['list']>({
 const listAll: MethodBuilder<UsersResource['listAll']> = Object.assign(
   (context: ResourceContext) => {
     const page = listUsers(context, 'users.list');
-    return async function* (params: Omit<ListUsersParams, 'cursor'> = {}, options?: RequestOptions) {
+    return async function* (
+      params: Omit<ListUsersParams, 'cursor'> = {},
+      options?: RequestOptions,
+    ) {
       let cursor: string | undefined;
       do {
-        const { users, hasMore, nextCursor, error } = await page({ ...params, ...(cursor === undefined ? {} : { cursor }) }, options);
+        const { users, hasMore, nextCursor, error } = await page(
+          { ...params, ...(cursor === undefined ? {} : { cursor }) },
+          options,
+        );
         if (error) {
-          throw new ProtektError('api_error', `users.listAll stopped: Protekt answered a page with ${error.code}: ${error.message}`, {
-            status: error.status,
-            details: { code: error.code },
-          });
+          throw new ProtektError(
+            'api_error',
+            `users.listAll stopped: Protekt answered a page with ${error.code}: ${error.message}`,
+            {
+              status: error.status,
+              details: { code: error.code },
+            },
+          );
         }
         yield* users;
         cursor = (hasMore && nextCursor) || undefined;
@@ -91,7 +146,14 @@ export const USERS_METHODS = {
   get: operation({ route: 'GET /auth/users/{userId}', args: [userIdArg], result: USER_RESULT }),
   update: operation({
     route: 'PATCH /auth/users/{userId}',
-    args: [userIdArg, paramsArg<UpdateUserParams>({ email: field('email', optional(email)), metadata: field('metadata', metadata), disabled: field('disabled', boolean) })],
+    args: [
+      userIdArg,
+      paramsArg<UpdateUserParams>({
+        email: field('email', optional(email)),
+        metadata: field('metadata', metadata),
+        disabled: field('disabled', boolean),
+      }),
+    ],
     result: USER_RESULT,
   }),
   delete: operation({ route: 'DELETE /auth/users/{userId}', args: [userIdArg], result: {} }),

@@ -22,7 +22,12 @@ export const MAX_TOKEN_LENGTH = 16_384;
  * One local error (status 0: nothing was sent): the message starts with `name`, usually the
  * field's; `details.field` names the field.
  */
-export function inputError(code: ApiErrorCode, name: string, text: string, extra?: Record<string, unknown>): ProtektApiError {
+export function inputError(
+  code: ApiErrorCode,
+  name: string,
+  text: string,
+  extra?: Record<string, unknown>,
+): ProtektApiError {
   return { code, message: `${name} ${text}`, status: 0, details: { field: name, ...extra } };
 }
 
@@ -34,26 +39,40 @@ export const optional =
 
 /** An e-mail address. */
 export const email: InputRule = (value, field) =>
-  typeof value === 'string' && value.length <= 254 && EMAIL.test(value) ? null : inputError('invalid_email', field, 'must be a valid e-mail address.');
+  typeof value === 'string' && value.length <= 254 && EMAIL.test(value)
+    ? null
+    : inputError('invalid_email', field, 'must be a valid e-mail address.');
 
 /** A new password: a string of 8 to 1024 characters. */
 export const newPassword: InputRule = (value, field) =>
   typeof value === 'string' && value.length >= 8 && value.length <= 1024
     ? null
-    : inputError('weak_password', field, 'must be a string of 8 to 1024 characters.', { minLength: 8, maxLength: 1024 });
+    : inputError('weak_password', field, 'must be a string of 8 to 1024 characters.', {
+        minLength: 8,
+        maxLength: 1024,
+      });
 
 /** An existing password (login, change): a non-empty string of at most 1024 characters. */
 export const password: InputRule = (value, field) =>
-  typeof value === 'string' && value !== '' && value.length <= 1024 ? null : inputError('invalid_request', field, 'must be a string of 1 to 1024 characters.');
+  typeof value === 'string' && value !== '' && value.length <= 1024
+    ? null
+    : inputError('invalid_request', field, 'must be a string of 1 to 1024 characters.');
 
 /** A token, code or id: a non-empty string of bounded length; a failure has `code`. */
 export const text =
   (code: ApiErrorCode = 'invalid_request'): InputRule =>
   (value, field) =>
     // A lone surrogate is not text (and encodeURIComponent throws on it).
-    typeof value === 'string' && value.trim() !== '' && value.length <= MAX_TOKEN_LENGTH && !/\p{Cs}/u.test(value)
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    value.length <= MAX_TOKEN_LENGTH &&
+    !/\p{Cs}/u.test(value)
       ? null
-      : inputError(code, field, `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`);
+      : inputError(
+          code,
+          field,
+          `must be a well-formed string of 1 to ${MAX_TOKEN_LENGTH} characters.`,
+        );
 
 /**
  * A user's access token, for user-scoped calls. Sent in the Authorization header: a control
@@ -63,20 +82,30 @@ export const text =
 export const accessToken: InputRule = (value, field) =>
   typeof value === 'string' && value.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(value)
     ? null
-    : inputError('token_invalid', field, `must be 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`);
+    : inputError(
+        'token_invalid',
+        field,
+        `must be 1 to ${MAX_TOKEN_LENGTH} printable ASCII characters.`,
+      );
 
 /** An E.164 phone number such as `+2348012345678`. */
 export const phone: InputRule = (value, field) =>
-  typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value) ? null : inputError('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
+  typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value)
+    ? null
+    : inputError('invalid_phone', field, 'must be an E.164 phone number (+14155550123).');
 
 /** One of a fixed set of strings. */
 export const oneOf =
   (allowed: readonly string[]): InputRule =>
   (value, field) =>
-    typeof value === 'string' && allowed.includes(value) ? null : inputError('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
+    typeof value === 'string' && allowed.includes(value)
+      ? null
+      : inputError('invalid_request', field, `must be one of '${allowed.join("', '")}'.`);
 
 /** An optional boolean. */
-export const boolean = optional((value, field) => (typeof value === 'boolean' ? null : inputError('invalid_request', field, 'must be a boolean.')));
+export const boolean = optional((value, field) =>
+  typeof value === 'boolean' ? null : inputError('invalid_request', field, 'must be a boolean.'),
+);
 
 /** An absolute http(s) URL, when given. */
 export const url = optional((value, field) => {
@@ -94,8 +123,10 @@ export const url = optional((value, field) => {
  */
 export const metadata = optional((value, field) => {
   // Arrays, Dates, boxed strings, class instances are not a JSON object once serialised.
-  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
-  const unsafe = proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
+  const proto =
+    typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  const unsafe =
+    proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
   if (unsafe) return inputError('invalid_request', field, `must not contain the key '${unsafe}'.`);
   try {
     if (unsafe === null && JSON.stringify(value).length <= METADATA_MAX_BYTES) return null;
@@ -105,15 +136,19 @@ export const metadata = optional((value, field) => {
   return inputError('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
 });
 
-/** {@link metadata} as a function of the value alone (the emulator's tests compare their limits). */
-export const checkMetadata = (value: unknown, field = 'metadata'): InputCheck => metadata(value, field);
+/**
+ * {@link metadata} as a function of the value alone (the emulator's tests compare their limits).
+ */
+export const checkMetadata = (value: unknown, field = 'metadata'): InputCheck =>
+  metadata(value, field);
 
 function findUnsafeKey(value: object, depth: number): string | null {
   if (depth > METADATA_MAX_DEPTH) return `(nesting deeper than ${METADATA_MAX_DEPTH} levels)`;
   for (const key of Object.keys(value)) {
     if (!isSafeKey(key)) return key;
     const child = (value as Record<string, unknown>)[key];
-    const found = typeof child === 'object' && child !== null ? findUnsafeKey(child, depth + 1) : null;
+    const found =
+      typeof child === 'object' && child !== null ? findUnsafeKey(child, depth + 1) : null;
     if (found) return found;
   }
   return null;

@@ -56,7 +56,8 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'sessions.list': sessions.list,
   'sessions.revokeAll': sessions.revokeAll,
   'sessions.revoke': sessions.revokeOne,
-  jwks: async (c) => json(await c.state.keys.jwks(), 200, { 'cache-control': 'public, max-age=600' }),
+  jwks: async (c) =>
+    json(await c.state.keys.jwks(), 200, { 'cache-control': 'public, max-age=600' }),
   'mfa.backupCodes': mfa.backupCodes,
   'email.verify': auth.verifyEmail,
   'hosted.page': browser.hostedPage,
@@ -84,13 +85,17 @@ function parseBody(route: RouteSpec, request: Request, raw: Uint8Array): unknown
   }
   if (spec.type === 'form') {
     if (type !== null && type !== 'application/x-www-form-urlencoded') {
-      fail('unsupported_media_type', 'This endpoint reads application/x-www-form-urlencoded bodies.');
+      fail(
+        'unsupported_media_type',
+        'This endpoint reads application/x-www-form-urlencoded bodies.',
+      );
     }
     const out = Object.create(null) as Record<string, string>;
     for (const [k, v] of new URLSearchParams(decodeUtf8(raw))) if (!(k in out)) out[k] = v;
     return out;
   }
-  if (type !== null && !isJsonMediaType(type)) fail('unsupported_media_type', 'This endpoint reads application/json bodies.');
+  if (type !== null && !isJsonMediaType(type))
+    fail('unsupported_media_type', 'This endpoint reads application/json bodies.');
   const text = decodeUtf8(raw);
   try {
     return JSON.parse(text) as unknown;
@@ -108,25 +113,46 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
   if (Object.keys(headers).length === 0) return response;
   const h = new Headers(response.headers);
   for (const [k, v] of Object.entries(headers)) h.set(k, v);
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: h });
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: h,
+  });
 }
 
-async function handle(state: EmulatorState, route: RouteSpec, handler: Handler, request: Request, params: Record<string, string>): Promise<Response> {
+async function handle(
+  state: EmulatorState,
+  route: RouteSpec,
+  handler: Handler,
+  request: Request,
+  params: Record<string, string>,
+): Promise<Response> {
   const url = new URL(request.url);
   const now = state.clock.now();
   try {
     let project: EmulatorProject | undefined;
     if (route.auth.startsWith('apiKey')) {
       project = projectByKey(state, request);
-      if (!project) fail('invalid_api_key', 'The X-Protekt-Key header is missing or not a valid API key.');
+      if (!project)
+        fail('invalid_api_key', 'The X-Protekt-Key header is missing or not a valid API key.');
     }
-    const raw = request.method === 'GET' || request.method === 'HEAD' ? new Uint8Array(0) : await readBody(request);
+    const raw =
+      request.method === 'GET' || request.method === 'HEAD'
+        ? new Uint8Array(0)
+        : await readBody(request);
     const parsed = parseBody(route, request, raw);
     if (route.auth === 'loginId') {
-      const fromForm = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>)['login_id'] : undefined;
-      const loginId = url.searchParams.get('login_id') ?? (typeof fromForm === 'string' ? fromForm : null);
+      const fromForm =
+        parsed && typeof parsed === 'object'
+          ? (parsed as Record<string, unknown>)['login_id']
+          : undefined;
+      const loginId =
+        url.searchParams.get('login_id') ?? (typeof fromForm === 'string' ? fromForm : null);
       project = loginId ? state.store.projectsByLoginId.get(loginId) : projectByKey(state, request);
-      if (!project) fail('invalid_request', 'The login_id parameter is missing or unknown.', { field: 'login_id' });
+      if (!project)
+        fail('invalid_request', 'The login_id parameter is missing or unknown.', {
+          field: 'login_id',
+        });
     }
     const headers: Record<string, string> = {};
     const run = async (): Promise<Response> => {
@@ -143,7 +169,20 @@ async function handle(state: EmulatorState, route: RouteSpec, handler: Handler, 
           if (!v.ok) fail(v.code, v.message, { field: v.field });
           query = v.value;
         }
-        const c: OpContext = { state, route, request, url, origin: url.origin, project, body, query, params, client: clientInfo(request), headers, now };
+        const c: OpContext = {
+          state,
+          route,
+          request,
+          url,
+          origin: url.origin,
+          project,
+          body,
+          query,
+          params,
+          client: clientInfo(request),
+          headers,
+          now,
+        };
         return withHeaders(await handler(c), headers);
       } catch (err) {
         if (err instanceof EmulatorError) return withHeaders(fromError(err), headers);
@@ -152,7 +191,10 @@ async function handle(state: EmulatorState, route: RouteSpec, handler: Handler, 
     };
     const key = request.headers.get('idempotency-key');
     if (route.idempotent && request.method !== 'GET' && project && key !== null && key !== '') {
-      if (key.length > 255) fail('invalid_request', 'The Idempotency-Key header is longer than 255 characters.', { field: 'Idempotency-Key' });
+      if (key.length > 255)
+        fail('invalid_request', 'The Idempotency-Key header is longer than 255 characters.', {
+          field: 'Idempotency-Key',
+        });
       const fingerprint = `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n${lenientDecoder.decode(raw)}`;
       return await idempotent(state, `${project.projectId}|${key}`, fingerprint, now, run);
     }
@@ -169,13 +211,23 @@ function replay(answer: StoredAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers });
 }
 
-async function idempotent(state: EmulatorState, id: string, fingerprint: string, now: number, run: () => Promise<Response>): Promise<Response> {
+async function idempotent(
+  state: EmulatorState,
+  id: string,
+  fingerprint: string,
+  now: number,
+  run: () => Promise<Response>,
+): Promise<Response> {
   const { idempotency } = state.store;
   for (;;) {
     const existing = idempotency.get(id);
     if (existing && existing.expiresAt > now) {
       if (existing.fingerprint !== fingerprint) {
-        return errorResponse('idempotency_conflict', 422, 'This Idempotency-Key was already used with a different request.');
+        return errorResponse(
+          'idempotency_conflict',
+          422,
+          'This Idempotency-Key was already used with a different request.',
+        );
       }
       const answer = await existing.answer;
       if (answer) return replay(answer);
@@ -216,10 +268,18 @@ function notFound(request: Request): Response {
   const url = new URL(request.url);
   const path = apiPath(url);
   if (path !== null) {
-    const allowed: string[] = ROUTES.filter((r) => pathPattern(r.path).test(path)).map((r) => r.method);
+    const allowed: string[] = ROUTES.filter((r) => pathPattern(r.path).test(path)).map(
+      (r) => r.method,
+    );
     if (allowed.length > 0) {
       if (allowed.includes('GET')) allowed.push('HEAD');
-      return errorResponse('method_not_allowed', 405, `This endpoint does not support ${request.method}.`, { allowed }, { allow: allowed.join(', ') });
+      return errorResponse(
+        'method_not_allowed',
+        405,
+        `This endpoint does not support ${request.method}.`,
+        { allowed },
+        { allow: allowed.join(', ') },
+      );
     }
   }
   return errorResponse('not_found', 404, 'No such endpoint.');
@@ -240,6 +300,12 @@ export function buildApp(state: EmulatorState): Hono {
     });
   }
   app.notFound((c) => notFound(c.req.raw));
-  app.onError(() => errorResponse('internal_error', 500, 'The emulator failed unexpectedly (this is a bug in the emulator).'));
+  app.onError(() =>
+    errorResponse(
+      'internal_error',
+      500,
+      'The emulator failed unexpectedly (this is a bug in the emulator).',
+    ),
+  );
   return app;
 }

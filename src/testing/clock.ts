@@ -6,7 +6,9 @@ export interface EmulatorClock {
   now(): number;
   /** Moves the clock forward (or back, with a negative value) by `ms`; the offset is kept. */
   advance(ms: number): void;
-  /** Sets the clock to a time (ms since the epoch, or a `Date`); the clock keeps running from there. */
+  /**
+   * Sets the clock to a time (ms since the epoch, or a `Date`); the clock keeps running from there.
+   */
   set(time: number | Date): void;
   /** Goes back to the initial time base (real time, or the `now` option's offset). */
   reset(): void;
@@ -17,7 +19,10 @@ export interface EmulatorClock {
  * for an `initial` time is taken on first use, not at creation: Workers freeze time in global
  * scope, where an emulator may well be created.
  */
-export function createClock(initial?: number, realNow: () => number = () => Date.now()): EmulatorClock {
+export function createClock(
+  initial?: number,
+  realNow: () => number = () => Date.now(),
+): EmulatorClock {
   let initialOffset: number | undefined;
   let offset: number | undefined;
   const base = (): number => (initialOffset ??= initial === undefined ? 0 : initial - realNow());

@@ -4,7 +4,14 @@
 import type { Hono } from 'hono';
 import { buildApp, apiPath } from './app.js';
 import { createClock, type EmulatorClock } from './clock.js';
-import { createFaults, redactHeaders, type FaultRegistry, type FaultSpec, type Faults, type RequestRecord } from './faults.js';
+import {
+  createFaults,
+  redactHeaders,
+  type FaultRegistry,
+  type FaultSpec,
+  type Faults,
+  type RequestRecord,
+} from './faults.js';
 import { errorResponse } from './http.js';
 import { KeyRing, isSigningAlgorithm, type PublicJwk, type SigningAlgorithm } from './keys.js';
 import { Lockout, RateLimiter, resolveRateLimits, type RateLimitOptions } from './limits.js';
@@ -12,7 +19,13 @@ import { createOutbox, type Outbox } from './outbox.js';
 import { hashPassword } from './password.js';
 import { openSessionFor, signAccessToken, userJson } from './sessions.js';
 import type { EmulatorState } from './state.js';
-import { Store, normalizeEmail, type EmulatorProject, type ProjectSettings, type UserRecord } from './store.js';
+import {
+  Store,
+  normalizeEmail,
+  type EmulatorProject,
+  type ProjectSettings,
+  type UserRecord,
+} from './store.js';
 import { cleanMetadata } from './handlers/common.js';
 import { isEmail } from '../contract/schema.js';
 
@@ -30,7 +43,10 @@ export interface EmulatorOptions {
   project?: ProjectSettings;
   /** More projects to create up front (`emulator.projects[1…]`). */
   projects?: ProjectSettings[];
-  /** Issuer used by {@link Emulator.issueAccessToken} and {@link Emulator.signToken} by default (`https://auth.protekt.io`). */
+  /**
+   * Issuer used by {@link Emulator.issueAccessToken} and {@link Emulator.signToken} by default
+   * (`https://auth.protekt.io`).
+   */
   issuer?: string;
 }
 
@@ -77,7 +93,14 @@ export interface EmulatorStoreView {
   /** The `User` JSON of one user by id or e-mail, or `undefined`. */
   user(idOrEmail: string, projectId?: string): Record<string, unknown> | undefined;
   /** Sessions of a user (active and ended). */
-  sessions(userId: string): { id: string; active: boolean; createdAt: number; endedAt: number | null; ip: string; userAgent: string }[];
+  sessions(userId: string): {
+    id: string;
+    active: boolean;
+    createdAt: number;
+    endedAt: number | null;
+    ip: string;
+    userAgent: string;
+  }[];
 }
 
 /** A running emulator. */
@@ -108,7 +131,9 @@ export interface Emulator {
   jwks(): Promise<{ keys: PublicJwk[] }>;
   /** Signs an arbitrary payload with the current key (edge cases: odd `exp`, wrong `aud`, …). */
   signToken(payload: Record<string, unknown>, options?: SignTokenOptions): Promise<string>;
-  /** Opens a session for an existing user and returns its access token (revocable like any other). */
+  /**
+   * Opens a session for an existing user and returns its access token (revocable like any other).
+   */
   issueAccessToken(options: IssueAccessTokenOptions): Promise<string>;
   /** Creates a user directly (a shortcut for test setup); returns its `User` JSON. */
   createUser(options: CreateUserOptions): Promise<Record<string, unknown>>;
@@ -156,22 +181,30 @@ const FAULT_CODES: Record<number, string> = {
 async function applyFault(spec: FaultSpec, request: Request): Promise<Response | null> {
   if (spec.delayMs !== undefined && spec.delayMs > 0) await sleep(spec.delayMs, request.signal);
   if (spec.drop) throw new TypeError(DROP_MESSAGE);
-  if (spec.status === undefined && spec.body === undefined && spec.headers === undefined) return null;
+  if (spec.status === undefined && spec.body === undefined && spec.headers === undefined)
+    return null;
   const status = spec.status ?? 500;
   const headers: Record<string, string> = { ...(spec.headers ?? {}) };
   if (spec.retryAfter !== undefined) headers['retry-after'] = String(spec.retryAfter);
   if (spec.body !== undefined) {
     const h = new Headers({ 'content-type': 'application/json' });
     for (const [k, v] of Object.entries(headers)) h.set(k, v);
-    return new Response(status === 204 || status === 304 ? null : spec.body, { status, headers: h });
+    return new Response(status === 204 || status === 304 ? null : spec.body, {
+      status,
+      headers: h,
+    });
   }
   const code = FAULT_CODES[status] ?? 'injected_fault';
-  const details = status === 429 && typeof spec.retryAfter === 'number' ? { retry_after: spec.retryAfter } : undefined;
+  const details =
+    status === 429 && typeof spec.retryAfter === 'number'
+      ? { retry_after: spec.retryAfter }
+      : undefined;
   return errorResponse(code, status, `Injected fault (HTTP ${status}).`, details, headers);
 }
 
 function toRequest(input: RequestInfo | URL, init?: RequestInit): Request {
-  if (typeof input === 'string' && input.startsWith('/')) return new Request(`http://localhost${input}`, init);
+  if (typeof input === 'string' && input.startsWith('/'))
+    return new Request(`http://localhost${input}`, init);
   return new Request(input, init);
 }
 
@@ -189,9 +222,11 @@ function toRequest(input: RequestInfo | URL, init?: RequestInit): Request {
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const algorithm = options.algorithm ?? 'RS256';
-  if (!isSigningAlgorithm(algorithm)) throw new TypeError(`createEmulator: unsupported algorithm ${String(algorithm)}`);
+  if (!isSigningAlgorithm(algorithm))
+    throw new TypeError(`createEmulator: unsupported algorithm ${String(algorithm)}`);
   const iterations = options.pbkdf2Iterations ?? 100_000;
-  if (!Number.isSafeInteger(iterations) || iterations < 1) throw new TypeError('createEmulator: pbkdf2Iterations must be a positive integer');
+  if (!Number.isSafeInteger(iterations) || iterations < 1)
+    throw new TypeError('createEmulator: pbkdf2Iterations must be a positive integer');
   const clock = createClock(options.now);
   const store = new Store();
   const state: EmulatorState = {
@@ -250,7 +285,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     try {
       response = await app.fetch(request);
     } catch {
-      response = errorResponse('internal_error', 500, 'The emulator failed unexpectedly (this is a bug in the emulator).');
+      response = errorResponse(
+        'internal_error',
+        500,
+        'The emulator failed unexpectedly (this is a bug in the emulator).',
+      );
     }
     const after = faults.take(method, path, 'after');
     if (after) {
@@ -294,19 +333,36 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       const user = store.userById(project.projectId, opts.userId);
       if (!user) throw new TypeError(`issueAccessToken: unknown user ${opts.userId}`);
       const issuer = opts.issuer ?? defaultIssuer;
-      const body = await openSessionFor(state, issuer, project, user, { ip: '127.0.0.1', userAgent: 'emulator' }, opts.expiresIn ?? project.settings.tokenExpiry);
+      const body = await openSessionFor(
+        state,
+        issuer,
+        project,
+        user,
+        { ip: '127.0.0.1', userAgent: 'emulator' },
+        opts.expiresIn ?? project.settings.tokenExpiry,
+      );
       if (opts.extraClaims === undefined) return body['access_token'] as string;
       const sid = [...store.sessions.values()].filter((s) => s.userId === user.id).at(-1)?.id;
-      return signAccessToken(state, issuer, project, user, sid, opts.expiresIn ?? project.settings.tokenExpiry, opts.extraClaims);
+      return signAccessToken(
+        state,
+        issuer,
+        project,
+        user,
+        sid,
+        opts.expiresIn ?? project.settings.tokenExpiry,
+        opts.extraClaims,
+      );
     },
     async createUser(opts) {
       const project = projectFor(opts.projectId);
       if (!isEmail(opts.email)) throw new TypeError('createUser: invalid e-mail address');
-      if (store.userByEmail(project.projectId, opts.email)) throw new TypeError('createUser: e-mail already taken');
+      if (store.userByEmail(project.projectId, opts.email))
+        throw new TypeError('createUser: e-mail already taken');
       const user = store.createUser(project.projectId, {
         email: normalizeEmail(opts.email),
         emailVerified: opts.emailVerified ?? false,
-        password: opts.password === undefined ? null : await hashPassword(opts.password, iterations),
+        password:
+          opts.password === undefined ? null : await hashPassword(opts.password, iterations),
         metadata: cleanMetadata(opts.metadata ?? {}),
         now: clock.now(),
       });
@@ -324,7 +380,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       sessions(userId: string) {
         return [...store.sessions.values()]
           .filter((s) => s.userId === userId)
-          .map((s) => ({ id: s.id, active: s.endedAt === null, createdAt: s.createdAt, endedAt: s.endedAt, ip: s.ip, userAgent: s.userAgent }));
+          .map((s) => ({
+            id: s.id,
+            active: s.endedAt === null,
+            createdAt: s.createdAt,
+            endedAt: s.endedAt,
+            ip: s.ip,
+            userAgent: s.userAgent,
+          }));
       },
     },
   };

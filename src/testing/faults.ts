@@ -57,7 +57,9 @@ export interface Faults {
   add(spec: FaultSpec): FaultHandle;
   /** Removes every fault. */
   clear(): void;
-  /** How many logged requests were for a path (string: exact; RegExp: tested), optionally by method. */
+  /**
+   * How many logged requests were for a path (string: exact; RegExp: tested), optionally by method.
+   */
   hits(path: string | RegExp, method?: string): number;
 }
 
@@ -95,7 +97,8 @@ export function createFaults(): FaultRegistry {
     add(spec: FaultSpec): FaultHandle {
       const times = spec.times ?? 1;
       if (!(times > 0)) throw new TypeError('faults.add: times must be a positive number');
-      if (typeof spec.path !== 'string' && !(spec.path instanceof RegExp)) throw new TypeError('faults.add: path must be a string or RegExp');
+      if (typeof spec.path !== 'string' && !(spec.path instanceof RegExp))
+        throw new TypeError('faults.add: path must be a string or RegExp');
       const entry: ActiveFault = { spec: { ...spec }, remaining: times };
       active.push(entry);
       return {
@@ -114,7 +117,9 @@ export function createFaults(): FaultRegistry {
     },
     hits(path: string | RegExp, method?: string) {
       const m = method?.toUpperCase();
-      return requests.filter((r) => pathMatches(path, r.path) && (m === undefined || r.method === m)).length;
+      return requests.filter(
+        (r) => pathMatches(path, r.path) && (m === undefined || r.method === m),
+      ).length;
     },
     take(method: string, path: string, phase: 'before' | 'after') {
       for (const f of active) {
@@ -131,7 +136,8 @@ export function createFaults(): FaultRegistry {
     record(entry: RequestRecord) {
       requests.push(Object.freeze(entry));
       // Bounded, so a long-running `protekt-emulator` does not grow without end.
-      if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS);
+      if (requests.length > MAX_LOGGED_REQUESTS)
+        requests.splice(0, requests.length - MAX_LOGGED_REQUESTS);
     },
     get requests() {
       return requests;

@@ -29,11 +29,19 @@ export class EmulatorError extends Error {
 }
 
 /** Throws an {@link EmulatorError}. */
-export function fail(code: EmulatorErrorCode, message: string, details?: Record<string, unknown>, headers?: Record<string, string>): never {
+export function fail(
+  code: EmulatorErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): never {
   throw new EmulatorError(code, message, details, headers);
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+};
 
 /** A JSON answer. */
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -41,7 +49,13 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 /** The error envelope for a code. */
-export function errorResponse(code: string, status: number, message: string, details?: Record<string, unknown>, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  code: string,
+  status: number,
+  message: string,
+  details?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Response {
   const error: Record<string, unknown> = { code, message };
   if (details && Object.keys(details).length > 0) error['details'] = details;
   return json({ error }, status, headers);
@@ -60,7 +74,8 @@ export function html(markup: string, status = 200): Response {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'x-frame-options': 'DENY',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
     },
   });
 }
@@ -85,7 +100,9 @@ export async function readBody(request: Request): Promise<Uint8Array> {
 }
 
 function tooLarge(): never {
-  fail('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, { max_bytes: MAX_BODY_BYTES });
+  fail('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
+    max_bytes: MAX_BODY_BYTES,
+  });
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -19,5 +19,10 @@ export type { Outbox, OutboxMessage, OutboxKind, OutboxFilter } from './outbox.j
 export type { Faults, FaultSpec, FaultHandle, RequestRecord } from './faults.js';
 export type { SigningAlgorithm, PublicJwk } from './keys.js';
 export type { RateLimitOptions, RateLimitRule } from './limits.js';
-export type { ProjectSettings, ResolvedProjectSettings, EmulatorProject, SsoConnection } from './store.js';
+export type {
+  ProjectSettings,
+  ResolvedProjectSettings,
+  EmulatorProject,
+  SsoConnection,
+} from './store.js';
 export { totp, base32Decode, base32Encode, type TotpOptions } from './totp.js';

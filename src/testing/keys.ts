@@ -3,7 +3,12 @@
  * A retired key stays published until every token it signed has expired (emulator clock).
  */
 import { getCrypto } from '#crypto';
-import { decodeBase64url, decodeBase64urlText, encodeBase64url, encodeBase64urlText } from '../util/base64url.js';
+import {
+  decodeBase64url,
+  decodeBase64urlText,
+  encodeBase64url,
+  encodeBase64urlText,
+} from '../util/base64url.js';
 import { isRecord } from '../util/record.js';
 import type { EmulatorClock } from './clock.js';
 import { randomId } from './random.js';
@@ -61,7 +66,12 @@ export function isSigningAlgorithm(alg: unknown): alg is SigningAlgorithm {
 function generateParams(alg: SigningAlgorithm): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
   switch (alg) {
     case 'RS256':
-      return { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+      return {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 2048,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      };
     case 'ES256':
       return { name: 'ECDSA', namedCurve: 'P-256' };
     case 'EdDSA':
@@ -82,14 +92,26 @@ function signParams(alg: SigningAlgorithm): Algorithm | EcdsaParams {
 
 async function generateKey(alg: SigningAlgorithm): Promise<SigningKey> {
   const subtle = getCrypto().subtle;
-  const pair = (await subtle.generateKey(generateParams(alg), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await subtle.generateKey(generateParams(alg), true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const raw = (await subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
   const kid = randomId('key_', 12);
   let jwk: PublicJwk;
   if (alg === 'RS256') jwk = { kty: 'RSA', kid, alg, use: 'sig', n: raw.n!, e: raw.e! };
-  else if (alg === 'ES256') jwk = { kty: 'EC', kid, alg, use: 'sig', crv: 'P-256', x: raw.x!, y: raw.y! };
+  else if (alg === 'ES256')
+    jwk = { kty: 'EC', kid, alg, use: 'sig', crv: 'P-256', x: raw.x!, y: raw.y! };
   else jwk = { kty: 'OKP', kid, alg, use: 'sig', crv: 'Ed25519', x: raw.x! };
-  return { kid, alg, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk, maxExp: 0, retired: false };
+  return {
+    kid,
+    alg,
+    privateKey: pair.privateKey,
+    publicKey: pair.publicKey,
+    jwk,
+    maxExp: 0,
+    retired: false,
+  };
 }
 
 const encoder = new TextEncoder();
@@ -121,7 +143,8 @@ export class KeyRing {
   /** Makes a new key current; the previous one is retired (published until its tokens expire). */
   async rotate(alg?: SigningAlgorithm): Promise<{ kid: string; alg: SigningAlgorithm }> {
     const chosen = alg ?? (this.currentKey ? (await this.currentKey).alg : this.firstAlg);
-    if (!isSigningAlgorithm(chosen)) throw new TypeError(`rotateKeys: unsupported algorithm ${String(chosen)}`);
+    if (!isSigningAlgorithm(chosen))
+      throw new TypeError(`rotateKeys: unsupported algorithm ${String(chosen)}`);
     const previous = this.currentKey ? await this.currentKey : undefined;
     const next = await generateKey(chosen);
     this.keys.push(next);
@@ -134,17 +157,31 @@ export class KeyRing {
   async jwks(): Promise<{ keys: PublicJwk[] }> {
     await this.current();
     const nowSec = Math.floor(this.clock.now() / 1000);
-    return { keys: this.keys.filter((k) => !k.retired || k.maxExp > nowSec).map((k) => ({ ...k.jwk })) };
+    return {
+      keys: this.keys.filter((k) => !k.retired || k.maxExp > nowSec).map((k) => ({ ...k.jwk })),
+    };
   }
 
-  /** Signs a JWT with the current key. `header` entries override the defaults (`alg`, `kid`, `typ`). */
-  async sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+  /**
+   * Signs a JWT with the current key. `header` entries override the defaults (`alg`, `kid`, `typ`).
+   */
+  async sign(
+    payload: Record<string, unknown>,
+    header: Record<string, unknown> = {},
+  ): Promise<string> {
     const key = await this.current();
     const h = { alg: key.alg, kid: key.kid, typ: 'JWT', ...header };
     const exp = payload['exp'];
-    key.maxExp = Math.max(key.maxExp, typeof exp === 'number' && Number.isFinite(exp) ? exp : Infinity);
+    key.maxExp = Math.max(
+      key.maxExp,
+      typeof exp === 'number' && Number.isFinite(exp) ? exp : Infinity,
+    );
     const input = `${encodeBase64urlText(JSON.stringify(h))}.${encodeBase64urlText(JSON.stringify(payload))}`;
-    const sig = await getCrypto().subtle.sign(signParams(key.alg), key.privateKey, encoder.encode(input));
+    const sig = await getCrypto().subtle.sign(
+      signParams(key.alg),
+      key.privateKey,
+      encoder.encode(input),
+    );
     return `${input}.${encodeBase64url(new Uint8Array(sig))}`;
   }
 
@@ -175,7 +212,12 @@ export class KeyRing {
     await this.current();
     const key = this.keys.find((k) => k.kid === kid);
     if (!key || header['alg'] !== key.alg) return null;
-    const ok = await getCrypto().subtle.verify(signParams(key.alg), key.publicKey, sig as BufferSource, encoder.encode(`${h}.${p}`));
+    const ok = await getCrypto().subtle.verify(
+      signParams(key.alg),
+      key.publicKey,
+      sig as BufferSource,
+      encoder.encode(`${h}.${p}`),
+    );
     return ok ? { header, payload, kid } : null;
   }
 }

@@ -32,7 +32,13 @@ function errorLine(error: string | undefined): string {
 }
 
 /** The fake identity provider's sign-in form. */
-export function idpPage(opts: { action: string; request: string; providerLabel: string; email?: string; error?: string }): string {
+export function idpPage(opts: {
+  action: string;
+  request: string;
+  providerLabel: string;
+  email?: string;
+  error?: string;
+}): string {
   return page(
     `Sign in with ${opts.providerLabel}`,
     `<h1>Sign in with ${escapeHtml(opts.providerLabel)}</h1>
@@ -48,7 +54,15 @@ ${hidden({ request: opts.request })}
 }
 
 /** The hosted "Universal Login" form (e-mail and password). */
-export function hostedLoginPage(opts: { action: string; loginId: string; redirectUrl: string; state: string | null; projectName: string; email?: string; error?: string }): string {
+export function hostedLoginPage(opts: {
+  action: string;
+  loginId: string;
+  redirectUrl: string;
+  state: string | null;
+  projectName: string;
+  email?: string;
+  error?: string;
+}): string {
   return page(
     `Sign in to ${opts.projectName}`,
     `<h1>Sign in to ${escapeHtml(opts.projectName)}</h1>
@@ -65,7 +79,15 @@ ${hidden({ login_id: opts.loginId, redirect_url: opts.redirectUrl, state: opts.s
 }
 
 /** The hosted login's second step: an MFA code. */
-export function hostedMfaPage(opts: { action: string; loginId: string; redirectUrl: string; state: string | null; mfaToken: string; methods: string[]; error?: string }): string {
+export function hostedMfaPage(opts: {
+  action: string;
+  loginId: string;
+  redirectUrl: string;
+  state: string | null;
+  mfaToken: string;
+  methods: string[];
+  error?: string;
+}): string {
   return page(
     'Two-step verification',
     `<h1>Two-step verification</h1>

@@ -13,8 +13,14 @@ const encoder = new TextEncoder();
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   const subtle = getCrypto().subtle;
-  const key = await subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
-  const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations }, key, 256);
+  const key = await subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, [
+    'deriveBits',
+  ]);
+  const bits = await subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations },
+    key,
+    256,
+  );
   return new Uint8Array(bits);
 }
 
@@ -28,7 +34,11 @@ export async function hashPassword(password: string, iterations: number): Promis
  * Checks a password against a hash. With no stored hash (unknown user, passwordless user) it
  * still derives once against a dummy salt, so the answer takes about as long either way.
  */
-export async function verifyPassword(password: string, stored: PasswordHash | undefined, iterations: number): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  stored: PasswordHash | undefined,
+  iterations: number,
+): Promise<boolean> {
   if (!stored) {
     await derive(password, DUMMY_SALT, iterations);
     return false;

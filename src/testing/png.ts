@@ -71,7 +71,11 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 /**
  * Encodes a black-and-white bitmap as a PNG. `dark(x, y)` says whether a pixel is black.
  */
-export function encodeBitmapPng(width: number, height: number, dark: (x: number, y: number) => boolean): Uint8Array {
+export function encodeBitmapPng(
+  width: number,
+  height: number,
+  dark: (x: number, y: number) => boolean,
+): Uint8Array {
   const rowBytes = Math.ceil(width / 8);
   const raw = new Uint8Array((rowBytes + 1) * height);
   for (let y = 0; y < height; y++) {

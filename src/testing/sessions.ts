@@ -7,8 +7,27 @@ import { randomId, randomToken } from './random.js';
 
 /** Claims the metadata may not override. */
 const RESERVED_CLAIMS = new Set([
-  'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'email', 'email_verified', 'project_id', 'sid',
-  'azp', 'scope', 'nonce', 'auth_time', 'amr', 'acr', 'cnf', 'typ', 'at_hash', 'c_hash',
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+  'email',
+  'email_verified',
+  'project_id',
+  'sid',
+  'azp',
+  'scope',
+  'nonce',
+  'auth_time',
+  'amr',
+  'acr',
+  'cnf',
+  'typ',
+  'at_hash',
+  'c_hash',
 ]);
 
 /** MFA methods a user has confirmed. */
@@ -36,7 +55,10 @@ export function userJson(user: UserRecord): Record<string, unknown> {
 }
 
 /** The `Session` JSON object. */
-export function sessionJson(session: SessionRecord, currentSid: string | undefined): Record<string, unknown> {
+export function sessionJson(
+  session: SessionRecord,
+  currentSid: string | undefined,
+): Record<string, unknown> {
   return {
     id: session.id,
     ip_address: session.ip,
@@ -49,7 +71,8 @@ export function sessionJson(session: SessionRecord, currentSid: string | undefin
 
 /** Access token lifetime: `token_expiry` clamped to [60, 86400], else the project's setting. */
 export function tokenExpiry(project: EmulatorProject, requested: unknown): number {
-  if (typeof requested === 'number' && Number.isFinite(requested)) return Math.min(86_400, Math.max(60, Math.trunc(requested)));
+  if (typeof requested === 'number' && Number.isFinite(requested))
+    return Math.min(86_400, Math.max(60, Math.trunc(requested)));
   return project.settings.tokenExpiry;
 }
 
@@ -84,9 +107,20 @@ export async function signAccessToken(
 }
 
 /** Opens a session for a user and answers an `AuthTokenResponse` body. */
-export async function openSession(c: OpContext, user: UserRecord, requestedExpiry: unknown = c.body['token_expiry']): Promise<Record<string, unknown>> {
+export async function openSession(
+  c: OpContext,
+  user: UserRecord,
+  requestedExpiry: unknown = c.body['token_expiry'],
+): Promise<Record<string, unknown>> {
   const project = projectOf(c);
-  return openSessionFor(c.state, c.origin, project, user, { ip: c.client.ip, userAgent: c.client.userAgent }, tokenExpiry(project, requestedExpiry));
+  return openSessionFor(
+    c.state,
+    c.origin,
+    project,
+    user,
+    { ip: c.client.ip, userAgent: c.client.userAgent },
+    tokenExpiry(project, requestedExpiry),
+  );
 }
 
 /** Opens a session outside a request context (also used by test helpers). */
@@ -120,12 +154,17 @@ export async function openSessionFor(
     token_type: 'Bearer',
     user: userJson(user),
   };
-  if (project.settings.mfaRequired && mfaMethods(user).length === 0) body['mfa_enrollment_required'] = true;
+  if (project.settings.mfaRequired && mfaMethods(user).length === 0)
+    body['mfa_enrollment_required'] = true;
   return body;
 }
 
 /** Stores a fresh refresh token for a session. */
-export function newRefreshToken(state: EmulatorState, project: EmulatorProject, sessionId: string): string {
+export function newRefreshToken(
+  state: EmulatorState,
+  project: EmulatorProject,
+  sessionId: string,
+): string {
   const token = randomToken('rt_', 32);
   state.store.refreshTokens.set(token, {
     sessionId,
@@ -148,14 +187,20 @@ export interface VerifiedAccess {
  * (= the request origin), audience (the project's login id), `nbf`, `exp`, the jti revocation
  * list and the state of its session. Throws `token_invalid` / `token_expired` / `token_revoked`.
  */
-export async function verifyAccessToken(state: EmulatorState, token: string, project: EmulatorProject, issuer: string): Promise<VerifiedAccess> {
+export async function verifyAccessToken(
+  state: EmulatorState,
+  token: string,
+  project: EmulatorProject,
+  issuer: string,
+): Promise<VerifiedAccess> {
   const verified = await state.keys.verify(token);
   if (!verified) fail('token_invalid', 'The token is malformed or its signature is invalid.');
   const claims = verified.payload;
   if (claims['iss'] !== issuer) fail('token_invalid', 'The token was issued by another issuer.');
   const aud = claims['aud'];
   const audiences = Array.isArray(aud) ? aud : [aud];
-  if (!audiences.includes(project.loginId)) fail('token_invalid', 'The token was issued for another project.');
+  if (!audiences.includes(project.loginId))
+    fail('token_invalid', 'The token was issued for another project.');
   if (typeof claims['sub'] !== 'string') fail('token_invalid', 'The token has no subject.');
   const nowSec = Math.floor(state.clock.now() / 1000);
   const nbf = claims['nbf'];
@@ -164,12 +209,18 @@ export async function verifyAccessToken(state: EmulatorState, token: string, pro
   if (typeof exp !== 'number') fail('token_invalid', 'The token has no expiry.');
   if (exp <= nowSec) fail('token_expired', 'The token has expired.');
   const jti = claims['jti'];
-  if (typeof jti === 'string' && state.store.revokedJtis.has(jti)) fail('token_revoked', 'The token has been revoked.');
+  if (typeof jti === 'string' && state.store.revokedJtis.has(jti))
+    fail('token_revoked', 'The token has been revoked.');
   const sid = claims['sid'];
   let session: SessionRecord | undefined;
   if (typeof sid === 'string') {
     session = state.store.sessions.get(sid);
-    if (session && (session.endedAt !== null || session.userId !== claims['sub'] || session.projectId !== project.projectId)) {
+    if (
+      session &&
+      (session.endedAt !== null ||
+        session.userId !== claims['sub'] ||
+        session.projectId !== project.projectId)
+    ) {
       fail('token_revoked', 'The session of this token has ended.');
     }
   }
@@ -190,11 +241,13 @@ export interface Bearer {
 export async function requireBearer(c: OpContext): Promise<Bearer> {
   const header = c.request.headers.get('authorization') ?? '';
   const m = /^Bearer[ \t]+([^\s]+)\s*$/i.exec(header);
-  if (!m) fail('token_invalid', 'An access token is required in the Authorization header (Bearer).');
+  if (!m)
+    fail('token_invalid', 'An access token is required in the Authorization header (Bearer).');
   const token = m[1]!;
   const project = projectOf(c);
   const v = await verifyAccessToken(c.state, token, project, c.origin);
-  if (!v.user || v.user.disabled) fail('token_revoked', 'The user of this token no longer has access.');
+  if (!v.user || v.user.disabled)
+    fail('token_revoked', 'The user of this token no longer has access.');
   if (v.session) v.session.lastActiveAt = c.now;
   return { claims: v.claims, user: v.user, session: v.session, token };
 }
@@ -203,5 +256,6 @@ export async function requireBearer(c: OpContext): Promise<Bearer> {
 export function revokeJti(state: EmulatorState, claims: Record<string, unknown>): void {
   const jti = claims['jti'];
   const exp = claims['exp'];
-  if (typeof jti === 'string') state.store.revokedJtis.set(jti, typeof exp === 'number' ? exp : Number.MAX_SAFE_INTEGER);
+  if (typeof jti === 'string')
+    state.store.revokedJtis.set(jti, typeof exp === 'number' ? exp : Number.MAX_SAFE_INTEGER);
 }

@@ -55,7 +55,10 @@ export function clientInfo(request: Request): ClientInfo {
   const fwd = request.headers.get('x-forwarded-for');
   const cf = request.headers.get('cf-connecting-ip');
   const ip = (fwd ? fwd.split(',')[0]!.trim() : '') || cf?.trim() || '127.0.0.1';
-  return { ip: ip.slice(0, 64), userAgent: (request.headers.get('user-agent') ?? '').slice(0, 512) };
+  return {
+    ip: ip.slice(0, 64),
+    userAgent: (request.headers.get('user-agent') ?? '').slice(0, 512),
+  };
 }
 
 /** The project of a context; handlers of non-public routes always have one. */

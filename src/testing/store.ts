@@ -20,15 +20,25 @@ export interface ProjectSettings {
   tokenExpiry?: number;
   /** Refresh token lifetime in seconds, renewed on each rotation (default 2592000 = 30 days). */
   refreshTokenExpiry?: number;
-  /** Every user must use MFA: logins of users without MFA carry `mfa_enrollment_required`, unenroll is refused (default false). */
+  /**
+   * Every user must use MFA: logins of users without MFA carry `mfa_enrollment_required`, unenroll
+   * is refused (default false).
+   */
   mfaRequired?: boolean;
-  /** Password login is refused with `email_not_verified` until the address is verified (default false). */
+  /**
+   * Password login is refused with `email_not_verified` until the address is verified (default
+   * false).
+   */
   requireEmailVerification?: boolean;
-  /** Default redirect target of magic links, SSO and the hosted login page (default `http://localhost:3000/auth/callback`). */
+  /**
+   * Default redirect target of magic links, SSO and the hosted login page (default
+   * `http://localhost:3000/auth/callback`).
+   */
   redirectUrl?: string;
   /**
    * More origins a `redirect_url` may point to; `https://*.example.com` allows subdomains. The
-   * `redirectUrl` origin is always allowed. Default: `https://example.com` and `https://*.example.com`.
+   * `redirectUrl` origin is always allowed. Default: `https://example.com` and
+   * `https://*.example.com`.
    */
   allowedOrigins?: string[];
   /** SSO connections, e.g. `[{ name: 'acme-okta', domains: ['acme.com'] }]`. */
@@ -186,7 +196,10 @@ export interface IdempotencyRecord {
  * Origins a redirect may target when a project sets no `allowedOrigins`: the documentation
  * domains of RFC 2606 (`example.com` and its subdomains), which no real application uses.
  */
-export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = ['https://example.com', 'https://*.example.com'];
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = [
+  'https://example.com',
+  'https://*.example.com',
+];
 
 /** Normalizes an e-mail address for lookup and storage (trimmed, lower-case). */
 export function normalizeEmail(email: string): string {
@@ -228,12 +241,24 @@ export class Store {
       requireEmailVerification: settings.requireEmailVerification ?? false,
       redirectUrl: settings.redirectUrl ?? 'http://localhost:3000/auth/callback',
       allowedOrigins: [...(settings.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS)],
-      ssoConnections: (settings.ssoConnections ?? []).map((c) => ({ ...c, domains: c.domains.map((d) => d.toLowerCase()) })),
+      ssoConnections: (settings.ssoConnections ?? []).map((c) => ({
+        ...c,
+        domains: c.domains.map((d) => d.toLowerCase()),
+      })),
     };
     // `settings` is the project itself (non-enumerable, so JSON.stringify(project) stays flat).
-    const project = Object.defineProperty(fields, 'settings', { get: () => project, enumerable: false }) as EmulatorProject;
-    if (this.projects.has(project.projectId) || this.projectsByKey.has(project.apiKey) || this.projectsByLoginId.has(project.loginId)) {
-      throw new Error('createProject: a project with that projectId, apiKey or loginId already exists');
+    const project = Object.defineProperty(fields, 'settings', {
+      get: () => project,
+      enumerable: false,
+    }) as EmulatorProject;
+    if (
+      this.projects.has(project.projectId) ||
+      this.projectsByKey.has(project.apiKey) ||
+      this.projectsByLoginId.has(project.loginId)
+    ) {
+      throw new Error(
+        'createProject: a project with that projectId, apiKey or loginId already exists',
+      );
     }
     this.projects.set(project.projectId, project);
     this.projectsByKey.set(project.apiKey, project);
@@ -255,7 +280,16 @@ export class Store {
   }
 
   /** Creates a user (the e-mail must be free). */
-  createUser(projectId: string, fields: { email: string | null; emailVerified: boolean; password: PasswordHash | null; metadata: Record<string, unknown>; now: number }): UserRecord {
+  createUser(
+    projectId: string,
+    fields: {
+      email: string | null;
+      emailVerified: boolean;
+      password: PasswordHash | null;
+      metadata: Record<string, unknown>;
+      now: number;
+    },
+  ): UserRecord {
     const user: UserRecord = {
       id: randomId('usr_', 16),
       projectId,

@@ -43,7 +43,13 @@ export function base32Decode(text: string): Uint8Array | null {
 /** HOTP (RFC 4226): the `digits`-digit code for a counter. */
 export async function hotp(secret: Uint8Array, counter: number, digits = 6): Promise<string> {
   const subtle = getCrypto().subtle;
-  const key = await subtle.importKey('raw', secret as BufferSource, { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+  const key = await subtle.importKey(
+    'raw',
+    secret as BufferSource,
+    { name: 'HMAC', hash: 'SHA-1' },
+    false,
+    ['sign'],
+  );
   const msg = new Uint8Array(8);
   let c = counter;
   for (let i = 7; i >= 0; i--) {
@@ -52,7 +58,11 @@ export async function hotp(secret: Uint8Array, counter: number, digits = 6): Pro
   }
   const mac = new Uint8Array(await subtle.sign('HMAC', key, msg));
   const offset = mac[mac.length - 1]! & 0x0f;
-  const bin = ((mac[offset]! & 0x7f) << 24) | (mac[offset + 1]! << 16) | (mac[offset + 2]! << 8) | mac[offset + 3]!;
+  const bin =
+    ((mac[offset]! & 0x7f) << 24) |
+    (mac[offset + 1]! << 16) |
+    (mac[offset + 2]! << 8) |
+    mac[offset + 3]!;
   return String(bin % 10 ** digits).padStart(digits, '0');
 }
 
@@ -72,7 +82,11 @@ export interface TotpOptions {
  * const secret = new URL(enroll.totp_uri).searchParams.get('secret')!;
  * const code = await totp(secret, emulator.clock.now());
  */
-export async function totp(secret: string, time: number = Date.now(), options: TotpOptions = {}): Promise<string> {
+export async function totp(
+  secret: string,
+  time: number = Date.now(),
+  options: TotpOptions = {},
+): Promise<string> {
   const key = base32Decode(secret);
   if (!key || key.length === 0) throw new TypeError('totp: the secret is not valid base32');
   const period = options.period ?? 30;

@@ -38,13 +38,23 @@ function isTime(value: unknown): value is number {
 export function checkTimes(times: TokenTimes, now: number, tolerance: number): TokenFailure | null {
   const seconds = now / 1000;
   if (seconds >= times.exp + tolerance) {
-    return tokenFailure('token_expired', 'exp', 'The token has expired (exp is past): refresh the session or sign in again.');
+    return tokenFailure(
+      'token_expired',
+      'exp',
+      'The token has expired (exp is past): refresh the session or sign in again.',
+    );
   }
   if (times.nbf !== undefined && times.nbf > seconds + tolerance) {
-    return invalidToken('nbf', "The token is not valid yet (nbf is ahead): check this server's clock.");
+    return invalidToken(
+      'nbf',
+      "The token is not valid yet (nbf is ahead): check this server's clock.",
+    );
   }
   if (times.iat > seconds + tolerance) {
-    return invalidToken('iat', "The token was issued in the future (iat is ahead): check this server's clock.");
+    return invalidToken(
+      'iat',
+      "The token was issued in the future (iat is ahead): check this server's clock.",
+    );
   }
   return null;
 }
@@ -56,23 +66,40 @@ const NOT_PROTEKT = 'this is not a Protekt access token.';
  * Checks the claims of a token whose signature holds. Returns the first failed rule, or `null`
  * when they all hold (the claims are then {@link ProtektClaims}).
  */
-export function checkClaims(claims: Record<string, unknown>, rules: ClaimRules, now: number): TokenFailure | null {
+export function checkClaims(
+  claims: Record<string, unknown>,
+  rules: ClaimRules,
+  now: number,
+): TokenFailure | null {
   if (claims.iss !== rules.issuer) {
-    return invalidToken('iss', "The token's iss is not this client's baseUrl origin: point baseUrl at the Protekt that issued it.");
+    return invalidToken(
+      'iss',
+      "The token's iss is not this client's baseUrl origin: point baseUrl at the Protekt that issued it.",
+    );
   }
   const aud = claims.aud;
   if (!(aud === rules.audience || (Array.isArray(aud) && aud.includes(rules.audience)))) {
-    return invalidToken('aud', "The token's aud does not contain this client's loginId: it was issued for another project.");
+    return invalidToken(
+      'aud',
+      "The token's aud does not contain this client's loginId: it was issued for another project.",
+    );
   }
-  if (typeof claims.sub !== 'string' || claims.sub === '') return invalidToken('sub', `The token has no sub claim (the user id): ${NOT_PROTEKT}`);
+  if (typeof claims.sub !== 'string' || claims.sub === '')
+    return invalidToken('sub', `The token has no sub claim (the user id): ${NOT_PROTEKT}`);
   const { exp, nbf, iat } = claims;
   if (!isTime(exp)) return invalidToken('exp', `The token has no exp claim: ${NOT_PROTEKT}`);
   if (!isTime(iat)) return invalidToken('iat', `The token has no iat claim: ${NOT_PROTEKT}`);
   if (nbf !== undefined && !isTime(nbf)) {
-    return invalidToken('nbf', "The token's nbf is not a number: this is not a Protekt access token.");
+    return invalidToken(
+      'nbf',
+      "The token's nbf is not a number: this is not a Protekt access token.",
+    );
   }
   if (claims.jti !== undefined && typeof claims.jti !== 'string') {
-    return invalidToken('jti', "The token's jti is not a string: this is not a Protekt access token.");
+    return invalidToken(
+      'jti',
+      "The token's jti is not a string: this is not a Protekt access token.",
+    );
   }
   return checkTimes(claims as ProtektClaims, now, rules.tolerance);
 }
@@ -93,12 +120,36 @@ function deepFreeze(value: object): void {
  * freezes it, its metadata and the claims with everything in them: the verified-token cache hands
  * the same objects to later callers. One pass over the claims does both.
  */
-export function userFromClaims<M extends object = DefaultMetadata>(claims: ProtektClaims): ProtektUser<M> {
+export function userFromClaims<M extends object = DefaultMetadata>(
+  claims: ProtektClaims,
+): ProtektUser<M> {
   const metadata: Record<string, unknown> = {};
   notMetadata ??= new Set([
-    'iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid', 'email', 'email_verified', 'project_id',
-    'scope', 'scp', 'azp', 'client_id', 'auth_time', 'amr', 'acr', 'typ', 'token_use', 'mfa', 'cnf',
-    '__proto__', 'constructor', 'prototype',
+    'iss',
+    'sub',
+    'aud',
+    'exp',
+    'nbf',
+    'iat',
+    'jti',
+    'sid',
+    'email',
+    'email_verified',
+    'project_id',
+    'scope',
+    'scp',
+    'azp',
+    'client_id',
+    'auth_time',
+    'amr',
+    'acr',
+    'typ',
+    'token_use',
+    'mfa',
+    'cnf',
+    '__proto__',
+    'constructor',
+    'prototype',
   ]);
   // An indexed loop over the own keys: as fast as `for…in`, which would also see members a
   // polluted Object.prototype adds.

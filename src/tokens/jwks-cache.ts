@@ -66,15 +66,24 @@ function logLine(log: ((line: string) => void) | undefined, line: string): void 
 }
 
 // An error named by its code or class, for a debug line or a detail.
-const describe = (error: unknown): string => (error instanceof ProtektError ? error.code : error instanceof Error ? error.name : 'error');
+const describe = (error: unknown): string =>
+  error instanceof ProtektError ? error.code : error instanceof Error ? error.name : 'error';
 
 // One call of the persistence hook, given as long as one HTTP attempt: a store that never settles
 // must not hang verification. A call that throws, rejects or times out is logged, and its answer
 // is `undefined`.
-async function callStore(lookup: KeyLookup, method: 'get' | 'set', value?: StoredJwks): Promise<unknown> {
+async function callStore(
+  lookup: KeyLookup,
+  method: 'get' | 'set',
+  value?: StoredJwks,
+): Promise<unknown> {
   try {
     const work = lookup.store![method](lookup.url, value!);
-    return await withSignal(Promise.resolve(work), AbortSignal.timeout(lookup.timeout), (reason) => reason);
+    return await withSignal(
+      Promise.resolve(work),
+      AbortSignal.timeout(lookup.timeout),
+      (reason) => reason,
+    );
   } catch (error) {
     logLine(lookup.log, `jwksCache.${method} failed (${describe(error)}); ignored`);
     return undefined;
@@ -85,7 +94,13 @@ async function callStore(lookup: KeyLookup, method: 'get' | 'set', value?: Store
 async function readStore(lookup: KeyLookup): Promise<StoredJwks | undefined> {
   // What the hook's get answered, as typed; checked below all the same (the hook is not trusted).
   const value = (await callStore(lookup, 'get')) as StoredJwks | null | undefined;
-  if (isRecord(value) && Array.isArray(value.keys) && Number.isFinite(value.fetchedAt) && Number.isFinite(value.expiresAt)) return value;
+  if (
+    isRecord(value) &&
+    Array.isArray(value.keys) &&
+    Number.isFinite(value.fetchedAt) &&
+    Number.isFinite(value.expiresAt)
+  )
+    return value;
   if (value != null) logLine(lookup.log, 'jwksCache.get returned no JWKS; ignored');
   return undefined;
 }
@@ -142,7 +157,12 @@ export class KeySet {
    * @throws {ProtektError} `jwks_unavailable` when no key set could be obtained at all; `aborted`
    *   when the caller's `signal` aborts.
    */
-  async resolveKey(kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> {
+  async resolveKey(
+    kid: string,
+    lookup: KeyLookup,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): Promise<VerificationKey | undefined> {
     const keys = this.#keys;
     if (this.#isStatic) return keys!.get(kid);
     // Cold, or stale and out of a failed fetch's cooldown: loaded first.
@@ -160,12 +180,20 @@ export class KeySet {
 
   // An unknown kid in a set that was not just loaded: the answer of the fetch in flight, where it
   // may be awaited, else one refetch per cooldown (none within the cooldown of a failed fetch).
-  async #refetchForUnknownKid(kid: string, lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<VerificationKey | undefined> {
+  async #refetchForUnknownKid(
+    kid: string,
+    lookup: KeyLookup,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): Promise<VerificationKey | undefined> {
     const fetching = this.#inflight.get(0);
     if (fetching && canShareInFlight()) {
       // Someone is fetching already: their answer may hold the kid.
       await withSignal(fetching, signal);
-    } else if (cooled(this.#lastKidRefetch, now, lookup) && cooled(this.#lastFailure, now, lookup)) {
+    } else if (
+      cooled(this.#lastKidRefetch, now, lookup) &&
+      cooled(this.#lastFailure, now, lookup)
+    ) {
       this.#lastKidRefetch = now;
       logLine(lookup.log, 'unknown kid: refetching the JWKS');
       await this.#load(lookup, now, signal);
@@ -176,7 +204,12 @@ export class KeySet {
   // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
   // `jwks_unavailable` only when no key set is held afterwards.
   #load(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<void> {
-    return shareInFlight(this.#inflight, 0, (shared) => this.#refresh(lookup, now, shared ? undefined : signal), signal);
+    return shareInFlight(
+      this.#inflight,
+      0,
+      (shared) => this.#refresh(lookup, now, shared ? undefined : signal),
+      signal,
+    );
   }
 
   // One load. A cold start tries the persistence hook first and stops there when its keys are
@@ -185,14 +218,19 @@ export class KeySet {
   async #refresh(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<void> {
     if (this.#keys === null && lookup.store) {
       const stored = await readStore(lookup);
-      if (stored && this.#installStored(stored, lookup, now)) return logLine(lookup.log, 'JWKS read from jwksCache');
+      if (stored && this.#installStored(stored, lookup, now))
+        return logLine(lookup.log, 'JWKS read from jwksCache');
     }
     const fetched = await this.#fetch(lookup, now, signal);
     if (!fetched) return;
     this.#install(fetched.keys, now, fetched.maxAge, lookup.log);
     if (lookup.store) {
       const expiresAt = now + lookup.ttl(fetched.maxAge) * 1000;
-      await callStore(lookup, 'set', { keys: fetched.keys as JsonWebKey[], fetchedAt: now, expiresAt });
+      await callStore(lookup, 'set', {
+        keys: fetched.keys as JsonWebKey[],
+        fetchedAt: now,
+        expiresAt,
+      });
     }
   }
 
@@ -200,7 +238,11 @@ export class KeySet {
   // caller that happened to start it). After a failure: `undefined` while keys are held (they
   // keep being served), else `jwks_unavailable`; the caller's own abort (only a fetch under the
   // caller's signal can be aborted) is thrown as is.
-  async #fetch(lookup: KeyLookup, now: number, signal: AbortSignal | undefined): Promise<FetchedJwks | undefined> {
+  async #fetch(
+    lookup: KeyLookup,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): Promise<FetchedJwks | undefined> {
     try {
       const fetched = await lookup.fetchJwks(signal);
       this.#lastFailure = undefined;
@@ -215,7 +257,11 @@ export class KeySet {
       throw new ProtektError(
         'jwks_unavailable',
         'The JWKS could not be fetched and no key is cached: check that baseUrl reaches Protekt (details.cause says why).',
-        { status: error instanceof ProtektError ? error.status : 0, details: { cause: describe(error) }, cause: error },
+        {
+          status: error instanceof ProtektError ? error.status : 0,
+          details: { cause: describe(error) },
+          cause: error,
+        },
       );
     }
   }
@@ -232,7 +278,12 @@ export class KeySet {
 
   // Replaces the set. A key re-published unchanged keeps its imported CryptoKey; a key that is
   // gone or changed is retired, which also invalidates verifications cached against it.
-  #install(raw: readonly unknown[], at: number, maxAge: number | undefined, log: KeyLookup['log']): void {
+  #install(
+    raw: readonly unknown[],
+    at: number,
+    maxAge: number | undefined,
+    log: KeyLookup['log'],
+  ): void {
     const next = new Map<string, VerificationKey>();
     for (const jwk of raw) {
       const key = keyFromJwk(jwk);
@@ -242,7 +293,12 @@ export class KeySet {
         logLine(log, 'ignoring a JWKS key (duplicate kid)');
       } else {
         const old = this.#keys?.get(key.kid);
-        next.set(key.kid, old && !old.unusable && old.fingerprint === key.fingerprint && old.alg === key.alg ? old : key);
+        next.set(
+          key.kid,
+          old && !old.unusable && old.fingerprint === key.fingerprint && old.alg === key.alg
+            ? old
+            : key,
+        );
       }
     }
     for (const old of this.#keys?.values() ?? []) {

@@ -53,18 +53,27 @@ export function parseCompactJws(token: string): ParsedJws | TokenFailure {
   // With no dot at all, this finds none either.
   const second = token.indexOf('.', first + 1);
   if (second === -1 || token.indexOf('.', second + 1) !== -1) {
-    return invalidToken('malformed', `The token is not a JWS (three base64url parts): ${AS_ISSUED}`);
+    return invalidToken(
+      'malformed',
+      `The token is not a JWS (three base64url parts): ${AS_ISSUED}`,
+    );
   }
-  if (first === 0 || second === first + 1) return invalidToken('malformed', `The token's header or payload part is empty: ${AS_ISSUED}`);
+  if (first === 0 || second === first + 1)
+    return invalidToken('malformed', `The token's header or payload part is empty: ${AS_ISSUED}`);
 
   const headerSegment = token.slice(0, first);
   const header = headers?.get(headerSegment) ?? parseHeader(headerSegment);
   if ('code' in header) return header;
 
   const signatureSegment = token.slice(second + 1);
-  if (signatureSegment === '') return invalidToken('signature', 'The token has no signature: Protekt access tokens are always signed.');
+  if (signatureSegment === '')
+    return invalidToken(
+      'signature',
+      'The token has no signature: Protekt access tokens are always signed.',
+    );
   const signature = decodeBase64url(signatureSegment);
-  if (signature === null) return invalidToken('malformed', `The token's signature part is not base64url: ${AS_ISSUED}`);
+  if (signature === null)
+    return invalidToken('malformed', `The token's signature part is not base64url: ${AS_ISSUED}`);
 
   return {
     header,
@@ -76,7 +85,8 @@ export function parseCompactJws(token: string): ParsedJws | TokenFailure {
 }
 
 // Every token signed by one key has the same header segment, so accepted headers are remembered
-// by their exact text: the hot path skips decoding and re-checking them. Bounded; rebuilt when full.
+// by their exact text: the hot path skips decoding and re-checking them. Bounded; rebuilt when
+// full.
 const MAX_HEADERS = 64;
 let headers: Map<string, JwsHeader> | undefined;
 
@@ -85,7 +95,10 @@ let headers: Map<string, JwsHeader> | undefined;
  * (wrapped: it may well have a member named `code`) or a failure naming the part. The header is
  * decoded strictly; the payload only once the signature over its exact text holds.
  */
-export function decodeSegment(segment: string, part: 'header' | 'payload'): { json: Record<string, unknown> } | TokenFailure {
+export function decodeSegment(
+  segment: string,
+  part: 'header' | 'payload',
+): { json: Record<string, unknown> } | TokenFailure {
   const text = decodeBase64urlText(segment, part === 'payload');
   let why = 'base64url';
   if (text !== null) {
@@ -115,26 +128,40 @@ function parseHeader(segment: string): JwsHeader | TokenFailure {
 function checkHeader(h: Record<string, unknown>): JwsHeader | TokenFailure {
   const alg = h.alg;
   if (typeof alg !== 'string') return invalidToken('alg', `The token header has no alg: ${ALGS}`);
-  if (alg.toLowerCase() === 'none') return invalidToken('alg', `The token is unsigned (alg "none"): ${ALGS}`);
-  if (alg.startsWith('HS')) return invalidToken('alg', `The token's alg header is a shared-secret one (HS*): ${ALGS}`);
-  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA') return invalidToken('alg', `The token's alg header is not supported: ${ALGS}`);
+  if (alg.toLowerCase() === 'none')
+    return invalidToken('alg', `The token is unsigned (alg "none"): ${ALGS}`);
+  if (alg.startsWith('HS'))
+    return invalidToken('alg', `The token's alg header is a shared-secret one (HS*): ${ALGS}`);
+  if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'EdDSA')
+    return invalidToken('alg', `The token's alg header is not supported: ${ALGS}`);
 
   for (const name of KEY_BEARING) {
     if (h[name] !== undefined) {
-      return invalidToken('header_key', `The token header carries a key ("${name}"): keys come only from the JWKS.`);
+      return invalidToken(
+        'header_key',
+        `The token header carries a key ("${name}"): keys come only from the JWKS.`,
+      );
     }
   }
-  if (h.crit !== undefined) return invalidToken('crit', 'The token header has "crit": Protekt access tokens never do.');
+  if (h.crit !== undefined)
+    return invalidToken('crit', 'The token header has "crit": Protekt access tokens never do.');
 
   const typ = h.typ;
   if (typ !== undefined) {
     const t = typeof typ === 'string' ? typ.toLowerCase() : '';
-    if (t !== 'jwt' && t !== 'at+jwt') return invalidToken('typ', "The token's typ is neither JWT nor at+jwt: this is not a Protekt access token.");
+    if (t !== 'jwt' && t !== 'at+jwt')
+      return invalidToken(
+        'typ',
+        "The token's typ is neither JWT nor at+jwt: this is not a Protekt access token.",
+      );
   }
 
   const kid = h.kid;
   if (typeof kid !== 'string' || kid === '' || kid.length > MAX_KID_LENGTH) {
-    return invalidToken('kid', 'The token header has no usable kid: Protekt access tokens always name their key.');
+    return invalidToken(
+      'kid',
+      'The token header has no usable kid: Protekt access tokens always name their key.',
+    );
   }
   return { alg, kid };
 }

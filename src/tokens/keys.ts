@@ -32,7 +32,10 @@ export interface VerificationKey {
 
 // WebCrypto parameters per pinned algorithm, for both importKey and verify (each ignores the
 // members it does not use).
-const PARAMS: Record<JwsAlgorithm, RsaHashedImportParams | (EcKeyImportParams & EcdsaParams) | Algorithm> = {
+const PARAMS: Record<
+  JwsAlgorithm,
+  RsaHashedImportParams | (EcKeyImportParams & EcdsaParams) | Algorithm
+> = {
   RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
   ES256: { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' },
   EdDSA: { name: 'Ed25519' },
@@ -43,7 +46,10 @@ let subtle: SubtleCrypto | undefined;
 
 // Whether a member is non-empty strict base64url (of `length` characters, when given).
 const valid = (value: unknown, length?: number): boolean =>
-  typeof value === 'string' && !!value && (length ?? value.length) === value.length && decodeBase64url(value) !== null;
+  typeof value === 'string' &&
+  !!value &&
+  (length ?? value.length) === value.length &&
+  decodeBase64url(value) !== null;
 
 // The length in bytes of an RSA modulus (leading zero bytes not counted), or -1.
 function modulusBytes(n: unknown): number {
@@ -60,10 +66,22 @@ function modulusBytes(n: unknown): number {
  */
 export function keyFromJwk(input: unknown): VerificationKey | string {
   if (!isRecord(input)) return 'not an object';
-  const { kid, use, key_ops: ops, kty, crv, n, e, x, y, alg: named } = input as Record<string, unknown>;
+  const {
+    kid,
+    use,
+    key_ops: ops,
+    kty,
+    crv,
+    n,
+    e,
+    x,
+    y,
+    alg: named,
+  } = input as Record<string, unknown>;
   if (typeof kid !== 'string' || !kid) return 'no kid';
   if (use !== undefined && use !== 'sig') return 'use is not sig';
-  if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify'))) return 'key_ops lacks verify';
+  if (ops !== undefined && !(Array.isArray(ops) && ops.includes('verify')))
+    return 'key_ops lacks verify';
 
   // The public members only (private members, `alg`, `key_ops`… left out).
   let jwk: JsonWebKey;
@@ -87,7 +105,8 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
     return 'unsupported key type';
   }
   // A key that names an algorithm other than the one its type pins is ambiguous: ignored.
-  if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519')) return 'alg is not the key type\'s';
+  if (named !== undefined && named !== alg && !(alg === 'EdDSA' && named === 'Ed25519'))
+    return "alg is not the key type's";
   return { kid, alg, fingerprint: JSON.stringify(jwk), signatureLength, jwk } as VerificationKey;
 }
 
@@ -95,14 +114,19 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
  * Imports a key's material into WebCrypto, once. Resolves `null` when the material is rejected
  * (the key is then marked unusable). With `share`, concurrent callers await one import.
  */
-export function importVerificationKey(k: VerificationKey, share: boolean): Promise<CryptoKey | null> {
+export function importVerificationKey(
+  k: VerificationKey,
+  share: boolean,
+): Promise<CryptoKey | null> {
   if (k.key || k.unusable) return Promise.resolve(k.key ?? null);
   return shareInFlight(
     imports,
     k,
     async () => {
       try {
-        const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg], false, ['verify']);
+        const key = await getCrypto().subtle.importKey('jwk', k.jwk, PARAMS[k.alg], false, [
+          'verify',
+        ]);
         if (!k.retired) k.key = key;
         return key;
       } catch {
@@ -123,9 +147,19 @@ const imports = new Map<unknown, Promise<CryptoKey | null>>();
  * (the promise may reject on a runtime error: callers treat that as a bad signature); a signature
  * of the wrong length is refused without calling WebCrypto.
  */
-export function verifySignature(k: VerificationKey, key: CryptoKey, signature: Uint8Array, signingInput: string): Promise<boolean> | false {
+export function verifySignature(
+  k: VerificationKey,
+  key: CryptoKey,
+  signature: Uint8Array,
+  signingInput: string,
+): Promise<boolean> | false {
   if (signature.length !== k.signatureLength) return false;
   encoder ??= new TextEncoder();
   subtle ??= getCrypto().subtle;
-  return subtle.verify(PARAMS[k.alg], key, signature as Uint8Array<ArrayBuffer>, encoder.encode(signingInput));
+  return subtle.verify(
+    PARAMS[k.alg],
+    key,
+    signature as Uint8Array<ArrayBuffer>,
+    encoder.encode(signingInput),
+  );
 }

@@ -71,11 +71,15 @@ export interface TokenOptions {
    * `Cache-Control: max-age` decides (kept between 60 s and 24 h), or 600 s without one.
    */
   jwksCacheMaxAge?: number;
-  /** Least seconds between two fetches of the keys caused by unknown `kid`s or failed refreshes (default 30). */
+  /**
+   * Least seconds between two fetches of the keys caused by unknown `kid`s or failed refreshes
+   * (default 30).
+   */
   jwksCooldown?: number;
   /**
    * Cache of tokens already verified, so that the same token verified again costs a map lookup.
-   * Expiry and revocation are still checked on every hit. `false` turns it off. Default `{ max: 1000 }`.
+   * Expiry and revocation are still checked on every hit. `false` turns it off. Default `{ max:
+   * 1000 }`.
    */
   verifiedCache?: boolean | VerifiedCacheOptions;
 }
@@ -100,17 +104,43 @@ function fail(option: string, why: string): never {
   throw configError(option, why);
 }
 
-/** @internal A number option within `min`–`max` (whole with `integer`), or `undefined`; `what` describes it. */
-export function checkNumber(value: unknown, option: string, min: number, max: number, integer: boolean | undefined, what: string): number | undefined {
-  if (value !== undefined && (typeof value !== 'number' || !(value >= min && value <= max) || (integer && !Number.isInteger(value)))) {
+/**
+ * @internal A number option within `min`–`max` (whole with `integer`), or `undefined`; `what`
+ * describes it.
+ */
+export function checkNumber(
+  value: unknown,
+  option: string,
+  min: number,
+  max: number,
+  integer: boolean | undefined,
+  what: string,
+): number | undefined {
+  if (
+    value !== undefined &&
+    (typeof value !== 'number' ||
+      !(value >= min && value <= max) ||
+      (integer && !Number.isInteger(value)))
+  ) {
     fail(option, `must be ${what}.`);
   }
   return value as number | undefined;
 }
 
 // A number option, from `min` to `max` (whole with `integer`), or `fallback` when unset.
-function numberIn<T>(options: Record<string, unknown>, name: string, min: number, max: number, fallback: T, what = 'a number of seconds', integer?: boolean): number | T {
-  return checkNumber(options[name], name, min, max, integer, `${what} between ${min} and ${max}`) ?? fallback;
+function numberIn<T>(
+  options: Record<string, unknown>,
+  name: string,
+  min: number,
+  max: number,
+  fallback: T,
+  what = 'a number of seconds',
+  integer?: boolean,
+): number | T {
+  return (
+    checkNumber(options[name], name, min, max, integer, `${what} between ${min} and ${max}`) ??
+    fallback
+  );
 }
 
 /**
@@ -121,7 +151,9 @@ function numberIn<T>(options: Record<string, unknown>, name: string, min: number
  * @throws {ProtektError} `config_invalid` naming the option, e.g. when `clockTolerance` is
  *   negative or above 60 seconds.
  */
-export function resolveTokenOptions(options: TokenOptions & Record<string, unknown>): ResolvedTokenOptions {
+export function resolveTokenOptions(
+  options: TokenOptions & Record<string, unknown>,
+): ResolvedTokenOptions {
   const clockTolerance = numberIn(options, 'clockTolerance', 0, 60, 5);
 
   const check = options.revocationCheck;
@@ -129,28 +161,53 @@ export function resolveTokenOptions(options: TokenOptions & Record<string, unkno
   if (isRecord(check) || check === true || check === undefined) {
     const given = isRecord(check) ? check : {};
     const failClosed = given.failClosed ?? false;
-    revocation = { maxAge: numberIn(given, 'maxAge', 0, 86_400, 30), failClosed: failClosed as boolean };
+    revocation = {
+      maxAge: numberIn(given, 'maxAge', 0, 86_400, 30),
+      failClosed: failClosed as boolean,
+    };
     if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'must be a boolean.');
   } else if (check !== false) {
     fail('revocationCheck', 'must be false, true or an object { maxAge, failClosed }.');
   }
 
   const jwks = options.jwks;
-  if (jwks !== undefined && !(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))) {
+  if (
+    jwks !== undefined &&
+    !(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))
+  ) {
     fail('jwks', 'must be { keys: [...] } of objects.');
   }
   const store = options.jwksCache;
-  if (store !== undefined && !(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')) {
+  if (
+    store !== undefined &&
+    !(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')
+  ) {
     fail('jwksCache', 'must be an object with get and set methods.');
   }
-  const maxTokenLength = numberIn(options, 'maxTokenLength', 64, 1_048_576, 8192, 'a whole number of characters', true);
+  const maxTokenLength = numberIn(
+    options,
+    'maxTokenLength',
+    64,
+    1_048_576,
+    8192,
+    'a whole number of characters',
+    true,
+  );
   const jwksCacheMaxAge = numberIn(options, 'jwksCacheMaxAge', 1, 86_400, null);
   const jwksCooldown = numberIn(options, 'jwksCooldown', 0, 3600, 30);
 
   const cache = options.verifiedCache;
   let verifiedCacheMax = 0;
   if (isRecord(cache) || cache === true || cache === undefined) {
-    verifiedCacheMax = numberIn(isRecord(cache) ? cache : {}, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
+    verifiedCacheMax = numberIn(
+      isRecord(cache) ? cache : {},
+      'max',
+      1,
+      1_000_000,
+      1000,
+      'a whole number of entries',
+      true,
+    );
   } else if (cache !== false) {
     fail('verifiedCache', 'must be false, true or an object { max }.');
   }
@@ -174,20 +231,36 @@ export function resolveTokenOptions(options: TokenOptions & Record<string, unkno
  */
 export function validateTokenOptions(options: unknown): TokenOptions {
   options ??= {};
-  if (!isRecord(options)) throw new ProtektError('config_invalid', 'Token options must be an object.', { details: { option: 'options' } });
+  if (!isRecord(options))
+    throw new ProtektError('config_invalid', 'Token options must be an object.', {
+      details: { option: 'options' },
+    });
   resolveTokenOptions(options);
   const given = (options ?? {}) as TokenOptions & Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of ['clockTolerance', 'revocationCheck', 'jwks', 'jwksCache', 'maxTokenLength', 'jwksCacheMaxAge', 'jwksCooldown', 'verifiedCache'] as const) {
+  for (const key of [
+    'clockTolerance',
+    'revocationCheck',
+    'jwks',
+    'jwksCache',
+    'maxTokenLength',
+    'jwksCacheMaxAge',
+    'jwksCooldown',
+    'verifiedCache',
+  ] as const) {
     const value = given[key];
     if (value !== undefined) out[key] = value;
   }
   const { revocationCheck, jwks, verifiedCache } = given;
   if (isRecord(revocationCheck)) {
     const { maxAge, failClosed } = revocationCheck;
-    out.revocationCheck = { ...(maxAge === undefined ? {} : { maxAge }), ...(failClosed === undefined ? {} : { failClosed }) };
+    out.revocationCheck = {
+      ...(maxAge === undefined ? {} : { maxAge }),
+      ...(failClosed === undefined ? {} : { failClosed }),
+    };
   }
   if (jwks) out.jwks = { keys: jwks.keys.slice() };
-  if (isRecord(verifiedCache)) out.verifiedCache = verifiedCache.max === undefined ? {} : { max: verifiedCache.max };
+  if (isRecord(verifiedCache))
+    out.verifiedCache = verifiedCache.max === undefined ? {} : { max: verifiedCache.max };
   return out as TokenOptions;
 }

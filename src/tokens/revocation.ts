@@ -41,7 +41,8 @@ interface Answer {
 // What each refusal of the API says.
 const REFUSALS = {
   __proto__: null,
-  token_revoked: 'The token was revoked (logout, revoked session or disabled user): the user must sign in again.',
+  token_revoked:
+    'The token was revoked (logout, revoked session or disabled user): the user must sign in again.',
   token_expired: "Protekt reports the token as expired: check this server's clock.",
   token_invalid: 'Protekt reports the token as invalid: the user must sign in again.',
 } as unknown as Record<string, string | undefined>;
@@ -86,7 +87,8 @@ export class RevocationChecker {
 
   /**
    * The answer known without a request: the cached one while it holds, or, moments after the
-   * check could not be made, `null` (fail-open; fail-closed throws). `undefined`: ask {@link check}.
+   * check could not be made, `null` (fail-open; fail-closed throws). `undefined`: ask {@link
+   * check}.
    */
   cachedAnswer(key: string, now: number): TokenFailure | null | undefined {
     const answer = this.#answers.get(key);
@@ -94,7 +96,8 @@ export class RevocationChecker {
     if (answer) this.#answers.delete(key);
     if (now < this.#downUntil) {
       if (this.#config.failClosed) {
-        const message = 'The revocation check failed moments ago and is skipped for a few seconds (revocationCheck.failClosed).';
+        const message =
+          'The revocation check failed moments ago and is skipped for a few seconds (revocationCheck.failClosed).';
         throw new ProtektError(this.#downCode, message, { details: { skipped: true } });
       }
       return null;
@@ -103,11 +106,18 @@ export class RevocationChecker {
   }
 
   /** Asks Protekt about a token whose answer is not cached; `exp` is its expiry (seconds). */
-  check(token: string, key: string, exp: number, now: number, options: RequestOptions | undefined): Promise<TokenFailure | null> {
+  check(
+    token: string,
+    key: string,
+    exp: number,
+    now: number,
+    options: RequestOptions | undefined,
+  ): Promise<TokenFailure | null> {
     // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
     // and where the runtime forbids awaiting another request's I/O.
     const share = this.#config.maxAge > 0 && canShareInFlight();
-    const ask = (shared: boolean): Promise<TokenFailure | null> => this.#ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options);
+    const ask = (shared: boolean): Promise<TokenFailure | null> =>
+      this.#ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options);
     return shareInFlight(this.#inflight, key, ask, options?.signal, share);
   }
 
@@ -116,10 +126,21 @@ export class RevocationChecker {
   // refusal (404 from a proxy that does not route the path, 403 for a key without the right, a
   // 200 without `valid`) means the check is not being made at all: never silently accepted,
   // whatever the policy.
-  async #ask(token: string, key: string, exp: number, sentAt: number, options: RequestOptions | undefined): Promise<TokenFailure | null> {
+  async #ask(
+    token: string,
+    key: string,
+    exp: number,
+    sentAt: number,
+    options: RequestOptions | undefined,
+  ): Promise<TokenFailure | null> {
     let response: ApiResponse;
     try {
-      response = await this.#config.send({ method: 'POST', path: '/auth/token/verify', body: { token }, options });
+      response = await this.#config.send({
+        method: 'POST',
+        path: '/auth/token/verify',
+        body: { token },
+        options,
+      });
     } catch (error) {
       if (!(error instanceof ProtektError) || ALWAYS_THROWN.includes(error.code)) throw error;
       return this.#down(sentAt, error, `failed (${error.code})`);
@@ -127,14 +148,19 @@ export class RevocationChecker {
     const code = verdict(response);
     const { status } = response;
     if (code === 'rate_limited') {
-      const problem = new ProtektError('service_unavailable', 'The revocation check was rate limited.', { status, details: { code } });
+      const problem = new ProtektError(
+        'service_unavailable',
+        'The revocation check was rate limited.',
+        { status, details: { code } },
+      );
       return this.#down(sentAt, problem, `answered ${code}`);
     }
     if (code !== null && !REFUSALS[code]) {
       const message = `The revocation check answered ${code}, not a verdict: check baseUrl and the API key's rights.`;
       throw new ProtektError('invalid_response', message, { status, details: { code } });
     }
-    const failure = code === null ? null : tokenFailure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
+    const failure =
+      code === null ? null : tokenFailure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
     this.#downUntil = 0;
     this.#remember(key, failure, exp, sentAt);
     return failure;

@@ -8,7 +8,9 @@ import type { ProtektApiError } from '../types.js';
 /** Codes a failed verification returns. */
 export type TokenErrorCode = 'token_invalid' | 'token_expired' | 'token_revoked';
 
-/** A failed verification: a {@link ProtektApiError} with status 401 and a machine-readable `reason`. */
+/**
+ * A failed verification: a {@link ProtektApiError} with status 401 and a machine-readable `reason`.
+ */
 export interface TokenFailure extends ProtektApiError {
   code: TokenErrorCode;
   status: 401;

@@ -7,10 +7,23 @@
 import type { ApiRequest, ApiResponse } from '../http/types.js';
 import { checkRequestOptions } from '../http/transport.js';
 import { ProtektError } from '../errors/protekt-error.js';
-import type { DefaultMetadata, ProtektClaims, ProtektUser, RequestOptions, VerifyTokenResult } from '../types.js';
+import type {
+  DefaultMetadata,
+  ProtektClaims,
+  ProtektUser,
+  RequestOptions,
+  VerifyTokenResult,
+} from '../types.js';
 import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
 import { invalidToken, type TokenFailure } from './token-failure.js';
-import { type FetchedJwks, jwksTtl, KeySet, type KeyLookup, parseMaxAge, sharedKeySet } from './jwks-cache.js';
+import {
+  type FetchedJwks,
+  jwksTtl,
+  KeySet,
+  type KeyLookup,
+  parseMaxAge,
+  sharedKeySet,
+} from './jwks-cache.js';
 import { decodeSegment, parseCompactJws, type ParsedJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
 import { resolveTokenOptions, type TokenOptions } from './options.js';
@@ -80,15 +93,20 @@ interface VerifierState<M extends object> extends KeyLookup {
  * Creates the verifier behind `protekt.auth.verifyToken`. Options are validated here, so a bad
  * option throws `config_invalid` at once.
  */
-export function createTokenVerifier<M extends object = DefaultMetadata>(config: TokenVerifierConfig): TokenVerifier<M> {
+export function createTokenVerifier<M extends object = DefaultMetadata>(
+  config: TokenVerifierConfig,
+): TokenVerifier<M> {
   const opts = resolveTokenOptions(config.options as TokenOptions & Record<string, unknown>);
   const { log, send, jwksUrl: url } = config;
   const state: VerifierState<M> = {
     rules: { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance },
     maxLength: opts.maxTokenLength,
     now: config.now,
-    keys: opts.staticKeys ? new KeySet(opts.staticKeys, log) : sharedKeySet(config.fetchIdentity, url),
-    verified: opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null,
+    keys: opts.staticKeys
+      ? new KeySet(opts.staticKeys, log)
+      : sharedKeySet(config.fetchIdentity, url),
+    verified:
+      opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null,
     revocation: opts.revocation && new RevocationChecker({ send, ...opts.revocation, log }),
     // How this verifier fetches its JWKS and judges it (see KeyLookup).
     url,
@@ -103,17 +121,33 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(config: 
 }
 
 // Fetches the JWKS endpoint through the client's transport: its keys and `max-age`.
-async function fetchJwks(send: TokenVerifierConfig['send'], signal: AbortSignal | undefined): Promise<FetchedJwks> {
+async function fetchJwks(
+  send: TokenVerifierConfig['send'],
+  signal: AbortSignal | undefined,
+): Promise<FetchedJwks> {
   // `data` is null unless the answer was a 2xx JSON object.
-  const { status, data, headers } = await send({ method: 'GET', path: '/.well-known/jwks.json', options: { signal } });
+  const { status, data, headers } = await send({
+    method: 'GET',
+    path: '/.well-known/jwks.json',
+    options: { signal },
+  });
   const keys = data?.keys;
-  if (!Array.isArray(keys)) throw new ProtektError('invalid_response', `The JWKS endpoint answered HTTP ${status} without a "keys" array.`, { status });
+  if (!Array.isArray(keys))
+    throw new ProtektError(
+      'invalid_response',
+      `The JWKS endpoint answered HTTP ${status} without a "keys" array.`,
+      { status },
+    );
   return { keys, maxAge: parseMaxAge(headers.get('cache-control')) };
 }
 
 // One verification: a cached entry re-checked, or a full verification; then revocation. A token
 // verified before, with its key set fresh and its revocation answer cached, awaits nothing.
-async function verifyToken<M extends object>(state: VerifierState<M>, input: unknown, options: RequestOptions | undefined): Promise<VerifyTokenResult<M>> {
+async function verifyToken<M extends object>(
+  state: VerifierState<M>,
+  input: unknown,
+  options: RequestOptions | undefined,
+): Promise<VerifyTokenResult<M>> {
   checkRequestOptions(options);
   const token = checkInput(input, state.maxLength);
   if (typeof token !== 'string') return refused(token);
@@ -125,7 +159,10 @@ async function verifyToken<M extends object>(state: VerifierState<M>, input: unk
   if (entry) {
     // A hit re-validates what may have changed since: the key still published, the clock.
     const { key } = entry;
-    const published = key.retired ? undefined : (keys.cachedKey(key.kid, state, now) ?? (await keys.resolveKey(key.kid, state, now, signal)));
+    const published = key.retired
+      ? undefined
+      : (keys.cachedKey(key.kid, state, now) ??
+        (await keys.resolveKey(key.kid, state, now, signal)));
     const failure = checkCachedEntry(state, token, entry, published, now);
     if (failure) return refused(failure);
   } else {
@@ -138,7 +175,10 @@ async function verifyToken<M extends object>(state: VerifierState<M>, input: unk
     // Keyed by the signature, never the jti: a jti is the issuer's to choose and may repeat.
     const key = entry.signatureSegment;
     const cached = revocation.cachedAnswer(key, now);
-    const revoked = cached !== undefined ? cached : await revocation.check(token, key, entry.claims.exp, now, options);
+    const revoked =
+      cached !== undefined
+        ? cached
+        : await revocation.check(token, key, entry.claims.exp, now, options);
     if (revoked) {
       // Forget the token, so no later fail-open can bring it back from this cache.
       verified?.delete(token);
@@ -152,10 +192,18 @@ async function verifyToken<M extends object>(state: VerifierState<M>, input: unk
 // the failure.
 function checkInput(token: unknown, maxLength: number): string | TokenFailure {
   if (typeof token !== 'string') {
-    return invalidToken('type', 'The token is not a string: pass the value after "Bearer " in the Authorization header.');
+    return invalidToken(
+      'type',
+      'The token is not a string: pass the value after "Bearer " in the Authorization header.',
+    );
   }
-  if (token.length === 0) return invalidToken('empty', 'The token is empty: did the request carry one?');
-  if (token.length > maxLength) return invalidToken('size', `The token is longer than maxTokenLength (${maxLength} characters).`);
+  if (token.length === 0)
+    return invalidToken('empty', 'The token is empty: did the request carry one?');
+  if (token.length > maxLength)
+    return invalidToken(
+      'size',
+      `The token is longer than maxTokenLength (${maxLength} characters).`,
+    );
   return token;
 }
 
@@ -172,7 +220,10 @@ function checkCachedEntry<M extends object>(
   if (published !== key || key.retired) {
     // Its key left the JWKS (or was replaced under the same kid): it can never verify again.
     state.verified!.delete(token);
-    return invalidToken('kid', "The token's key has left the JWKS (rotated out): the user must sign in again.");
+    return invalidToken(
+      'kid',
+      "The token's key has left the JWKS (rotated out): the user must sign in again.",
+    );
   }
   const timeFailure = checkTimes(entry.claims, now, state.rules.tolerance);
   if (timeFailure?.code === 'token_expired') state.verified!.delete(token);
@@ -193,7 +244,10 @@ async function verifyFresh<M extends object>(
   const { keys } = state;
   const key = keys.cachedKey(kid, state, now) ?? (await keys.resolveKey(kid, state, now, signal));
   if (!key) {
-    return invalidToken('kid', "The token's kid is not in the JWKS: it comes from another Protekt or environment, or its key was rotated out.");
+    return invalidToken(
+      'kid',
+      "The token's kid is not in the JWKS: it comes from another Protekt or environment, or its key was rotated out.",
+    );
   }
   if (key.alg !== alg) {
     // Both are fixed names (the header's alg was checked against RS256, ES256 and EdDSA).
@@ -205,26 +259,44 @@ async function verifyFresh<M extends object>(
   if ('code' in decoded) return decoded;
   const claimsFailure = checkClaims(decoded.json, state.rules, now);
   if (claimsFailure) return claimsFailure;
-  return { key, claims: decoded.json as ProtektClaims, user: undefined, signatureSegment: parsed.signatureSegment };
+  return {
+    key,
+    claims: decoded.json as ProtektClaims,
+    user: undefined,
+    signatureSegment: parsed.signatureSegment,
+  };
 }
 
 // The WebCrypto check of the signature with the token's key (imported on first use).
-async function checkSignature(key: VerificationKey, parsed: ParsedJws): Promise<TokenFailure | null> {
+async function checkSignature(
+  key: VerificationKey,
+  parsed: ParsedJws,
+): Promise<TokenFailure | null> {
   const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
   if (!cryptoKey) {
-    return invalidToken('key', "The token's key could not be imported into WebCrypto (malformed or unsupported JWK).");
+    return invalidToken(
+      'key',
+      "The token's key could not be imported into WebCrypto (malformed or unsupported JWK).",
+    );
   }
   try {
     if (await verifySignature(key, cryptoKey, parsed.signature, parsed.signingInput)) return null;
   } catch {
     // A WebCrypto error counts as a signature that does not verify.
   }
-  return invalidToken('signature', 'The token signature is invalid: the token was altered or not signed by its key.');
+  return invalidToken(
+    'signature',
+    'The token signature is invalid: the token was altered or not signed by its key.',
+  );
 }
 
 // The success: user and claims, built and frozen once (the same objects may be returned for the
 // same token again), and the entry cached while its key stands.
-function accepted<M extends object>(state: VerifierState<M>, token: string, entry: VerifiedEntry<M>): VerifyTokenResult<M> {
+function accepted<M extends object>(
+  state: VerifierState<M>,
+  token: string,
+  entry: VerifiedEntry<M>,
+): VerifyTokenResult<M> {
   if (!entry.user) {
     entry.user = userFromClaims<M>(entry.claims);
     if (state.verified && !entry.key.retired) state.verified.set(token, entry);
@@ -235,10 +307,20 @@ function accepted<M extends object>(state: VerifierState<M>, token: string, entr
 // Names the usual mix-ups (a refresh token, an MFA token, the whole Authorization header) when a
 // string is not a JWS at all; otherwise keeps the parser's reason.
 function notAJws(token: string, failure: TokenFailure): TokenFailure {
-  if (token.startsWith('rt_')) return invalidToken('refresh_token', 'This is a refresh token: pass the access token.');
-  if (token.startsWith('mfa_tmp_')) return invalidToken('mfa_token', 'This is an MFA token: complete the MFA challenge to get an access token.');
-  if (/^bearer\s/i.test(token)) return invalidToken('bearer', 'Pass the token without its "Bearer " prefix.');
+  if (token.startsWith('rt_'))
+    return invalidToken('refresh_token', 'This is a refresh token: pass the access token.');
+  if (token.startsWith('mfa_tmp_'))
+    return invalidToken(
+      'mfa_token',
+      'This is an MFA token: complete the MFA challenge to get an access token.',
+    );
+  if (/^bearer\s/i.test(token))
+    return invalidToken('bearer', 'Pass the token without its "Bearer " prefix.');
   return failure;
 }
 
-const refused = <M extends object>(error: TokenFailure): VerifyTokenResult<M> => ({ user: null, claims: null, error });
+const refused = <M extends object>(error: TokenFailure): VerifyTokenResult<M> => ({
+  user: null,
+  claims: null,
+  error,
+});

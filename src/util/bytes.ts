@@ -18,7 +18,10 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
  * `Content-Length` over the limit is refused before reading; a stream that grows past it is
  * cancelled), so a misbehaving peer cannot exhaust an isolate's memory. Stream errors propagate.
  */
-export async function readBounded(message: Request | Response, max: number): Promise<Uint8Array | null> {
+export async function readBounded(
+  message: Request | Response,
+  max: number,
+): Promise<Uint8Array | null> {
   const declared = message.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > max) {
     void message.body?.cancel().catch(() => {});

@@ -1,4 +1,7 @@
-/** snake_case → camelCase for what the API sends: the API speaks snake_case, the SDK camelCase (its own wire names are written out where they are sent or read). */
+/**
+ * snake_case → camelCase for what the API sends: the API speaks snake_case, the SDK camelCase (its
+ * own wire names are written out where they are sent or read).
+ */
 
 // Keys that must never be copied into a fresh object (prototype pollution).
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);

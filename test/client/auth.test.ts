@@ -12,7 +12,9 @@ describe.each(MODES)('auth (%s)', (mode) => {
   describe('signUp', () => {
     it('creates the user, signs them in and stores metadata', async () => {
       const email = freshEmail();
-      const { user, accessToken, refreshToken, expiresIn, error } = await h.client().auth.signUp({ email, password: PASSWORD, metadata: { plan: 'free' } });
+      const { user, accessToken, refreshToken, expiresIn, error } = await h
+        .client()
+        .auth.signUp({ email, password: PASSWORD, metadata: { plan: 'free' } });
       expect(error).toBeNull();
       expect(user?.email).toBe(email);
       expect(user?.id).toMatch(/^usr_/);
@@ -27,11 +29,18 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const email = freshEmail();
       await client.auth.signUp({ email, password: PASSWORD });
       const result = await client.auth.signUp({ email, password: PASSWORD });
-      expect(result).toMatchObject({ user: null, accessToken: null, refreshToken: null, error: { code: 'email_taken', status: 409 } });
+      expect(result).toMatchObject({
+        user: null,
+        accessToken: null,
+        refreshToken: null,
+        error: { code: 'email_taken', status: 409 },
+      });
     });
 
     it('honours tokenExpiry within the project bounds', async () => {
-      const { expiresIn, error } = await h.client({ tokenExpiry: 120 }).auth.signUp({ email: freshEmail(), password: PASSWORD });
+      const { expiresIn, error } = await h
+        .client({ tokenExpiry: 120 })
+        .auth.signUp({ email: freshEmail(), password: PASSWORD });
       expect(error).toBeNull();
       expect(expiresIn).toBe(120);
     });
@@ -43,7 +52,14 @@ describe.each(MODES)('auth (%s)', (mode) => {
         [{ email: 'not-an-email', password: PASSWORD }, 'invalid_email'],
         [{ email: freshEmail(), password: 'short' }, 'weak_password'],
         [{ email: 42, password: PASSWORD }, 'invalid_email'],
-        [{ email: freshEmail(), password: PASSWORD, metadata: JSON.parse('{"__proto__":{"polluted":true}}') }, 'invalid_request'],
+        [
+          {
+            email: freshEmail(),
+            password: PASSWORD,
+            metadata: JSON.parse('{"__proto__":{"polluted":true}}'),
+          },
+          'invalid_request',
+        ],
         [{ email: freshEmail(), password: PASSWORD, metadata: [1, 2] }, 'invalid_request'],
         [null, 'invalid_request'],
       ] as const;
@@ -82,7 +98,8 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const email = freshEmail();
       await client.auth.signUp({ email, password: PASSWORD });
       let last: Awaited<ReturnType<typeof client.auth.login>> | undefined;
-      for (let i = 0; i < 6; i++) last = await client.auth.login({ email, password: `wrong-${i}-password` });
+      for (let i = 0; i < 6; i++)
+        last = await client.auth.login({ email, password: `wrong-${i}-password` });
       expect(last?.error).toMatchObject({ code: 'account_locked', status: 423 });
       const right = await client.auth.login({ email, password: PASSWORD });
       expect(right.error?.code).toBe('account_locked');
@@ -103,18 +120,25 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const { accessToken } = await client.auth.signUp({ email, password: PASSWORD });
       const { totpUri } = await client.mfa.enroll({ method: 'totp' }, accessToken!);
       const secret = new URL(totpUri!).searchParams.get('secret')!;
-      const confirm = await client.mfa.verify({ code: await totp(secret, h.emulator.clock.now()) }, accessToken!);
+      const confirm = await client.mfa.verify(
+        { code: await totp(secret, h.emulator.clock.now()) },
+        accessToken!,
+      );
       expect(confirm.error).toBeNull();
 
       const result = await client.auth.login({ email, password: PASSWORD });
       expect(result.accessToken).toBeNull();
       expect(result.error?.code).toBe('mfa_required');
-      if (result.error?.code !== 'mfa_required' || !('mfaToken' in result.error)) throw new Error('no challenge');
+      if (result.error?.code !== 'mfa_required' || !('mfaToken' in result.error))
+        throw new Error('no challenge');
       expect(result.error.mfaToken).toMatch(/^mfa_tmp_/);
       expect(result.error.availableMethods).toEqual(['totp']);
       expect(JSON.stringify(result)).not.toContain(result.error.mfaToken);
 
-      const done = await client.mfa.verifyLogin({ mfaToken: result.error.mfaToken, code: await totp(secret, h.emulator.clock.now()) });
+      const done = await client.mfa.verifyLogin({
+        mfaToken: result.error.mfaToken,
+        code: await totp(secret, h.emulator.clock.now()),
+      });
       expect(done.error).toBeNull();
       expect(done.user?.email).toBe(email);
     });
@@ -123,21 +147,33 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const project = h.emulator.createProject({ requireEmailVerification: true });
       const client = h.client({ loginId: project.loginId, apiKey: project.apiKey });
       const email = freshEmail();
-      const signup = await client.auth.signUp({ email, password: PASSWORD, sendVerification: true });
+      const signup = await client.auth.signUp({
+        email,
+        password: PASSWORD,
+        sendVerification: true,
+      });
       expect(signup.error).toBeNull();
-      expect((await client.auth.login({ email, password: PASSWORD })).error).toMatchObject({ code: 'email_not_verified', status: 403 });
+      expect((await client.auth.login({ email, password: PASSWORD })).error).toMatchObject({
+        code: 'email_not_verified',
+        status: 403,
+      });
       const message = h.emulator.outbox.last({ to: email, kind: 'email_verification' });
       const verified = await client.auth.verifyEmail(message!.token!);
       expect(verified.user?.emailVerified).toBe(true);
       expect((await client.auth.login({ email, password: PASSWORD })).error).toBeNull();
-      expect((await client.auth.verifyEmail(message!.token!)).error?.code).toBe('verification_token_invalid');
+      expect((await client.auth.verifyEmail(message!.token!)).error?.code).toBe(
+        'verification_token_invalid',
+      );
     });
   });
 
   describe('tokens', () => {
     it('refreshToken rotates the pair, and a reused refresh token ends the session', async () => {
       const client = h.client({ revocationCheck: { maxAge: 0 } });
-      const { accessToken, refreshToken } = await client.auth.signUp({ email: freshEmail(), password: PASSWORD });
+      const { accessToken, refreshToken } = await client.auth.signUp({
+        email: freshEmail(),
+        password: PASSWORD,
+      });
       const next = await client.auth.refreshToken(refreshToken!);
       expect(next.error).toBeNull();
       expect(next.refreshToken).not.toBe(refreshToken);
@@ -147,15 +183,23 @@ describe.each(MODES)('auth (%s)', (mode) => {
       expect(reuse.error).toMatchObject({ code: 'refresh_token_invalid', status: 401 });
       expect((await client.auth.verifyToken(next.accessToken!)).error?.code).toBe('token_revoked');
       expect((await client.auth.verifyToken(accessToken!)).error?.code).toBe('token_revoked');
-      expect((await client.auth.refreshToken(next.refreshToken!)).error?.code).toBe('refresh_token_invalid');
+      expect((await client.auth.refreshToken(next.refreshToken!)).error?.code).toBe(
+        'refresh_token_invalid',
+      );
     });
 
     it('refreshToken reports an expired refresh token', async () => {
       const client = h.client();
-      const { refreshToken } = await client.auth.signUp({ email: freshEmail(), password: PASSWORD });
+      const { refreshToken } = await client.auth.signUp({
+        email: freshEmail(),
+        password: PASSWORD,
+      });
       h.emulator.clock.advance(31 * 24 * 3600 * 1000);
       try {
-        expect((await client.auth.refreshToken(refreshToken!)).error).toMatchObject({ code: 'refresh_token_expired', status: 401 });
+        expect((await client.auth.refreshToken(refreshToken!)).error).toMatchObject({
+          code: 'refresh_token_expired',
+          status: 401,
+        });
       } finally {
         h.emulator.clock.reset();
       }
@@ -163,9 +207,14 @@ describe.each(MODES)('auth (%s)', (mode) => {
 
     it('concurrent refreshes of one token share one rotation', async () => {
       const client = h.client();
-      const { refreshToken } = await client.auth.signUp({ email: freshEmail(), password: PASSWORD });
+      const { refreshToken } = await client.auth.signUp({
+        email: freshEmail(),
+        password: PASSWORD,
+      });
       const before = h.emulator.faults.hits('/auth/token/refresh');
-      const results = await Promise.all(Array.from({ length: 10 }, () => client.auth.refreshToken(refreshToken!)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => client.auth.refreshToken(refreshToken!)),
+      );
       expect(h.emulator.faults.hits('/auth/token/refresh') - before).toBe(1);
       expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
       expect(results.every((r) => r.error === null)).toBe(true);
@@ -173,23 +222,39 @@ describe.each(MODES)('auth (%s)', (mode) => {
 
     it('logout revokes the session: the access token verifies as revoked, the refresh token is dead', async () => {
       const client = h.client({ revocationCheck: { maxAge: 0 } });
-      const { accessToken, refreshToken } = await client.auth.signUp({ email: freshEmail(), password: PASSWORD });
+      const { accessToken, refreshToken } = await client.auth.signUp({
+        email: freshEmail(),
+        password: PASSWORD,
+      });
       expect(await client.auth.logout(accessToken!)).toEqual({ error: null });
       expect((await client.auth.verifyToken(accessToken!)).error?.code).toBe('token_revoked');
-      expect((await client.auth.refreshToken(refreshToken!)).error?.code).toBe('refresh_token_invalid');
-      expect((await client.auth.logout('garbage')).error).toMatchObject({ code: 'token_invalid', status: 401 });
-      expect((await client.auth.logout('')).error).toMatchObject({ code: 'token_invalid', status: 0 });
+      expect((await client.auth.refreshToken(refreshToken!)).error?.code).toBe(
+        'refresh_token_invalid',
+      );
+      expect((await client.auth.logout('garbage')).error).toMatchObject({
+        code: 'token_invalid',
+        status: 401,
+      });
+      expect((await client.auth.logout('')).error).toMatchObject({
+        code: 'token_invalid',
+        status: 0,
+      });
     });
 
     it('revokeToken revokes one access token, or one refresh token', async () => {
       const client = h.client({ revocationCheck: { maxAge: 0 } });
-      const { accessToken, refreshToken } = await client.auth.signUp({ email: freshEmail(), password: PASSWORD });
+      const { accessToken, refreshToken } = await client.auth.signUp({
+        email: freshEmail(),
+        password: PASSWORD,
+      });
       expect(await client.auth.revokeToken(accessToken!)).toEqual({ error: null });
       expect((await client.auth.verifyToken(accessToken!)).error?.code).toBe('token_revoked');
       const next = await client.auth.refreshToken(refreshToken!);
       expect(next.error).toBeNull();
       expect(await client.auth.revokeToken(next.refreshToken!)).toEqual({ error: null });
-      expect((await client.auth.refreshToken(next.refreshToken!)).error?.code).toBe('refresh_token_invalid');
+      expect((await client.auth.refreshToken(next.refreshToken!)).error?.code).toBe(
+        'refresh_token_invalid',
+      );
     });
   });
 
@@ -200,7 +265,10 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const sent = await client.auth.sendOtp({ email, channel: 'email' });
       expect(sent).toEqual({ expiresIn: 600, error: null });
       const { code } = h.emulator.outbox.last({ to: email, kind: 'otp' })!;
-      const wrong = await client.auth.verifyOtp({ email, otp: code === '000000' ? '111111' : '000000' });
+      const wrong = await client.auth.verifyOtp({
+        email,
+        otp: code === '000000' ? '111111' : '000000',
+      });
       expect(wrong.error).toMatchObject({ code: 'invalid_otp', status: 400 });
       const ok = await client.auth.verifyOtp({ email, otp: code! });
       expect(ok.error).toBeNull();
@@ -219,15 +287,27 @@ describe.each(MODES)('auth (%s)', (mode) => {
 
     it('sendOtp refuses a bad phone or a missing target locally', async () => {
       const client = h.client();
-      expect((await client.auth.sendOtp({ phone: '0801234' })).error).toMatchObject({ code: 'invalid_phone', status: 0 });
-      expect((await client.auth.sendOtp({})).error).toMatchObject({ code: 'invalid_request', status: 0 });
-      expect((await client.auth.verifyOtp({ email: freshEmail(), otp: '' })).error).toMatchObject({ code: 'invalid_otp', status: 0 });
+      expect((await client.auth.sendOtp({ phone: '0801234' })).error).toMatchObject({
+        code: 'invalid_phone',
+        status: 0,
+      });
+      expect((await client.auth.sendOtp({})).error).toMatchObject({
+        code: 'invalid_request',
+        status: 0,
+      });
+      expect((await client.auth.verifyOtp({ email: freshEmail(), otp: '' })).error).toMatchObject({
+        code: 'invalid_otp',
+        status: 0,
+      });
     });
 
     it('sendMagicLink + verifyMagicLink signs in once', async () => {
       const client = h.client();
       const email = freshEmail();
-      const sent = await client.auth.sendMagicLink({ email, redirectUrl: 'https://app.example.com/auth/callback' });
+      const sent = await client.auth.sendMagicLink({
+        email,
+        redirectUrl: 'https://app.example.com/auth/callback',
+      });
       expect(sent).toEqual({ expiresIn: 900, error: null });
       const message = h.emulator.outbox.last({ to: email, kind: 'magic_link' })!;
       expect(message.link).toMatch(/^https:\/\/app\.example\.com\/auth\/callback\?token=/);
@@ -235,8 +315,14 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const ok = await client.auth.verifyMagicLink(token);
       expect(ok.error).toBeNull();
       expect(ok.user?.email).toBe(email);
-      expect((await client.auth.verifyMagicLink(token)).error).toMatchObject({ code: 'magic_link_expired', status: 400 });
-      expect((await client.auth.sendMagicLink({ email, redirectUrl: 'javascript:alert(1)' })).error?.code).toBe('invalid_redirect_url');
+      expect((await client.auth.verifyMagicLink(token)).error).toMatchObject({
+        code: 'magic_link_expired',
+        status: 400,
+      });
+      expect(
+        (await client.auth.sendMagicLink({ email, redirectUrl: 'javascript:alert(1)' })).error
+          ?.code,
+      ).toBe('invalid_redirect_url');
     });
 
     it('a magic link expires after 15 minutes', async () => {
@@ -259,13 +345,30 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const email = freshEmail();
       await client.auth.signUp({ email, password: PASSWORD });
       expect(await client.auth.requestPasswordReset({ email })).toEqual({ error: null });
-      expect(await client.auth.requestPasswordReset({ email: freshEmail('ghost') })).toEqual({ error: null });
+      expect(await client.auth.requestPasswordReset({ email: freshEmail('ghost') })).toEqual({
+        error: null,
+      });
       const { token } = h.emulator.outbox.last({ to: email, kind: 'password_reset' })!;
-      expect((await client.auth.confirmPasswordReset({ resetToken: token!, newPassword: 'short' })).error?.code).toBe('weak_password');
-      expect(await client.auth.confirmPasswordReset({ resetToken: token!, newPassword: 'a brand new password' })).toEqual({ error: null });
-      expect((await client.auth.login({ email, password: PASSWORD })).error?.code).toBe('invalid_credentials');
-      expect((await client.auth.login({ email, password: 'a brand new password' })).error).toBeNull();
-      const again = await client.auth.confirmPasswordReset({ resetToken: token!, newPassword: 'another new password' });
+      expect(
+        (await client.auth.confirmPasswordReset({ resetToken: token!, newPassword: 'short' })).error
+          ?.code,
+      ).toBe('weak_password');
+      expect(
+        await client.auth.confirmPasswordReset({
+          resetToken: token!,
+          newPassword: 'a brand new password',
+        }),
+      ).toEqual({ error: null });
+      expect((await client.auth.login({ email, password: PASSWORD })).error?.code).toBe(
+        'invalid_credentials',
+      );
+      expect(
+        (await client.auth.login({ email, password: 'a brand new password' })).error,
+      ).toBeNull();
+      const again = await client.auth.confirmPasswordReset({
+        resetToken: token!,
+        newPassword: 'another new password',
+      });
       expect(again.error).toMatchObject({ code: 'reset_token_invalid', status: 400 });
     });
 
@@ -273,12 +376,21 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const client = h.client();
       const email = freshEmail();
       const { accessToken } = await client.auth.signUp({ email, password: PASSWORD });
-      const wrong = await client.auth.changePassword({ currentPassword: 'not my password', newPassword: 'next password 1' }, accessToken!);
+      const wrong = await client.auth.changePassword(
+        { currentPassword: 'not my password', newPassword: 'next password 1' },
+        accessToken!,
+      );
       expect(wrong.error).toMatchObject({ code: 'invalid_credentials', status: 401 });
-      const ok = await client.auth.changePassword({ currentPassword: PASSWORD, newPassword: 'next password 1' }, accessToken!);
+      const ok = await client.auth.changePassword(
+        { currentPassword: PASSWORD, newPassword: 'next password 1' },
+        accessToken!,
+      );
       expect(ok.error).toBeNull();
       expect((await client.auth.login({ email, password: 'next password 1' })).error).toBeNull();
-      const noToken = await client.auth.changePassword({ currentPassword: PASSWORD, newPassword: 'next password 2' }, 'not-a-token');
+      const noToken = await client.auth.changePassword(
+        { currentPassword: PASSWORD, newPassword: 'next password 2' },
+        'not-a-token',
+      );
       expect(noToken.error).toMatchObject({ code: 'token_invalid', status: 401 });
     });
   });
@@ -288,8 +400,14 @@ describe.each(MODES)('auth (%s)', (mode) => {
       const client = h.client();
       const urls = [
         client.auth.getLoginUrl({ redirectUrl: 'https://app.example.com/cb' }),
-        client.auth.getSocialLoginUrl({ provider: 'google', redirectUrl: 'https://app.example.com/cb' }),
-        client.auth.getSsoUrl({ email: 'jane@acme.com', redirectUrl: 'https://app.example.com/cb' }),
+        client.auth.getSocialLoginUrl({
+          provider: 'google',
+          redirectUrl: 'https://app.example.com/cb',
+        }),
+        client.auth.getSsoUrl({
+          email: 'jane@acme.com',
+          redirectUrl: 'https://app.example.com/cb',
+        }),
         client.auth.getSsoUrl({ connection: 'acme-okta' }),
       ];
       for (const url of urls) {
@@ -298,14 +416,20 @@ describe.each(MODES)('auth (%s)', (mode) => {
         expect(new URL(url).searchParams.get('login_id')).toBe(h.emulator.project.loginId);
         expect(url).not.toContain(h.emulator.project.apiKey);
       }
-      expect(() => client.auth.getSocialLoginUrl({ provider: 'myspace' as never })).toThrow(/provider must be one of/);
+      expect(() => client.auth.getSocialLoginUrl({ provider: 'myspace' as never })).toThrow(
+        /provider must be one of/,
+      );
       expect(() => client.auth.getSsoUrl({})).toThrow(/connection or an email/);
     });
 
     it('social login goes through the fake identity provider and returns tokens to the redirect URL', async () => {
       const client = h.client();
       const redirectUrl = `${h.emulator.project.redirectUrl ?? 'http://localhost:3000/callback'}`;
-      const start = client.auth.getSocialLoginUrl({ provider: 'github', redirectUrl, state: 'xyz' });
+      const start = client.auth.getSocialLoginUrl({
+        provider: 'github',
+        redirectUrl,
+        state: 'xyz',
+      });
       const email = freshEmail('social');
       const final = await followToApp(h, start, email, redirectUrl);
       expect(final.searchParams.get('state')).toBe('xyz');
@@ -320,7 +444,10 @@ describe.each(MODES)('auth (%s)', (mode) => {
 
 /** Follows the redirects of a social/SSO login by hand, signing in at the fake IdP with `email`. */
 async function followToApp(h: Harness, start: string, email: string, appUrl: string): Promise<URL> {
-  const go = (url: string) => (h.mode === 'in-process' ? h.emulator.fetch(url, { redirect: 'manual' }) : fetch(url, { redirect: 'manual' }));
+  const go = (url: string) =>
+    h.mode === 'in-process'
+      ? h.emulator.fetch(url, { redirect: 'manual' })
+      : fetch(url, { redirect: 'manual' });
   let url = start;
   for (let hop = 0; hop < 6; hop++) {
     if (url.startsWith(new URL(appUrl).origin) && !url.startsWith(h.baseUrl)) return new URL(url);
@@ -328,7 +455,8 @@ async function followToApp(h: Harness, start: string, email: string, appUrl: str
     if (target.pathname.includes('/_idp/')) target.searchParams.set('email', email);
     const res = await go(target.toString());
     const location = res.headers.get('location');
-    if (!location) throw new Error(`no redirect from ${target.pathname}: ${res.status} ${await res.text()}`);
+    if (!location)
+      throw new Error(`no redirect from ${target.pathname}: ${res.status} ${await res.text()}`);
     url = new URL(location, target).toString();
   }
   throw new Error('too many redirects');

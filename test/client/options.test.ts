@@ -46,7 +46,9 @@ describe('construction', () => {
   });
 
   it('accepts loopback http for emulators and strips a trailing slash', () => {
-    expect(new Protekt({ loginId, apiKey, baseUrl: 'http://127.0.0.1:8787/v1/' }).baseUrl).toBe('http://127.0.0.1:8787/v1');
+    expect(new Protekt({ loginId, apiKey, baseUrl: 'http://127.0.0.1:8787/v1/' }).baseUrl).toBe(
+      'http://127.0.0.1:8787/v1',
+    );
     expect(new Protekt({ loginId, apiKey }).baseUrl).toBe('https://auth.protekt.io/v1');
   });
 
@@ -55,7 +57,9 @@ describe('construction', () => {
     g.window = { document: {} };
     try {
       expect(thrown(() => new Protekt({ loginId, apiKey })).code).toBe('browser_not_allowed');
-      expect(new Protekt({ loginId, apiKey, dangerouslyAllowBrowser: true })).toBeInstanceOf(Protekt);
+      expect(new Protekt({ loginId, apiKey, dangerouslyAllowBrowser: true })).toBeInstanceOf(
+        Protekt,
+      );
     } finally {
       delete g.window;
     }
@@ -63,10 +67,18 @@ describe('construction', () => {
 
   it('never shows the API key when serialised or inspected', () => {
     const client = new Protekt({ loginId, apiKey });
-    for (const text of [JSON.stringify(client), inspect(client, { depth: 10, showHidden: true }), String(client), inspect(client.auth, { depth: 10 })]) {
+    for (const text of [
+      JSON.stringify(client),
+      inspect(client, { depth: 10, showHidden: true }),
+      String(client),
+      inspect(client.auth, { depth: 10 }),
+    ]) {
       expect(text).not.toContain(apiKey);
     }
-    expect(JSON.parse(JSON.stringify(client))).toEqual({ loginId, baseUrl: 'https://auth.protekt.io/v1' });
+    expect(JSON.parse(JSON.stringify(client))).toEqual({
+      loginId,
+      baseUrl: 'https://auth.protekt.io/v1',
+    });
   });
 
   it('ProtektError is recognised across copies by a shared brand', () => {
@@ -74,7 +86,10 @@ describe('construction', () => {
     expect(error).toBeInstanceOf(ProtektError);
     expect(error).toBeInstanceOf(Error);
     expect({} instanceof ProtektError).toBe(false);
-    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ name: 'ProtektError', code: 'timeout' });
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+      name: 'ProtektError',
+      code: 'timeout',
+    });
   });
 });
 
@@ -82,10 +97,14 @@ describe('per-call options', () => {
   it('a malformed one rejects with invalid_argument naming it, before anything is sent', async () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     let sent = 0;
-    const client = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: (input, init) => {
-      sent++;
-      return emulator.fetch(input, init);
-    } });
+    const client = new Protekt({
+      loginId: emulator.project.loginId,
+      apiKey: emulator.project.apiKey,
+      fetch: (input, init) => {
+        sent++;
+        return emulator.fetch(input, init);
+      },
+    });
     const cases: [unknown, string][] = [
       [5, 'options'],
       [[], 'options'],
@@ -94,8 +113,14 @@ describe('per-call options', () => {
       [{ idempotencyKey: '' }, 'idempotencyKey'],
     ];
     for (const [options, option] of cases) {
-      for (const call of [() => client.users.list({}, options as never), () => client.auth.verifyToken('x', options as never)]) {
-        await expect(call()).rejects.toMatchObject({ code: 'invalid_argument', details: { option } });
+      for (const call of [
+        () => client.users.list({}, options as never),
+        () => client.auth.verifyToken('x', options as never),
+      ]) {
+        await expect(call()).rejects.toMatchObject({
+          code: 'invalid_argument',
+          details: { option },
+        });
       }
     }
     expect(sent).toBe(0);
@@ -105,12 +130,19 @@ describe('per-call options', () => {
 describe('Protekt.mock', () => {
   it('answers overridden methods and rejects the others with a clear error', async () => {
     const protekt = Protekt.mock({
-      verifyToken: async () => ({ user: { id: 'usr_test', email: 'test@example.com', emailVerified: true, metadata: {} }, claims: { iss: 'x', sub: 'usr_test', aud: 'lp_x', iat: 0, exp: 0 }, error: null }),
+      verifyToken: async () => ({
+        user: { id: 'usr_test', email: 'test@example.com', emailVerified: true, metadata: {} },
+        claims: { iss: 'x', sub: 'usr_test', aud: 'lp_x', iat: 0, exp: 0 },
+        error: null,
+      }),
       users: { delete: async () => ({ error: null }) },
     });
     expect((await protekt.auth.verifyToken('anything')).user?.id).toBe('usr_test');
     expect(await protekt.users.delete('usr_1')).toEqual({ error: null });
-    await expect(protekt.auth.login({ email: 'a@b.co', password: 'x' })).rejects.toMatchObject({ code: 'not_mocked', message: expect.stringContaining('auth.login') });
+    await expect(protekt.auth.login({ email: 'a@b.co', password: 'x' })).rejects.toMatchObject({
+      code: 'not_mocked',
+      message: expect.stringContaining('auth.login'),
+    });
     await expect(protekt.users.get('usr_1')).rejects.toBeInstanceOf(ProtektError);
     expect(() => protekt.auth.getLoginUrl()).toThrow(/auth.getLoginUrl is not mocked/);
     expect(protekt).toBeInstanceOf(Protekt);
@@ -136,8 +168,17 @@ describe('debug logging', () => {
       await client.auth.refreshToken(refreshToken!);
       await client.auth.logout(accessToken!);
       expect(lines).toHaveLength(4);
-      expect(lines[1]).toMatch(/^\[Protekt\] POST \/auth\/login -> 401 invalid_credentials \(\d+ ms\)$/);
-      for (const secret of [h.emulator.project.apiKey, PASSWORD, 'wrong password!', accessToken!, refreshToken!, email]) {
+      expect(lines[1]).toMatch(
+        /^\[Protekt\] POST \/auth\/login -> 401 invalid_credentials \(\d+ ms\)$/,
+      );
+      for (const secret of [
+        h.emulator.project.apiKey,
+        PASSWORD,
+        'wrong password!',
+        accessToken!,
+        refreshToken!,
+        email,
+      ]) {
         expect(lines.join('\n')).not.toContain(secret);
       }
     } finally {

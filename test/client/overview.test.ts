@@ -10,7 +10,10 @@ import { createEmulator } from '../../src/testing/index.js';
 
 const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
 const realFetch = globalThis.fetch;
-const env = { PROTEKT_LOGIN_ID: emulator.project.loginId, PROTEKT_API_KEY: emulator.project.apiKey };
+const env = {
+  PROTEKT_LOGIN_ID: emulator.project.loginId,
+  PROTEKT_API_KEY: emulator.project.apiKey,
+};
 const process = { env };
 
 beforeAll(() => {
@@ -27,7 +30,11 @@ const protekt = new Protekt({
 });
 
 // Express middleware
-async function requireAuth(req: { headers: { authorization?: string }; user?: unknown }, res: FakeRes, next: () => void) {
+async function requireAuth(
+  req: { headers: { authorization?: string }; user?: unknown },
+  res: FakeRes,
+  next: () => void,
+) {
   const token = req.headers.authorization?.split(' ')[1];
 
   if (!token) {
@@ -73,7 +80,10 @@ describe('sdk-node/overview.md samples', () => {
   });
 
   it('Verify a token (the Express middleware)', async () => {
-    const ok = { headers: { authorization: `Bearer ${accessTokenFromSignUp}` } as { authorization?: string }, user: undefined as unknown };
+    const ok = {
+      headers: { authorization: `Bearer ${accessTokenFromSignUp}` } as { authorization?: string },
+      user: undefined as unknown,
+    };
     let nextCalled = false;
     await requireAuth(ok, new FakeRes(), () => (nextCalled = true));
     expect(nextCalled).toBe(true);
@@ -84,7 +94,11 @@ describe('sdk-node/overview.md samples', () => {
     expect(missing).toMatchObject({ code: 401, body: { error: 'Missing token' } });
 
     const forged = new FakeRes();
-    await requireAuth({ headers: { authorization: `Bearer ${accessTokenFromSignUp.slice(0, -4)}AAAA` } }, forged, () => {});
+    await requireAuth(
+      { headers: { authorization: `Bearer ${accessTokenFromSignUp.slice(0, -4)}AAAA` } },
+      forged,
+      () => {},
+    );
     expect(forged).toMatchObject({ code: 401, body: { error: 'Invalid or expired token' } });
   });
 
@@ -104,21 +118,27 @@ describe('sdk-node/overview.md samples', () => {
   });
 
   it('Refresh a token, then log out', async () => {
-    const login = await protekt.auth.login({ email: 'user@example.com', password: 'supersecret123' });
+    const login = await protekt.auth.login({
+      email: 'user@example.com',
+      password: 'supersecret123',
+    });
     const existingRefreshToken = login.refreshToken!;
 
-    const { accessToken, refreshToken } = await protekt.auth.refreshToken(
-      existingRefreshToken
-    );
+    const { accessToken, refreshToken } = await protekt.auth.refreshToken(existingRefreshToken);
     expect(accessToken).not.toBe(login.accessToken);
     expect(refreshToken).not.toBe(existingRefreshToken);
 
     await protekt.auth.logout(accessToken!);
-    expect((await protekt.auth.refreshToken(refreshToken!)).error?.code).toBe('refresh_token_invalid');
+    expect((await protekt.auth.refreshToken(refreshToken!)).error?.code).toBe(
+      'refresh_token_invalid',
+    );
   });
 
   it('Working with users', async () => {
-    const created = await protekt.auth.signUp({ email: 'second@example.com', password: 'supersecret123' });
+    const created = await protekt.auth.signUp({
+      email: 'second@example.com',
+      password: 'supersecret123',
+    });
     const id = created.user!.id; // the page's 'usr_9klabc'
     {
       // Get a user by ID
@@ -138,8 +158,14 @@ describe('sdk-node/overview.md samples', () => {
   });
 
   it('Session management', async () => {
-    const first = await protekt.auth.login({ email: 'user@example.com', password: 'supersecret123' });
-    const other = await protekt.auth.login({ email: 'user@example.com', password: 'supersecret123' });
+    const first = await protekt.auth.login({
+      email: 'user@example.com',
+      password: 'supersecret123',
+    });
+    const other = await protekt.auth.login({
+      email: 'user@example.com',
+      password: 'supersecret123',
+    });
     const accessToken = first.accessToken!;
 
     // List a user's active sessions (pass their access token)
@@ -164,7 +190,9 @@ describe('sdk-node/overview.md samples', () => {
       password: 'supersecret123',
     });
 
-    // @ts-expect-error The page assigns without checking `error`; the result is a discriminated union, so strict TypeScript asks for `if (response.error) ...` first. At run time it is the user.
+    // @ts-expect-error The page assigns without checking `error`; the result is a discriminated
+    // union, so strict TypeScript asks for `if (response.error) ...` first. At run time it is the
+    // user.
     const user: ProtektUser = response.user;
     expect(user.email).toBe('user@example.com');
   });

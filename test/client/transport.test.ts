@@ -10,7 +10,8 @@ describe.each(MODES)('transport (%s)', (mode) => {
   afterAll(() => h.close());
   afterEach(() => h.emulator.faults.clear());
 
-  const keysOf = (path: string) => h.emulator.requests.filter((r) => r.path === path).map((r) => r.idempotencyKey);
+  const keysOf = (path: string) =>
+    h.emulator.requests.filter((r) => r.path === path).map((r) => r.idempotencyKey);
 
   it('two 503s then success: three attempts with one idempotency key', async () => {
     const client = h.client();
@@ -73,16 +74,27 @@ describe.each(MODES)('transport (%s)', (mode) => {
   it('5xx after every retry throws server_error / service_unavailable with the attempt count', async () => {
     const client = h.client({ maxRetries: 1 });
     h.emulator.faults.add({ path: '/auth/users', status: 500, times: 2 });
-    await expect(client.users.list()).rejects.toMatchObject({ code: 'server_error', status: 500, details: { attempts: 2 } });
+    await expect(client.users.list()).rejects.toMatchObject({
+      code: 'server_error',
+      status: 500,
+      details: { attempts: 2 },
+    });
     h.emulator.faults.add({ path: '/auth/users', status: 503, times: 2 });
-    await expect(client.users.list()).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    await expect(client.users.list()).rejects.toMatchObject({
+      code: 'service_unavailable',
+      status: 503,
+    });
   });
 
   it('501 is not retried', async () => {
     const client = h.client();
     h.emulator.faults.add({ path: '/auth/users', status: 501, times: 3 });
     const before = h.emulator.faults.hits('/auth/users');
-    await expect(client.users.list()).rejects.toMatchObject({ code: 'server_error', status: 501, details: { attempts: 1 } });
+    await expect(client.users.list()).rejects.toMatchObject({
+      code: 'server_error',
+      status: 501,
+      details: { attempts: 1 },
+    });
     expect(h.emulator.faults.hits('/auth/users') - before).toBe(1);
     h.emulator.faults.clear();
   });
@@ -107,9 +119,16 @@ describe.each(MODES)('transport (%s)', (mode) => {
 
   it('an answer over 1 MiB is refused as invalid_response without retrying', async () => {
     const client = h.client();
-    h.emulator.faults.add({ path: '/auth/users', status: 200, body: `{"data":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}` });
+    h.emulator.faults.add({
+      path: '/auth/users',
+      status: 200,
+      body: `{"data":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`,
+    });
     const before = h.emulator.faults.hits('/auth/users');
-    await expect(client.users.list()).rejects.toMatchObject({ code: 'invalid_response', message: expect.stringContaining('larger than') });
+    await expect(client.users.list()).rejects.toMatchObject({
+      code: 'invalid_response',
+      message: expect.stringContaining('larger than'),
+    });
     expect(h.emulator.faults.hits('/auth/users') - before).toBe(1);
   });
 
@@ -118,20 +137,26 @@ describe.each(MODES)('transport (%s)', (mode) => {
     const done = new AbortController();
     done.abort();
     const before = h.emulator.faults.hits('/auth/users');
-    await expect(client.users.list({}, { signal: done.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(client.users.list({}, { signal: done.signal })).rejects.toMatchObject({
+      code: 'aborted',
+    });
     expect(h.emulator.faults.hits('/auth/users')).toBe(before);
 
     h.emulator.faults.add({ path: '/auth/users', delayMs: 5_000 });
     const during = new AbortController();
     setTimeout(() => during.abort(), 50);
     const started = Date.now();
-    await expect(client.users.list({}, { signal: during.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(client.users.list({}, { signal: during.signal })).rejects.toMatchObject({
+      code: 'aborted',
+    });
     expect(Date.now() - started).toBeLessThan(2_000);
 
     h.emulator.faults.add({ path: '/auth/users', status: 429, retryAfter: 5 });
     const waiting = new AbortController();
     setTimeout(() => waiting.abort(), 100);
-    await expect(h.client({ maxRetryAfter: 10_000 }).users.list({}, { signal: waiting.signal })).rejects.toMatchObject({ code: 'aborted' });
+    await expect(
+      h.client({ maxRetryAfter: 10_000 }).users.list({}, { signal: waiting.signal }),
+    ).rejects.toMatchObject({ code: 'aborted' });
     h.emulator.faults.clear();
   });
 
@@ -147,7 +172,15 @@ describe.each(MODES)('transport (%s)', (mode) => {
 describe('nothing listening', () => {
   it('throws network_error after the retries', async () => {
     const { Protekt } = await import('../../src/index.js');
-    const client = new Protekt({ loginId: 'lp_nothing', apiKey: 'pk_test_nothing123', baseUrl: 'http://127.0.0.1:9/v1', maxRetries: 1 });
-    await expect(client.users.list()).rejects.toMatchObject({ code: 'network_error', details: { attempts: 2 } });
+    const client = new Protekt({
+      loginId: 'lp_nothing',
+      apiKey: 'pk_test_nothing123',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      maxRetries: 1,
+    });
+    await expect(client.users.list()).rejects.toMatchObject({
+      code: 'network_error',
+      details: { attempts: 2 },
+    });
   });
 });

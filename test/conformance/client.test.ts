@@ -15,7 +15,12 @@ const email = (): string => `conformance.${Date.now().toString(36)}.${++n}@examp
 const PASSWORD = 'conformance password';
 
 function client(extra: Record<string, unknown> = {}): Protekt {
-  return new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: emulator.fetch, ...extra });
+  return new Protekt({
+    loginId: emulator.project.loginId,
+    apiKey: emulator.project.apiKey,
+    fetch: emulator.fetch,
+    ...extra,
+  });
 }
 
 beforeAll(() => {
@@ -29,7 +34,11 @@ describe('client flows', () => {
   it('sign-up, login, verify, refresh, sessions, logout', async () => {
     const protekt = client({ revocationCheck: { maxAge: 0 } });
     const address = email();
-    const signup = await protekt.auth.signUp({ email: address, password: PASSWORD, metadata: { plan: 'pro' } });
+    const signup = await protekt.auth.signUp({
+      email: address,
+      password: PASSWORD,
+      metadata: { plan: 'pro' },
+    });
     expect(signup.error).toBeNull();
     const login = await protekt.auth.login({ email: address, password: PASSWORD });
     if (login.error) throw new Error(login.error.code);
@@ -48,7 +57,9 @@ describe('client flows', () => {
     expect(await protekt.auth.logout(refreshed.accessToken!)).toEqual({ error: null });
     const after = await protekt.auth.verifyToken(refreshed.accessToken!);
     expect(after.error?.code).toBe('token_revoked');
-    expect((await protekt.auth.refreshToken(login.refreshToken)).error?.code).toBe('refresh_token_invalid');
+    expect((await protekt.auth.refreshToken(login.refreshToken)).error?.code).toBe(
+      'refresh_token_invalid',
+    );
   });
 
   it('the MFA login challenge, completed with a TOTP code', async () => {
@@ -57,13 +68,19 @@ describe('client flows', () => {
     const { accessToken } = await protekt.auth.signUp({ email: address, password: PASSWORD });
     const enroll = await protekt.mfa.enroll({ method: 'totp' }, accessToken!);
     const secret = new URL(enroll.totpUri!).searchParams.get('secret')!;
-    expect((await protekt.mfa.verify({ code: await totp(secret, emulator.clock.now()) }, accessToken!)).enrolled).toBe(true);
+    expect(
+      (await protekt.mfa.verify({ code: await totp(secret, emulator.clock.now()) }, accessToken!))
+        .enrolled,
+    ).toBe(true);
 
     const login = await protekt.auth.login({ email: address, password: PASSWORD });
     expect(login.error?.code).toBe('mfa_required');
     const challenge = login.error as { mfaToken: string; availableMethods: string[] };
     expect(challenge.availableMethods).toEqual(['totp']);
-    const done = await protekt.mfa.verifyLogin({ mfaToken: challenge.mfaToken, code: await totp(secret, emulator.clock.now()) });
+    const done = await protekt.mfa.verifyLogin({
+      mfaToken: challenge.mfaToken,
+      code: await totp(secret, emulator.clock.now()),
+    });
     expect(done.error).toBeNull();
     expect(done.user?.email).toBe(address);
   });
@@ -97,16 +114,30 @@ describe('error model', () => {
   it('bad input is refused before anything is sent', async () => {
     const protekt = client();
     const before = emulator.faults.hits('/auth/signup');
-    expect((await protekt.auth.signUp({ email: 'nope', password: PASSWORD })).error).toMatchObject({ code: 'invalid_email', status: 0 });
-    expect((await protekt.auth.signUp({ email: email(), password: 'short' })).error).toMatchObject({ code: 'weak_password', status: 0 });
-    expect((await protekt.users.get(42 as never)).error).toMatchObject({ code: 'invalid_request', status: 0 });
-    expect((await protekt.auth.sendOtp({ phone: '555-1234' })).error).toMatchObject({ code: 'invalid_phone', status: 0 });
+    expect((await protekt.auth.signUp({ email: 'nope', password: PASSWORD })).error).toMatchObject({
+      code: 'invalid_email',
+      status: 0,
+    });
+    expect((await protekt.auth.signUp({ email: email(), password: 'short' })).error).toMatchObject({
+      code: 'weak_password',
+      status: 0,
+    });
+    expect((await protekt.users.get(42 as never)).error).toMatchObject({
+      code: 'invalid_request',
+      status: 0,
+    });
+    expect((await protekt.auth.sendOtp({ phone: '555-1234' })).error).toMatchObject({
+      code: 'invalid_phone',
+      status: 0,
+    });
     expect(emulator.faults.hits('/auth/signup')).toBe(before);
   });
 
   it('configuration mistakes and a rejected key throw ProtektError', async () => {
     expect(() => new Protekt({ loginId: '', apiKey: 'pk_test_12345678' })).toThrow(ProtektError);
-    expect(() => new Protekt({ loginId: 'lp_abcd', apiKey: 'pk_test_12345678', baseUrl: 'ftp://x' })).toThrow(/baseUrl/);
+    expect(
+      () => new Protekt({ loginId: 'lp_abcd', apiKey: 'pk_test_12345678', baseUrl: 'ftp://x' }),
+    ).toThrow(/baseUrl/);
     const wrong = client({ apiKey: 'pk_test_not_the_key_1' });
     await expect(wrong.users.list()).rejects.toMatchObject({ code: 'invalid_api_key' });
     await expect(wrong.users.list()).rejects.toBeInstanceOf(ProtektError);
@@ -120,12 +151,20 @@ describe('error model', () => {
 
   it("the runtime's console view of the client is its one-line summary (Deno and Bun; Node's is tested in test/client)", () => {
     const protekt = client();
-    const runtime = globalThis as { Deno?: { inspect(v: unknown): string }; Bun?: { inspect(v: unknown): string } };
+    const runtime = globalThis as {
+      Deno?: { inspect(v: unknown): string };
+      Bun?: { inspect(v: unknown): string };
+    };
     const inspect = runtime.Deno?.inspect ?? runtime.Bun?.inspect;
-    // workerd and the Edge runtime have no inspect function to call: their console is Node's or V8's own.
+    // workerd and the Edge runtime have no inspect function to call: their console is Node's or
+    // V8's own.
     if (!inspect) return;
-    expect(inspect(protekt)).toBe(`Protekt { loginId: '${emulator.project.loginId}', baseUrl: 'https://auth.protekt.io/v1' }`);
-    expect(inspect({ nested: protekt })).toContain(`nested: Protekt { loginId: '${emulator.project.loginId}'`);
+    expect(inspect(protekt)).toBe(
+      `Protekt { loginId: '${emulator.project.loginId}', baseUrl: 'https://auth.protekt.io/v1' }`,
+    );
+    expect(inspect({ nested: protekt })).toContain(
+      `nested: Protekt { loginId: '${emulator.project.loginId}'`,
+    );
   });
 });
 
@@ -135,7 +174,10 @@ describe('transport', () => {
     emulator.faults.add({ path: '/auth/signup', status: 503, times: 2 });
     const start = emulator.requests.length;
     expect((await protekt.auth.signUp({ email: email(), password: PASSWORD })).error).toBeNull();
-    const keys = emulator.requests.slice(start).filter((r) => r.path === '/auth/signup').map((r) => r.idempotencyKey);
+    const keys = emulator.requests
+      .slice(start)
+      .filter((r) => r.path === '/auth/signup')
+      .map((r) => r.idempotencyKey);
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(1);
   });

@@ -18,7 +18,11 @@ let userId = '';
 let made = 0;
 let envApp: Hono<{ Bindings: Bindings; Variables: ProtektVariables }>;
 
-const get = async (path: string, headers: Record<string, string> = {}, env?: Bindings): Promise<Response> =>
+const get = async (
+  path: string,
+  headers: Record<string, string> = {},
+  env?: Bindings,
+): Promise<Response> =>
   env ? envApp.request(path, { headers }, env) : app.request(path, { headers });
 
 describe('protektAuth (Hono middleware)', () => {
@@ -35,20 +39,30 @@ describe('protektAuth (Hono middleware)', () => {
     app.get('/', (c) => c.text('public'));
     app.use('/api/*', protektAuth({ client: protekt, cookie: 'protekt_access' }));
     app.get('/api/me', (c) => c.json({ id: c.get('user').id, sub: c.get('claims').sub }));
-    app.get('/maybe', protektAuth({ client: protekt, optional: true }), (c) => c.json({ user: c.get('user') }));
+    app.get('/maybe', protektAuth({ client: protekt, optional: true }), (c) =>
+      c.json({ user: c.get('user') }),
+    );
 
     envApp = new Hono<{ Bindings: Bindings; Variables: ProtektVariables }>();
     envApp.use(
       protektAuth({
         fromEnv: (env: Bindings) => {
           made++;
-          return new Protekt({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY, fetch: emulator.fetch, maxRetries: 0 });
+          return new Protekt({
+            loginId: env.PROTEKT_LOGIN_ID,
+            apiKey: env.PROTEKT_API_KEY,
+            fetch: emulator.fetch,
+            maxRetries: 0,
+          });
         },
       }),
     );
     envApp.get('/', (c) => c.json({ id: c.get('user').id }));
 
-    const signUp = await protekt.auth.signUp({ email: 'conformance.hono@example.com', password: 'correct horse battery' });
+    const signUp = await protekt.auth.signUp({
+      email: 'conformance.hono@example.com',
+      password: 'correct horse battery',
+    });
     if (signUp.error) throw new Error(`sign-up failed: ${signUp.error.code}`);
     token = signUp.accessToken;
     userId = signUp.user.id;
@@ -67,7 +81,9 @@ describe('protektAuth (Hono middleware)', () => {
     const res = await get('/api/me');
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="protekt"');
-    expect(await res.json()).toEqual({ error: { code: 'token_missing', message: 'A bearer token is required' } });
+    expect(await res.json()).toEqual({
+      error: { code: 'token_missing', message: 'A bearer token is required' },
+    });
   });
 
   it('answers 401 invalid_token for a malformed header and a forged token', async () => {
@@ -95,16 +111,24 @@ describe('protektAuth (Hono middleware)', () => {
   });
 
   it('builds the fromEnv client once', async () => {
-    const env: Bindings = { PROTEKT_LOGIN_ID: emulator.project.loginId, PROTEKT_API_KEY: emulator.project.apiKey };
+    const env: Bindings = {
+      PROTEKT_LOGIN_ID: emulator.project.loginId,
+      PROTEKT_API_KEY: emulator.project.apiKey,
+    };
     expect((await get('/', { authorization: `Bearer ${token}` }, env)).status).toBe(200);
     expect((await get('/', { authorization: `Bearer ${token}` }, env)).status).toBe(200);
     expect(made).toBe(1);
   });
 
   it('answers 401 token_revoked once the session ended', async () => {
-    const login = await protekt.auth.login({ email: 'conformance.hono@example.com', password: 'correct horse battery' });
+    const login = await protekt.auth.login({
+      email: 'conformance.hono@example.com',
+      password: 'correct horse battery',
+    });
     if (login.error) throw new Error(`login failed: ${login.error.code}`);
-    expect((await get('/api/me', { authorization: `Bearer ${login.accessToken}` })).status).toBe(200);
+    expect((await get('/api/me', { authorization: `Bearer ${login.accessToken}` })).status).toBe(
+      200,
+    );
     expect((await protekt.auth.logout(login.accessToken)).error).toBeNull();
     const res = await get('/api/me', { authorization: `Bearer ${login.accessToken}` });
     expect(res.status).toBe(401);
@@ -116,13 +140,20 @@ describe('protektAuth (Hono middleware)', () => {
     const user = await cold.createUser({ email: 'cold@example.com' });
     const coldToken = await cold.issueAccessToken({ userId: String(user.id) });
     cold.faults.add({ path: '/.well-known/jwks.json', status: 503, times: Infinity });
-    const coldClient = new Protekt({ loginId: cold.project.loginId, apiKey: cold.project.apiKey, fetch: cold.fetch, maxRetries: 0 });
+    const coldClient = new Protekt({
+      loginId: cold.project.loginId,
+      apiKey: cold.project.apiKey,
+      fetch: cold.fetch,
+      maxRetries: 0,
+    });
     const coldApp = new Hono();
     coldApp.use(protektAuth({ client: coldClient }));
     coldApp.get('/', (c) => c.text('never'));
     const res = await coldApp.request('/', { headers: { authorization: `Bearer ${coldToken}` } });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBeTruthy();
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('service_unavailable');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      'service_unavailable',
+    );
   });
 });

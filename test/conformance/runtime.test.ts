@@ -53,7 +53,11 @@ describe('package entries', () => {
   });
 
   it('loads @protekt/node, @protekt/node/testing and @protekt/node/hono', () => {
-    expect(Object.keys(entries).sort()).toEqual(['@protekt/node', '@protekt/node/hono', '@protekt/node/testing']);
+    expect(Object.keys(entries).sort()).toEqual([
+      '@protekt/node',
+      '@protekt/node/hono',
+      '@protekt/node/testing',
+    ]);
     for (const ns of Object.values(entries)) expect(typeof ns).toBe('object');
   });
 
@@ -82,7 +86,9 @@ describe('web standards the package is built on', () => {
   });
 
   it('has URL, TextEncoder/TextDecoder and atob/btoa', () => {
-    expect(new URL('/v1/auth/login', 'http://127.0.0.1:8787').href).toBe('http://127.0.0.1:8787/v1/auth/login');
+    expect(new URL('/v1/auth/login', 'http://127.0.0.1:8787').href).toBe(
+      'http://127.0.0.1:8787/v1/auth/login',
+    );
     const bytes = new TextEncoder().encode('ü');
     expect(bytes).toHaveLength(2);
     expect(new TextDecoder().decode(bytes)).toBe('ü');
@@ -90,7 +96,9 @@ describe('web standards the package is built on', () => {
   });
 
   it('answers a Response body as JSON', async () => {
-    const res = new Response(JSON.stringify({ ok: true }), { headers: { 'content-type': 'application/json' } });
+    const res = new Response(JSON.stringify({ ok: true }), {
+      headers: { 'content-type': 'application/json' },
+    });
     await expect(res.json()).resolves.toEqual({ ok: true });
   });
 });
@@ -100,7 +108,11 @@ describe('one in-process round trip', () => {
     const { Protekt } = await import('@protekt/node');
     const { createEmulator } = await import('@protekt/node/testing');
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
-    const protekt = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, fetch: emulator.fetch });
+    const protekt = new Protekt({
+      loginId: emulator.project.loginId,
+      apiKey: emulator.project.apiKey,
+      fetch: emulator.fetch,
+    });
     const email = `runtime.${Date.now().toString(36)}@example.com`;
     const signUp = await protekt.auth.signUp({ email, password: 'correct horse battery staple' });
     expect(signUp.error).toBeNull();

@@ -31,7 +31,11 @@ async function accessToken(expiresIn = 3600, projectId?: string): Promise<string
     metadata: { plan: 'pro' },
     ...(projectId ? { projectId } : {}),
   });
-  return emulator.issueAccessToken({ userId: user.id as string, expiresIn, ...(projectId ? { projectId } : {}) });
+  return emulator.issueAccessToken({
+    userId: user.id as string,
+    expiresIn,
+    ...(projectId ? { projectId } : {}),
+  });
 }
 
 function b64url(text: string): string {
@@ -40,12 +44,22 @@ function b64url(text: string): string {
 
 function headerOf(token: string): Record<string, unknown> {
   const part = token.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/');
-  return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4))) as Record<string, unknown>;
+  return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4))) as Record<
+    string,
+    unknown
+  >;
 }
 
 function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(emulator.clock.now() / 1000);
-  return { iss: ISSUER, sub: 'usr_conformance', aud: [emulator.project.loginId], iat: now, exp: now + 3600, ...extra };
+  return {
+    iss: ISSUER,
+    sub: 'usr_conformance',
+    aud: [emulator.project.loginId],
+    iat: now,
+    exp: now + 3600,
+    ...extra,
+  };
 }
 
 describe('verifyToken (conformance)', () => {
@@ -58,7 +72,11 @@ describe('verifyToken (conformance)', () => {
     const token = await accessToken();
     const result = await protekt.auth.verifyToken(token);
     expect(result.error).toBeNull();
-    expect(result.user).toMatchObject({ email: expect.stringMatching(/@example\.com$/), projectId: emulator.project.projectId, metadata: { plan: 'pro' } });
+    expect(result.user).toMatchObject({
+      email: expect.stringMatching(/@example\.com$/),
+      projectId: emulator.project.projectId,
+      metadata: { plan: 'pro' },
+    });
     expect(result.claims!.iss).toBe(ISSUER);
     expect(result.claims!.aud).toContain(emulator.project.loginId);
   });
@@ -94,7 +112,10 @@ describe('verifyToken (conformance)', () => {
     emulator.clock.advance(64_000);
     expect((await protekt.auth.verifyToken(token)).error).toBeNull();
     emulator.clock.advance(2_000);
-    expect((await protekt.auth.verifyToken(token)).error).toMatchObject({ code: 'token_expired', status: 401 });
+    expect((await protekt.auth.verifyToken(token)).error).toMatchObject({
+      code: 'token_expired',
+      status: 401,
+    });
   });
 
   it('refuses forged and malformed tokens without throwing', async () => {
@@ -140,15 +161,26 @@ describe('verifyToken (conformance)', () => {
     const token = await accessToken();
     expect((await protekt.auth.verifyToken(token)).error).toBeNull();
     expect((await protekt.auth.revokeToken(token)).error).toBeNull();
-    expect((await protekt.auth.verifyToken(token)).error).toMatchObject({ code: 'token_revoked', status: 401 });
+    expect((await protekt.auth.verifyToken(token)).error).toMatchObject({
+      code: 'token_revoked',
+      status: 401,
+    });
   });
 
   it('many concurrent verifications on a cold cache all succeed (and never hang)', async () => {
     const fresh = createEmulator({ pbkdf2Iterations: 1_000 });
     const user = await fresh.createUser({ email: `cold.${Date.now()}@example.com` });
     const token = await fresh.issueAccessToken({ userId: user.id as string });
-    const protekt = new Protekt({ loginId: fresh.project.loginId, apiKey: fresh.project.apiKey, fetch: fresh.fetch, maxRetries: 0, revocationCheck: false });
-    const results = await Promise.all(Array.from({ length: 50 }, () => protekt.auth.verifyToken(token)));
+    const protekt = new Protekt({
+      loginId: fresh.project.loginId,
+      apiKey: fresh.project.apiKey,
+      fetch: fresh.fetch,
+      maxRetries: 0,
+      revocationCheck: false,
+    });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => protekt.auth.verifyToken(token)),
+    );
     for (const r of results) expect(r.error).toBeNull();
     expect(fresh.faults.hits(JWKS)).toBeGreaterThanOrEqual(1);
     expect(fresh.faults.hits(JWKS)).toBeLessThanOrEqual(50);
@@ -166,7 +198,12 @@ describe('verifyToken (conformance)', () => {
       const u = await cold.createUser({ email: `outage.${Date.now()}@example.com` });
       const coldToken = await cold.issueAccessToken({ userId: u.id as string });
       cold.faults.add({ path: JWKS, status: 503, times: Infinity });
-      const coldClient = new Protekt({ loginId: cold.project.loginId, apiKey: cold.project.apiKey, fetch: cold.fetch, maxRetries: 0 });
+      const coldClient = new Protekt({
+        loginId: cold.project.loginId,
+        apiKey: cold.project.apiKey,
+        fetch: cold.fetch,
+        maxRetries: 0,
+      });
       let thrown: unknown;
       try {
         await coldClient.auth.verifyToken(coldToken);

@@ -25,7 +25,12 @@ export interface CallOptions {
 }
 
 /** Calls the emulator with JSON in and out. */
-export async function call(emu: Emulator, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+export async function call(
+  emu: Emulator,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   const key = options.key === undefined ? emu.project.apiKey : options.key;
   if (key !== null) headers['x-protekt-key'] = key;
@@ -62,10 +67,22 @@ export function email(prefix = 'user'): string {
 export const PASSWORD = 'correct horse battery';
 
 /** Signs a user up and returns the token answer. */
-export async function signUp(emu: Emulator, address = email(), extra: Record<string, unknown> = {}): Promise<{ email: string; access: string; refresh: string; user: any; body: any }> {
-  const r = await call(emu, 'POST', '/auth/signup', { body: { email: address, password: PASSWORD, ...extra } });
+export async function signUp(
+  emu: Emulator,
+  address = email(),
+  extra: Record<string, unknown> = {},
+): Promise<{ email: string; access: string; refresh: string; user: any; body: any }> {
+  const r = await call(emu, 'POST', '/auth/signup', {
+    body: { email: address, password: PASSWORD, ...extra },
+  });
   if (r.status !== 201) throw new Error(`sign-up failed: ${r.status} ${r.text}`);
-  return { email: address, access: r.body.access_token, refresh: r.body.refresh_token, user: r.body.user, body: r.body };
+  return {
+    email: address,
+    access: r.body.access_token,
+    refresh: r.body.refresh_token,
+    user: r.body.user,
+    body: r.body,
+  };
 }
 
 /** Decodes a JWT's payload without checking it. */

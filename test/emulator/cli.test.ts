@@ -22,19 +22,36 @@ describe('serveEmulator', () => {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${server.baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-protekt-key': server.emulator.project.apiKey, ...headers },
+      headers: {
+        'content-type': 'application/json',
+        'x-protekt-key': server.emulator.project.apiKey,
+        ...headers,
+      },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
   it('serves the API on a free port with the request origin as issuer', async () => {
     expect(server.port).toBeGreaterThan(0);
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
-    const r = await post('/auth/signup', { email: email(), password: PASSWORD }, { 'user-agent': 'cli-test/1' });
+    const r = await post(
+      '/auth/signup',
+      { email: email(), password: PASSWORD },
+      { 'user-agent': 'cli-test/1' },
+    );
     expect(r.status).toBe(201);
     const body = await r.json();
     expect(claimsOf(body.access_token).iss).toBe(server.url);
-    const sessions = await fetch(`${server.baseUrl}/auth/sessions`, { headers: { 'x-protekt-key': server.emulator.project.apiKey, authorization: `Bearer ${body.access_token}` } });
-    expect((await sessions.json()).data[0]).toMatchObject({ user_agent: 'cli-test/1', ip_address: '127.0.0.1', is_current: true });
+    const sessions = await fetch(`${server.baseUrl}/auth/sessions`, {
+      headers: {
+        'x-protekt-key': server.emulator.project.apiKey,
+        authorization: `Bearer ${body.access_token}`,
+      },
+    });
+    expect((await sessions.json()).data[0]).toMatchObject({
+      user_agent: 'cli-test/1',
+      ip_address: '127.0.0.1',
+      is_current: true,
+    });
     const jwks = await fetch(`${server.baseUrl}/.well-known/jwks.json`);
     expect(jwks.headers.get('cache-control')).toBe('public, max-age=600');
     expect((await jwks.json()).keys).toHaveLength(1);
@@ -53,7 +70,10 @@ describe('serveEmulator', () => {
     });
     const chunked = await fetch(`${server.baseUrl}/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-protekt-key': server.emulator.project.apiKey },
+      headers: {
+        'content-type': 'application/json',
+        'x-protekt-key': server.emulator.project.apiKey,
+      },
       body: stream,
       duplex: 'half',
     } as RequestInit);
@@ -62,28 +82,54 @@ describe('serveEmulator', () => {
 
   it('a drop fault destroys the socket; a delay honours the client going away', async () => {
     server.emulator.faults.add({ path: '/auth/users', drop: true });
-    await expect(fetch(`${server.baseUrl}/auth/users`, { headers: { 'x-protekt-key': server.emulator.project.apiKey } })).rejects.toBeInstanceOf(TypeError);
+    await expect(
+      fetch(`${server.baseUrl}/auth/users`, {
+        headers: { 'x-protekt-key': server.emulator.project.apiKey },
+      }),
+    ).rejects.toBeInstanceOf(TypeError);
     server.emulator.faults.add({ path: '/auth/users', delayMs: 5_000 });
     const t0 = Date.now();
-    await expect(fetch(`${server.baseUrl}/auth/users`, { headers: { 'x-protekt-key': server.emulator.project.apiKey }, signal: AbortSignal.timeout(100) })).rejects.toThrow();
+    await expect(
+      fetch(`${server.baseUrl}/auth/users`, {
+        headers: { 'x-protekt-key': server.emulator.project.apiKey },
+        signal: AbortSignal.timeout(100),
+      }),
+    ).rejects.toThrow();
     expect(Date.now() - t0).toBeLessThan(2_000);
-    const ok = await fetch(`${server.baseUrl}/auth/users`, { headers: { 'x-protekt-key': server.emulator.project.apiKey } });
+    const ok = await fetch(`${server.baseUrl}/auth/users`, {
+      headers: { 'x-protekt-key': server.emulator.project.apiKey },
+    });
     expect(ok.status).toBe(200);
   });
 
   it('HEAD and redirects pass through unchanged', async () => {
     const head = await fetch(`${server.baseUrl}/.well-known/jwks.json`, { method: 'HEAD' });
     expect(head.status).toBe(200);
-    const r = await fetch(`${server.baseUrl}/auth/sso/authorize?login_id=${server.emulator.project.loginId}&provider=google`, { redirect: 'manual' });
+    const r = await fetch(
+      `${server.baseUrl}/auth/sso/authorize?login_id=${server.emulator.project.loginId}&provider=google`,
+      { redirect: 'manual' },
+    );
     expect(r.status).toBe(302);
-    expect(r.headers.get('location')).toMatch(new RegExp(`^${server.baseUrl}/_idp/authorize\\?request=`));
+    expect(r.headers.get('location')).toMatch(
+      new RegExp(`^${server.baseUrl}/_idp/authorize\\?request=`),
+    );
   });
 });
 
 describe('argument parsing', () => {
   it('reads --port/--host/--json/--login-id/--api-key, in both spellings', () => {
     expect(parseArgs([])).toMatchObject({ port: 8787, host: '127.0.0.1', json: false });
-    expect(parseArgs(['--port', '0', '--host=::1', '--json', '--login-id', 'lp_fixed', '--api-key=pk_test_fixed'])).toEqual({
+    expect(
+      parseArgs([
+        '--port',
+        '0',
+        '--host=::1',
+        '--json',
+        '--login-id',
+        'lp_fixed',
+        '--api-key=pk_test_fixed',
+      ]),
+    ).toEqual({
       port: 0,
       host: '::1',
       json: true,
@@ -101,7 +147,10 @@ describe('argument parsing', () => {
 /** Starts the bin, resolves with the child and its first stdout line(s). */
 function start(file: string, args: string[]): Promise<{ child: ChildProcess; out: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`bin did not start: ${out} ${err}`)), 15_000);
@@ -144,9 +193,21 @@ describe('the protekt-emulator bin', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints the URLs and credentials, serves, and exits 0 on SIGTERM', async () => {
-    const { child, out } = await start(bin, ['--port', '0', '--json', '--login-id', 'lp_cli', '--api-key', 'pk_test_cli']);
+    const { child, out } = await start(bin, [
+      '--port',
+      '0',
+      '--json',
+      '--login-id',
+      'lp_cli',
+      '--api-key',
+      'pk_test_cli',
+    ]);
     const info = JSON.parse(out().split('\n')[0]!);
-    expect(info).toMatchObject({ loginId: 'lp_cli', apiKey: 'pk_test_cli', baseUrl: `${info.url}/v1` });
+    expect(info).toMatchObject({
+      loginId: 'lp_cli',
+      apiKey: 'pk_test_cli',
+      baseUrl: `${info.url}/v1`,
+    });
     expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const r = await fetch(`${info.baseUrl}/auth/signup`, {
       method: 'POST',
@@ -177,7 +238,10 @@ describe('the protekt-emulator bin', () => {
   });
 
   const built = join(root, 'dist/emulator-cli.js');
-  const isReal = existsSync(built) && existsSync(join(root, 'dist/runtime/crypto-node.js')) && readFileSync(built, 'utf8').includes('protekt-emulator');
+  const isReal =
+    existsSync(built) &&
+    existsSync(join(root, 'dist/runtime/crypto-node.js')) &&
+    readFileSync(built, 'utf8').includes('protekt-emulator');
   it.skipIf(!isReal)('the built dist/emulator-cli.js works too', async () => {
     const { child, out } = await start(built, ['--port', '0', '--json']);
     const info = JSON.parse(out().split('\n')[0]!);

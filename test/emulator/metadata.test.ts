@@ -10,7 +10,11 @@ describe('metadata limits', () => {
     emu.fetch('https://auth.protekt.io/v1/auth/signup', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-protekt-key': emu.project.apiKey },
-      body: JSON.stringify({ email: `m${Math.random().toString(36).slice(2)}@example.com`, password: 'long enough pw', metadata }),
+      body: JSON.stringify({
+        email: `m${Math.random().toString(36).slice(2)}@example.com`,
+        password: 'long enough pw',
+        metadata,
+      }),
     });
   const nested = (levels: number) => {
     let value: Record<string, unknown> = { leaf: true };
@@ -29,14 +33,21 @@ describe('metadata limits', () => {
   it('the client accepts and refuses exactly the same depths', async () => {
     const { checkMetadata } = await import('../../src/resources/validate.js');
     expect(checkMetadata(nested(METADATA_MAX_DEPTH + 1))).toBeNull();
-    expect(checkMetadata(nested(METADATA_MAX_DEPTH + 2))).toMatchObject({ code: 'invalid_request' });
+    expect(checkMetadata(nested(METADATA_MAX_DEPTH + 2))).toMatchObject({
+      code: 'invalid_request',
+    });
   });
 
   it('refuses metadata nested too deep or too large with 400 invalid_request', async () => {
-    for (const metadata of [nested(METADATA_MAX_DEPTH + 2), { blob: 'x'.repeat(METADATA_MAX_BYTES) }]) {
+    for (const metadata of [
+      nested(METADATA_MAX_DEPTH + 2),
+      { blob: 'x'.repeat(METADATA_MAX_BYTES) },
+    ]) {
       const res = await signUp(metadata);
       expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: { code: 'invalid_request', details: { field: 'metadata' } } });
+      expect(await res.json()).toMatchObject({
+        error: { code: 'invalid_request', details: { field: 'metadata' } },
+      });
     }
     expect(emu.store.users()).toHaveLength(1);
   });

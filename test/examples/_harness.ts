@@ -27,15 +27,20 @@ export function nodeBinaries(): { name: string; path: string }[] {
   const dir = `${root}.cache/node`;
   if (existsSync(dir)) {
     const v18 = readdirSync(dir).find((v) => v.startsWith('18.'));
-    if (v18 && existsSync(`${dir}/${v18}/bin/node`)) list.push({ name: `node ${v18}`, path: `${dir}/${v18}/bin/node` });
+    if (v18 && existsSync(`${dir}/${v18}/bin/node`))
+      list.push({ name: `node ${v18}`, path: `${dir}/${v18}/bin/node` });
   }
   return list;
 }
 
-/** Fails early, with a clear message, when the package was not built (examples import it by name). */
+/**
+ * Fails early, with a clear message, when the package was not built (examples import it by name).
+ */
 export function requireBuild(): void {
   if (!existsSync(`${root}dist/index.js`) || !existsSync(`${root}dist/hono.js`)) {
-    throw new Error('dist/ is missing: run `npm run build` first (the examples import @protekt/node by name).');
+    throw new Error(
+      'dist/ is missing: run `npm run build` first (the examples import @protekt/node by name).',
+    );
   }
 }
 
@@ -56,7 +61,12 @@ export interface ServedEmulator {
 export async function serveTestEmulator(): Promise<ServedEmulator> {
   const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
   const server = await serveEmulator({ port: 0, host: '127.0.0.1', emulator });
-  const client = new Protekt({ loginId: emulator.project.loginId, apiKey: emulator.project.apiKey, baseUrl: server.baseUrl, maxRetries: 0 });
+  const client = new Protekt({
+    loginId: emulator.project.loginId,
+    apiKey: emulator.project.apiKey,
+    baseUrl: server.baseUrl,
+    maxRetries: 0,
+  });
   return {
     emulator,
     server,
@@ -116,8 +126,16 @@ const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
 };
 
 /** Spawns a command (not through a shell or npx) and collects its output. */
-export function start(cmd: string, args: string[], options: { cwd: string; env?: Record<string, string> }): Started {
-  const child = spawn(cmd, args, { cwd: options.cwd, env: childEnv(options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] });
+export function start(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Started {
+  const child = spawn(cmd, args, {
+    cwd: options.cwd,
+    env: childEnv(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const chunks: string[] = [];
   child.stdout!.on('data', (d) => chunks.push(String(d)));
   child.stderr!.on('data', (d) => chunks.push(String(d)));
@@ -141,13 +159,19 @@ export function start(cmd: string, args: string[], options: { cwd: string; env?:
 }
 
 /** Waits until the process prints a line matching `pattern`; returns the first capture group. */
-export async function waitForOutput(proc: Started, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+export async function waitForOutput(
+  proc: Started,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const m = pattern.exec(proc.output());
     if (m) return m[1] ?? m[0];
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`the process exited (${proc.child.exitCode ?? proc.child.signalCode}) before printing ${pattern}:\n${proc.output()}`);
+      throw new Error(
+        `the process exited (${proc.child.exitCode ?? proc.child.signalCode}) before printing ${pattern}:\n${proc.output()}`,
+      );
     }
     await sleep(50);
   }
@@ -160,7 +184,9 @@ export async function waitForHttp(url: string, proc: Started, timeoutMs = 60_000
   let last = '';
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
-      throw new Error(`the process exited (${proc.child.exitCode ?? proc.child.signalCode}) before answering:\n${proc.output()}`);
+      throw new Error(
+        `the process exited (${proc.child.exitCode ?? proc.child.signalCode}) before answering:\n${proc.output()}`,
+      );
     }
     try {
       await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).arrayBuffer();
@@ -182,7 +208,10 @@ let counter = 0;
 /** Signs a fresh user up through the emulator; returns its id and access token. */
 export async function signUp(emu: ServedEmulator): Promise<{ id: string; accessToken: string }> {
   counter += 1;
-  const r = await emu.client.auth.signUp({ email: `example.${Date.now().toString(36)}.${counter}@example.com`, password: 'correct horse battery' });
+  const r = await emu.client.auth.signUp({
+    email: `example.${Date.now().toString(36)}.${counter}@example.com`,
+    password: 'correct horse battery',
+  });
   if (r.error) throw new Error(`sign-up failed: ${r.error.code} ${r.error.message}`);
   return { id: r.user.id, accessToken: r.accessToken };
 }
@@ -216,7 +245,11 @@ export async function runScenario(emu: ServedEmulator, get: Get): Promise<Record
   const { id, accessToken } = await signUp(emu);
 
   await timed('jwks down, cold cache → 503', async () => {
-    const fault = emu.emulator.faults.add({ path: '/.well-known/jwks.json', status: 503, times: Infinity });
+    const fault = emu.emulator.faults.add({
+      path: '/.well-known/jwks.json',
+      status: 503,
+      times: Infinity,
+    });
     try {
       const res = await get({ authorization: `Bearer ${accessToken}` });
       expect(res.status).toBe(503);

@@ -37,7 +37,21 @@ async function startWorker(): Promise<Started> {
   const vars = Object.entries(emu.env).flatMap(([k, v]) => ['--var', `${k}:${v}`]);
   const proc = start(
     bin('wrangler'),
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn', ...vars],
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspector),
+      '--persist-to',
+      state,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
+      ...vars,
+    ],
     { cwd: `${root}examples/cloudflare-worker`, env: { WRANGLER_LOG_PATH: join(state, 'logs') } },
   );
   url = `http://127.0.0.1:${port}`;
@@ -75,12 +89,18 @@ describe('examples/cloudflare-worker under wrangler dev', () => {
   it('a new isolate verifies with the JWKS endpoint down: the keys come from KV (the jwksCache hook)', async () => {
     const { id, accessToken } = await signUp(emu);
     await worker.stop();
-    const fault = emu.emulator.faults.add({ path: '/.well-known/jwks.json', status: 503, times: Infinity });
+    const fault = emu.emulator.faults.add({
+      path: '/.well-known/jwks.json',
+      status: 503,
+      times: Infinity,
+    });
     try {
       const t = performance.now();
       worker = await startWorker();
       const restartMs = Math.round(performance.now() - t);
-      const res = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      const res = await fetch(`${url}/api/me`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
       expect(res.status).toBe(200);
       expect(await userIdOf(res)).toBe(id);
       console.log('cloudflare-worker', { 'wrangler dev restart': restartMs });
@@ -97,7 +117,11 @@ describe('examples/cloudflare-worker jwksCache in KV', () => {
       get: async (key) => (kv.has(key) ? JSON.parse(kv.get(key)!.value) : null),
       put: async (key, value, options) => void kv.set(key, { value, ttl: options?.expirationTtl }),
     });
-    const value = { keys: [{ kty: 'RSA', kid: 'k1', n: 'x', e: 'AQAB' }], fetchedAt: Date.now(), expiresAt: Date.now() + 600_000 };
+    const value = {
+      keys: [{ kty: 'RSA', kid: 'k1', n: 'x', e: 'AQAB' }],
+      fetchedAt: Date.now(),
+      expiresAt: Date.now() + 600_000,
+    };
     await store.set('http://127.0.0.1:1/v1/.well-known/jwks.json', value);
     const entry = kv.get('jwks:http://127.0.0.1:1/v1/.well-known/jwks.json')!;
     expect(entry.ttl).toBeGreaterThan(600);

@@ -5,7 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/testing/index.js';
-import { nodeBinaries, requireBuild, root, runScenario, serveTestEmulator, start, waitForOutput, type ServedEmulator, type Started } from './_harness.js';
+import {
+  nodeBinaries,
+  requireBuild,
+  root,
+  runScenario,
+  serveTestEmulator,
+  start,
+  waitForOutput,
+  type ServedEmulator,
+  type Started,
+} from './_harness.js';
 
 /** `name=value` pairs of the Set-Cookie headers of a response. */
 function cookies(res: Response): Record<string, { value: string; attrs: string }> {
@@ -13,7 +23,10 @@ function cookies(res: Response): Record<string, { value: string; attrs: string }
   for (const line of res.headers.getSetCookie()) {
     const [pair, ...attrs] = line.split(';');
     const eq = pair!.indexOf('=');
-    out[pair!.slice(0, eq)] = { value: decodeURIComponent(pair!.slice(eq + 1)), attrs: attrs.join(';').trim() };
+    out[pair!.slice(0, eq)] = {
+      value: decodeURIComponent(pair!.slice(eq + 1)),
+      attrs: attrs.join(';').trim(),
+    };
   }
   return out;
 }
@@ -23,12 +36,19 @@ describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: n
   let app: Started;
   let url = '';
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     requireBuild();
     emu = await serveTestEmulator();
-    app = start(node, ['server.mjs'], { cwd: `${root}examples/node-express`, env: { ...emu.env, PORT: '0' } });
+    app = start(node, ['server.mjs'], {
+      cwd: `${root}examples/node-express`,
+      env: { ...emu.env, PORT: '0' },
+    });
     url = await waitForOutput(app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
   });
 
@@ -61,12 +81,20 @@ describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: n
     expect(sessions.status).toBe(200);
     expect(((await sessions.json()) as { sessions: unknown[] }).sessions.length).toBeGreaterThan(0);
 
-    const refreshed = await post('/refresh', {}, { cookie: `protekt_refresh=${encodeURIComponent(jar.protekt_refresh!.value)}` });
+    const refreshed = await post(
+      '/refresh',
+      {},
+      { cookie: `protekt_refresh=${encodeURIComponent(jar.protekt_refresh!.value)}` },
+    );
     expect(refreshed.status).toBe(200);
     const next = cookies(refreshed);
     expect(next.protekt_access!.value).not.toBe(jar.protekt_access!.value);
 
-    const out = await post('/logout', {}, { cookie: `protekt_access=${encodeURIComponent(next.protekt_access!.value)}` });
+    const out = await post(
+      '/logout',
+      {},
+      { cookie: `protekt_access=${encodeURIComponent(next.protekt_access!.value)}` },
+    );
     expect(out.status).toBe(204);
     expect(cookies(out).protekt_access!.attrs).toMatch(/Expires=Thu, 01 Jan 1970/);
   });
@@ -74,7 +102,9 @@ describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: n
   it('bad credentials: 401 invalid_credentials; bad input: 400', async () => {
     const wrong = await post('/login', { email: 'nobody@example.com', password: 'wrong password' });
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('invalid_credentials');
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe(
+      'invalid_credentials',
+    );
     const bad = await post('/signup', { email: 'not-an-email', password: 'x' });
     expect(bad.status).toBe(400);
   });
@@ -87,7 +117,10 @@ describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: n
     const enroll = await emu.client.mfa.enroll({ method: 'totp' }, signUp.accessToken);
     if (enroll.error) throw new Error(enroll.error.code);
     const secret = new URL(enroll.totpUri!).searchParams.get('secret')!;
-    const confirm = await emu.client.mfa.verify({ code: await totp(secret, emu.emulator.clock.now()) }, signUp.accessToken);
+    const confirm = await emu.client.mfa.verify(
+      { code: await totp(secret, emu.emulator.clock.now()) },
+      signUp.accessToken,
+    );
     expect(confirm.error).toBeNull();
 
     const first = await post('/login', { email, password });
@@ -97,16 +130,28 @@ describe.each(nodeBinaries())('examples/node-express on $name', ({ name, path: n
     expect(challenge.attrs).toMatch(/HttpOnly/i);
     expect(challenge.attrs).toMatch(/Path=\/login\/mfa/);
 
-    const wrongCode = await post('/login/mfa', { code: '000000' }, { cookie: `protekt_mfa=${encodeURIComponent(challenge.value)}` });
+    const wrongCode = await post(
+      '/login/mfa',
+      { code: '000000' },
+      { cookie: `protekt_mfa=${encodeURIComponent(challenge.value)}` },
+    );
     expect(wrongCode.status).toBe(400);
 
     // A code of the next time step, so it cannot be the one used to confirm the enrollment.
     const code = await totp(secret, emu.emulator.clock.now() + 30_000);
-    const done = await post('/login/mfa', { code }, { cookie: `protekt_mfa=${encodeURIComponent(challenge.value)}` });
+    const done = await post(
+      '/login/mfa',
+      { code },
+      { cookie: `protekt_mfa=${encodeURIComponent(challenge.value)}` },
+    );
     expect(done.status).toBe(200);
     const jar = cookies(done);
     expect(jar.protekt_access).toBeDefined();
-    const me = await fetch(`${url}/me`, { headers: { authorization: `Bearer ${((await done.json()) as { accessToken: string }).accessToken}` } });
+    const me = await fetch(`${url}/me`, {
+      headers: {
+        authorization: `Bearer ${((await done.json()) as { accessToken: string }).accessToken}`,
+      },
+    });
     expect(me.status).toBe(200);
   });
 });

@@ -3,7 +3,17 @@
  * its README says (`node server.mjs`), pointed at the emulator over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeBinaries, requireBuild, root, runScenario, serveTestEmulator, start, waitForOutput, type ServedEmulator, type Started } from './_harness.js';
+import {
+  nodeBinaries,
+  requireBuild,
+  root,
+  runScenario,
+  serveTestEmulator,
+  start,
+  waitForOutput,
+  type ServedEmulator,
+  type Started,
+} from './_harness.js';
 
 describe.each(nodeBinaries())('examples/node-serverless on $name', ({ name, path: node }) => {
   let emu: ServedEmulator;
@@ -13,7 +23,10 @@ describe.each(nodeBinaries())('examples/node-serverless on $name', ({ name, path
   beforeAll(async () => {
     requireBuild();
     emu = await serveTestEmulator();
-    app = start(node, ['server.mjs'], { cwd: `${root}examples/node-serverless`, env: { ...emu.env, PORT: '0' } });
+    app = start(node, ['server.mjs'], {
+      cwd: `${root}examples/node-serverless`,
+      env: { ...emu.env, PORT: '0' },
+    });
     url = await waitForOutput(app, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
   });
 

@@ -20,14 +20,26 @@ describe('npm start (scripts/start.mjs)', () => {
     it(`walks through every step, stays up for curl, exits 0 on ${signal}`, async () => {
       requireBuild();
       const t = performance.now();
-      const proc = start(process.execPath, ['scripts/start.mjs'], { cwd: root, env: { EMULATOR_PORT: '0', PORT: '0', NO_COLOR: '1' } });
+      const proc = start(process.execPath, ['scripts/start.mjs'], {
+        cwd: root,
+        env: { EMULATOR_PORT: '0', PORT: '0', NO_COLOR: '1' },
+      });
       try {
         await waitForOutput(proc, /Press Ctrl-C to stop\./, 60_000);
         const readyMs = Math.round(performance.now() - t);
         const out = proc.output();
         const steps = out.split('\n').filter((l) => /^[✓✗]\s+\d+\. /.test(l));
         expect(steps.map((l) => l.slice(0, 1))).toEqual(Array(8).fill('✓'));
-        for (const name of ['sign-up', 'login', 'guarded call', 'guarded, no token', 'refresh', 'sessions', 'logout', 'refused call']) {
+        for (const name of [
+          'sign-up',
+          'login',
+          'guarded call',
+          'guarded, no token',
+          'refresh',
+          'sessions',
+          'logout',
+          'refused call',
+        ]) {
           expect(out).toContain(`. ${name}`);
         }
         expect(out).toMatch(/refused call\s+GET \/me\s+→ 401 .* token_revoked/);

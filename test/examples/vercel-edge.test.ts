@@ -8,9 +8,18 @@
 import { EdgeVM } from '@edge-runtime/vm';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, root, runScenario, serveTestEmulator, type ServedEmulator } from './_harness.js';
+import {
+  requireBuild,
+  root,
+  runScenario,
+  serveTestEmulator,
+  type ServedEmulator,
+} from './_harness.js';
 
-type Module = { default: (request: Request) => Response | Promise<Response>; config: Record<string, unknown> };
+type Module = {
+  default: (request: Request) => Response | Promise<Response>;
+  config: Record<string, unknown>;
+};
 
 let emu: ServedEmulator;
 let middleware: Module;
@@ -18,7 +27,10 @@ let route: Module;
 let edge: EdgeVM;
 let bundleMs = 0;
 
-/** Bundles a file the way Vercel does for the Edge runtime, into a script that sets `globalThis[name]`. */
+/**
+ * Bundles a file the way Vercel does for the Edge runtime, into a script that sets
+ * `globalThis[name]`.
+ */
 async function bundle(file: string, name: string): Promise<string> {
   const out = await build({
     entryPoints: [`${root}examples/vercel-edge/${file}`],
@@ -35,7 +47,11 @@ async function bundle(file: string, name: string): Promise<string> {
 }
 
 /** Loads a bundle into a fresh Edge VM whose `process.env` holds `env` (Vercel's Edge env). */
-function load(code: string, name: string, env: Record<string, string>): { vm: EdgeVM; module: Module } {
+function load(
+  code: string,
+  name: string,
+  env: Record<string, string>,
+): { vm: EdgeVM; module: Module } {
   const vm = new EdgeVM({
     extend: (context) => Object.assign(context, { process: { env: { ...env } } }),
   });
@@ -46,14 +62,19 @@ function load(code: string, name: string, env: Record<string, string>): { vm: Ed
 /** The platform: matcher, middleware, request-header overrides, then the function. */
 async function platform(path: string, headers: Record<string, string> = {}): Promise<Response> {
   const url = `https://example.vercel.app${path}`;
-  const matcher = new RegExp(`^${String(middleware.config.matcher).replace('/:path*', '(?:/.*)?')}$`);
+  const matcher = new RegExp(
+    `^${String(middleware.config.matcher).replace('/:path*', '(?:/.*)?')}$`,
+  );
   let request = new edge.context.Request(url, { headers }) as unknown as Request;
   if (matcher.test(path)) {
     const res = await middleware.default(request);
     if (res.headers.get('x-middleware-next') !== '1') return res;
-    const kept = (res.headers.get('x-middleware-override-headers') ?? '').split(',').filter(Boolean);
+    const kept = (res.headers.get('x-middleware-override-headers') ?? '')
+      .split(',')
+      .filter(Boolean);
     const forwarded: Record<string, string> = {};
-    for (const name of kept) forwarded[name] = res.headers.get(`x-middleware-request-${name}`) ?? '';
+    for (const name of kept)
+      forwarded[name] = res.headers.get(`x-middleware-request-${name}`) ?? '';
     request = new edge.context.Request(url, { headers: forwarded }) as unknown as Request;
   }
   return route.default(request);
@@ -64,7 +85,10 @@ describe('examples/vercel-edge in the Edge runtime VM', () => {
     requireBuild();
     emu = await serveTestEmulator();
     const t = performance.now();
-    const [mw, fn] = await Promise.all([bundle('middleware.ts', '__middleware'), bundle('api/me.ts', '__route')]);
+    const [mw, fn] = await Promise.all([
+      bundle('middleware.ts', '__middleware'),
+      bundle('api/me.ts', '__route'),
+    ]);
     bundleMs = Math.round(performance.now() - t);
     expect(mw).not.toMatch(/require\(["']node:|from ["']node:/); // nothing Node-only reached the Edge bundle
     const loaded = load(mw, '__middleware', emu.env);
@@ -89,9 +113,15 @@ describe('examples/vercel-edge in the Edge runtime VM', () => {
   });
 
   it('a client cannot spoof x-protekt-user-id: the middleware overwrites it', async () => {
-    const r = await emu.client.auth.signUp({ email: `spoof.${Date.now()}@example.com`, password: 'correct horse battery' });
+    const r = await emu.client.auth.signUp({
+      email: `spoof.${Date.now()}@example.com`,
+      password: 'correct horse battery',
+    });
     if (r.error) throw new Error(r.error.code);
-    const res = await platform('/api/me', { authorization: `Bearer ${r.accessToken}`, 'x-protekt-user-id': 'usr_admin' });
+    const res = await platform('/api/me', {
+      authorization: `Bearer ${r.accessToken}`,
+      'x-protekt-user-id': 'usr_admin',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ user: { id: r.user.id } });
     const anonymous = await platform('/api/me', { 'x-protekt-user-id': 'usr_admin' });

@@ -5,7 +5,13 @@
  */
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { Protekt, ProtektError, type ProtektClaims, type ProtektOptions, type ProtektUser } from '../../src/index.js';
+import {
+  Protekt,
+  ProtektError,
+  type ProtektClaims,
+  type ProtektOptions,
+  type ProtektUser,
+} from '../../src/index.js';
 import { createEmulator, type Emulator } from '../../src/testing/index.js';
 import {
   protektAuth,
@@ -37,19 +43,30 @@ function appWith(protekt: ProtektTokenClient<Meta>, options: { cookie?: string }
   app.get('/', (c) => c.text('public'));
   app.use('/api/*', protektAuth({ client: protekt, ...options }));
   app.get('/api/me', (c) => c.json({ user: c.get('user'), sub: c.get('claims').sub }));
-  app.get('/maybe', protektAuth({ client: protekt, optional: true, ...options }), (c) => c.json({ user: c.get('user'), claims: c.get('claims') }));
+  app.get('/maybe', protektAuth({ client: protekt, optional: true, ...options }), (c) =>
+    c.json({ user: c.get('user'), claims: c.get('claims') }),
+  );
   return app;
 }
 
 const bearer = (t: string) => ({ headers: { authorization: `Bearer ${t}` } });
 
 async function challenge(res: Response) {
-  return { status: res.status, www: res.headers.get('www-authenticate'), cache: res.headers.get('cache-control'), body: await res.json() };
+  return {
+    status: res.status,
+    www: res.headers.get('www-authenticate'),
+    cache: res.headers.get('cache-control'),
+    body: await res.json(),
+  };
 }
 
 beforeEach(async () => {
   emulator = createEmulator({ pbkdf2Iterations: 1_000 });
-  const user = await emulator.createUser({ email: 'ada@example.com', password: 'correct horse battery', metadata: { plan: 'pro' } });
+  const user = await emulator.createUser({
+    email: 'ada@example.com',
+    password: 'correct horse battery',
+    metadata: { plan: 'pro' },
+  });
   userId = String(user.id);
   token = await emulator.issueAccessToken({ userId });
 });
@@ -91,18 +108,31 @@ describe('protektAuth: required mode', () => {
   });
 
   it('another scheme (Basic) counts as no bearer token', async () => {
-    const r = await challenge(await appWith(client()).request('/api/me', { headers: { authorization: 'Basic YWRhOnB3' } }));
+    const r = await challenge(
+      await appWith(client()).request('/api/me', { headers: { authorization: 'Basic YWRhOnB3' } }),
+    );
     expect(r.status).toBe(401);
     expect(r.www).toBe('Bearer realm="protekt"');
   });
 
   it('malformed bearer header: 401 invalid_token, and Protekt is not asked', async () => {
     const app = appWith(client());
-    for (const h of ['Bearer', 'Bearer ', `Bearer ${token} extra`, 'Bearer to"ken', 'Bearer tok,en', 'Bearer ==abc']) {
+    for (const h of [
+      'Bearer',
+      'Bearer ',
+      `Bearer ${token} extra`,
+      'Bearer to"ken',
+      'Bearer tok,en',
+      'Bearer ==abc',
+    ]) {
       const r = await challenge(await app.request('/api/me', { headers: { authorization: h } }));
       expect(r.status).toBe(401);
-      expect(r.www).toBe('Bearer realm="protekt", error="invalid_token", error_description="The access token is invalid"');
-      expect(r.body).toEqual({ error: { code: 'token_invalid', message: 'The access token is invalid' } });
+      expect(r.www).toBe(
+        'Bearer realm="protekt", error="invalid_token", error_description="The access token is invalid"',
+      );
+      expect(r.body).toEqual({
+        error: { code: 'token_invalid', message: 'The access token is invalid' },
+      });
     }
     expect(emulator.requests).toHaveLength(0);
   });
@@ -120,17 +150,31 @@ describe('protektAuth: required mode', () => {
 
   it('tampered claims (same signature, other subject): 401', async () => {
     const [h, p, s] = token.split('.') as [string, string, string];
-    const claims = JSON.parse(atob(p.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
-    const tampered = btoa(JSON.stringify({ ...claims, sub: 'usr_admin' })).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-    const r = await challenge(await appWith(client()).request('/api/me', bearer(`${h}.${tampered}.${s}`)));
+    const claims = JSON.parse(atob(p.replace(/-/g, '+').replace(/_/g, '/'))) as Record<
+      string,
+      unknown
+    >;
+    const tampered = btoa(JSON.stringify({ ...claims, sub: 'usr_admin' }))
+      .replace(/=+$/, '')
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_');
+    const r = await challenge(
+      await appWith(client()).request('/api/me', bearer(`${h}.${tampered}.${s}`)),
+    );
     expect(r.status).toBe(401);
     expect(r.body.error.code).toBe('token_invalid');
   });
 
   it("another project's token (audience): 401", async () => {
     const otherProject = emulator.createProject();
-    const stranger = await emulator.createUser({ email: 'eve@example.com', projectId: otherProject.projectId });
-    const foreign = await emulator.issueAccessToken({ userId: String(stranger.id), projectId: otherProject.projectId });
+    const stranger = await emulator.createUser({
+      email: 'eve@example.com',
+      projectId: otherProject.projectId,
+    });
+    const foreign = await emulator.issueAccessToken({
+      userId: String(stranger.id),
+      projectId: otherProject.projectId,
+    });
     const r = await challenge(await appWith(client()).request('/api/me', bearer(foreign)));
     expect(r.status).toBe(401);
     expect(r.body.error.code).toBe('token_invalid');
@@ -138,9 +182,14 @@ describe('protektAuth: required mode', () => {
 
   it('a refresh token sent as a bearer token: 401', async () => {
     const protekt = client();
-    const login = await protekt.auth.login({ email: 'ada@example.com', password: 'correct horse battery' });
+    const login = await protekt.auth.login({
+      email: 'ada@example.com',
+      password: 'correct horse battery',
+    });
     expect(login.error).toBeNull();
-    const r = await challenge(await appWith(protekt).request('/api/me', bearer(login.refreshToken!)));
+    const r = await challenge(
+      await appWith(protekt).request('/api/me', bearer(login.refreshToken!)),
+    );
     expect(r.status).toBe(401);
     expect(r.body.error.code).toBe('token_invalid');
   });
@@ -166,7 +215,9 @@ describe('protektAuth: required mode', () => {
     expect((await protekt.auth.logout(token)).error).toBeNull();
     const r = await challenge(await app.request('/api/me', bearer(token)));
     expect(r.status).toBe(401);
-    expect(r.www).toBe('Bearer realm="protekt", error="invalid_token", error_description="The access token was revoked"');
+    expect(r.www).toBe(
+      'Bearer realm="protekt", error="invalid_token", error_description="The access token was revoked"',
+    );
     expect(r.body.error.code).toBe('token_revoked');
   });
 
@@ -186,7 +237,9 @@ describe('protektAuth: required mode', () => {
     expect(r.status).toBe(503);
     expect(r.www).toBeNull();
     expect(r.cache).toBe('no-store');
-    expect(r.body).toEqual({ error: { code: 'service_unavailable', message: 'Authentication is temporarily unavailable' } });
+    expect(r.body).toEqual({
+      error: { code: 'service_unavailable', message: 'Authentication is temporarily unavailable' },
+    });
   });
 
   it('503 carries Retry-After: the ProtektError’s retryAfter, else 5 seconds', async () => {
@@ -263,22 +316,32 @@ describe('protektAuth: optional mode', () => {
 });
 
 describe('protektAuth: cookie mode', () => {
-  const cookie = (t: string) => ({ headers: { cookie: `theme=dark; protekt_access=${t}; other=1` } });
+  const cookie = (t: string) => ({
+    headers: { cookie: `theme=dark; protekt_access=${t}; other=1` },
+  });
 
   it('reads the token from the named cookie', async () => {
-    const res = await appWith(client(), { cookie: 'protekt_access' }).request('/api/me', cookie(token));
+    const res = await appWith(client(), { cookie: 'protekt_access' }).request(
+      '/api/me',
+      cookie(token),
+    );
     expect(res.status).toBe(200);
   });
 
   it('a bad cookie token: 401 invalid_token', async () => {
-    const res = await appWith(client(), { cookie: 'protekt_access' }).request('/api/me', cookie('garbage'));
+    const res = await appWith(client(), { cookie: 'protekt_access' }).request(
+      '/api/me',
+      cookie('garbage'),
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('token_invalid');
   });
 
   it('the Authorization header wins over the cookie', async () => {
     const app = appWith(client(), { cookie: 'protekt_access' });
-    const res = await app.request('/api/me', { headers: { cookie: `protekt_access=${token}`, authorization: 'Bearer garbage' } });
+    const res = await app.request('/api/me', {
+      headers: { cookie: `protekt_access=${token}`, authorization: 'Bearer garbage' },
+    });
     expect(res.status).toBe(401);
   });
 
@@ -291,7 +354,10 @@ describe('protektAuth: cookie mode', () => {
   it('an empty cookie counts as no token; optional mode lets it through anonymously', async () => {
     const app = appWith(client(), { cookie: 'protekt_access' });
     expect((await app.request('/api/me', cookie(''))).status).toBe(401);
-    expect(await (await app.request('/maybe', cookie(''))).json()).toEqual({ user: null, claims: null });
+    expect(await (await app.request('/maybe', cookie(''))).json()).toEqual({
+      user: null,
+      claims: null,
+    });
   });
 });
 
@@ -304,7 +370,11 @@ describe('protektAuth: client from c.env (Workers)', () => {
       '/api/*',
       protektAuth({
         fromEnv: (env: Bindings) => {
-          const p = new Protekt<Meta>({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY, fetch: emulator.fetch });
+          const p = new Protekt<Meta>({
+            loginId: env.PROTEKT_LOGIN_ID,
+            apiKey: env.PROTEKT_API_KEY,
+            fetch: emulator.fetch,
+          });
           made.push(p);
           return p;
         },
@@ -317,11 +387,17 @@ describe('protektAuth: client from c.env (Workers)', () => {
   it('builds the client once for the isolate, on the first request that needs it', async () => {
     const made: Protekt<Meta>[] = [];
     const app = envApp(made);
-    const env: Bindings = { PROTEKT_LOGIN_ID: emulator.project.loginId, PROTEKT_API_KEY: emulator.project.apiKey, CACHE: {} };
+    const env: Bindings = {
+      PROTEKT_LOGIN_ID: emulator.project.loginId,
+      PROTEKT_API_KEY: emulator.project.apiKey,
+      CACHE: {},
+    };
     expect((await app.request('/api/me', {}, env)).status).toBe(401); // no token: no client needed
     expect(made).toHaveLength(0);
-    for (let i = 0; i < 3; i++) expect((await app.request('/api/me', bearer(token), env)).status).toBe(200);
-    // A new env object with the same values (e.g. a runtime that passes a fresh object per request).
+    for (let i = 0; i < 3; i++)
+      expect((await app.request('/api/me', bearer(token), env)).status).toBe(200);
+    // A new env object with the same values (e.g. a runtime that passes a fresh object per
+    // request).
     expect((await app.request('/api/me', bearer(token), { ...env, CACHE: {} })).status).toBe(200);
     expect(made).toHaveLength(1);
   });
@@ -330,8 +406,16 @@ describe('protektAuth: client from c.env (Workers)', () => {
     const made: Protekt<Meta>[] = [];
     const app = envApp(made);
     const other = emulator.createProject();
-    await app.request('/api/me', bearer(token), { PROTEKT_LOGIN_ID: emulator.project.loginId, PROTEKT_API_KEY: emulator.project.apiKey, CACHE: {} });
-    const res = await app.request('/api/me', bearer(token), { PROTEKT_LOGIN_ID: other.loginId, PROTEKT_API_KEY: other.apiKey, CACHE: {} });
+    await app.request('/api/me', bearer(token), {
+      PROTEKT_LOGIN_ID: emulator.project.loginId,
+      PROTEKT_API_KEY: emulator.project.apiKey,
+      CACHE: {},
+    });
+    const res = await app.request('/api/me', bearer(token), {
+      PROTEKT_LOGIN_ID: other.loginId,
+      PROTEKT_API_KEY: other.apiKey,
+      CACHE: {},
+    });
     expect(res.status).toBe(401); // the token is for the first project
     expect(made).toHaveLength(2);
   });
@@ -343,7 +427,11 @@ describe('protektAuth: client from c.env (Workers)', () => {
       protektAuth({
         fromEnv: (env: Partial<Bindings>) => {
           calls++;
-          return new Protekt({ loginId: env.PROTEKT_LOGIN_ID ?? '', apiKey: env.PROTEKT_API_KEY ?? '', fetch: emulator.fetch });
+          return new Protekt({
+            loginId: env.PROTEKT_LOGIN_ID ?? '',
+            apiKey: env.PROTEKT_API_KEY ?? '',
+            fetch: emulator.fetch,
+          });
         },
       }),
     );
@@ -354,7 +442,10 @@ describe('protektAuth: client from c.env (Workers)', () => {
     expect(await res.json()).toEqual({ thrown: 'config_invalid' });
     await app.request('/', bearer(token), {});
     expect(calls).toBe(2);
-    const ok = await app.request('/', bearer(token), { PROTEKT_LOGIN_ID: emulator.project.loginId, PROTEKT_API_KEY: emulator.project.apiKey });
+    const ok = await app.request('/', bearer(token), {
+      PROTEKT_LOGIN_ID: emulator.project.loginId,
+      PROTEKT_API_KEY: emulator.project.apiKey,
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -377,7 +468,9 @@ describe('protektAuth: client from c.env (Workers)', () => {
 
   it('refuses to be configured with neither or both of client and fromEnv', () => {
     expect(() => protektAuth({} as never)).toThrow(TypeError);
-    expect(() => protektAuth({ client: client(), fromEnv: () => client() } as never)).toThrow(TypeError);
+    expect(() => protektAuth({ client: client(), fromEnv: () => client() } as never)).toThrow(
+      TypeError,
+    );
   });
 });
 

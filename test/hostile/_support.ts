@@ -24,7 +24,14 @@ export const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 // ---- ledger ------------------------------------------------------------------------------------
 
 /** The areas of docs/reliability.md, in table order. */
-export type Area = 'Faults' | 'Idempotency' | 'Refresh races' | 'Secrets' | 'Bad input' | 'Attacks' | 'Load';
+export type Area =
+  | 'Faults'
+  | 'Idempotency'
+  | 'Refresh races'
+  | 'Secrets'
+  | 'Bad input'
+  | 'Attacks'
+  | 'Load';
 
 interface Row {
   area: Area;
@@ -69,7 +76,9 @@ export class Ledger {
 /** Renders docs/reliability.md from every results file (serialised across test workers). */
 export async function renderReport(): Promise<void> {
   // @ts-expect-error -- a plain .mjs script without types
-  const { writeReport } = (await import('../../scripts/reliability-report.mjs')) as { writeReport: (root: string) => Promise<void> };
+  const { writeReport } = (await import('../../scripts/reliability-report.mjs')) as {
+    writeReport: (root: string) => Promise<void>;
+  };
   await writeReport(root);
 }
 
@@ -111,7 +120,9 @@ export class SecretWatch {
   /** A `debug` option that records every line. */
   readonly debug = (line: string): void => this.text('debug', line);
 
-  /** Everything a result's `error` or a thrown error can show: message, cause chain, JSON, inspect. */
+  /**
+   * Everything a result's `error` or a thrown error can show: message, cause chain, JSON, inspect.
+   */
   error(label: string, value: unknown): void {
     if (value === null || value === undefined) return;
     this.text(`${label} inspect`, inspect(value, { depth: 8 }));
@@ -126,13 +137,17 @@ export class SecretWatch {
       this.text(`${label} stack`, current.stack ?? '');
       current = current.cause;
     }
-    if (typeof value === 'object' && 'message' in value && typeof value.message === 'string') this.text(`${label} message`, value.message);
+    if (typeof value === 'object' && 'message' in value && typeof value.message === 'string')
+      this.text(`${label} message`, value.message);
   }
 
   /** The whole client, as a careless log line would show it. */
   client(label: string, client: object): void {
     this.text(`${label} inspect`, inspect(client, { depth: 6 }));
-    this.text(`${label} inspect raw`, inspect(client, { depth: 6, customInspect: false, showHidden: true }));
+    this.text(
+      `${label} inspect raw`,
+      inspect(client, { depth: 6, customInspect: false, showHidden: true }),
+    );
     this.text(`${label} JSON`, JSON.stringify(client));
     this.text(`${label} String`, String(client));
     for (const part of ['auth', 'users', 'sessions', 'mfa'] as const) {
@@ -147,7 +162,9 @@ export class SecretWatch {
     const out: string[] = [];
     for (const { label, text } of this.texts) {
       for (const [secret, kind] of this.secrets) {
-        const hit = /^\d+$/.test(secret) ? new RegExp(`(?<!\\d)${secret}(?!\\d)`).test(text) : text.includes(secret);
+        const hit = /^\d+$/.test(secret)
+          ? new RegExp(`(?<!\\d)${secret}(?!\\d)`).test(text)
+          : text.includes(secret);
         if (hit) out.push(`${kind} in ${label}: ${text.slice(0, 200)}`);
       }
     }
@@ -162,7 +179,17 @@ export class SecretWatch {
 }
 
 /** Records a thrown value for the secret watch, and asserts it is a ProtektError with `code`. */
-export async function thrown(promise: Promise<unknown>, watch?: SecretWatch): Promise<{ code: string; message: string; status: number; details: Record<string, unknown>; cause?: unknown; name: string }> {
+export async function thrown(
+  promise: Promise<unknown>,
+  watch?: SecretWatch,
+): Promise<{
+  code: string;
+  message: string;
+  status: number;
+  details: Record<string, unknown>;
+  cause?: unknown;
+  name: string;
+}> {
   let result: unknown;
   try {
     result = await promise;
@@ -200,7 +227,9 @@ export interface RawServer {
  * to `respond(socket, request, index)`, which writes whatever it likes. Every socket is destroyed
  * on close.
  */
-export async function rawServer(respond: (socket: Socket, req: RawRequest, index: number) => void): Promise<RawServer> {
+export async function rawServer(
+  respond: (socket: Socket, req: RawRequest, index: number) => void,
+): Promise<RawServer> {
   const sockets = new Set<Socket>();
   const requests: RawRequest[] = [];
   const state = { connections: 0 };
@@ -255,9 +284,22 @@ export async function rawServer(respond: (socket: Socket, req: RawRequest, index
 }
 
 /** Writes a full HTTP/1.1 answer and keeps the connection open for the next request. */
-export function answer(socket: Socket, status: number, body: string, headers: Record<string, string> = {}): void {
-  const h = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers };
-  socket.write(`HTTP/1.1 ${status} X\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body}`);
+export function answer(
+  socket: Socket,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  const h = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  };
+  socket.write(
+    `HTTP/1.1 ${status} X\r\n${Object.entries(h)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n${body}`,
+  );
 }
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then closed). */
@@ -273,7 +315,10 @@ export async function closedPort(): Promise<number> {
 export const since = (started: number): number => Date.now() - started;
 
 /** The first project key/login id pair usable with any raw server (format-valid, not real). */
-export const FAKE_PROJECT = { loginId: 'lp_hostile_suite', apiKey: 'pk_hostile_suite_secret_key_123456' } as const;
+export const FAKE_PROJECT = {
+  loginId: 'lp_hostile_suite',
+  apiKey: 'pk_hostile_suite_secret_key_123456',
+} as const;
 
 /** Writes a file under test/hostile/results (used by the load test for its figures). */
 export function writeResult(name: string, value: unknown): void {

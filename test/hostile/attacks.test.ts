@@ -18,7 +18,8 @@ const watch = new SecretWatch();
 watch.secret('password', PASSWORD);
 const protoNames = Object.getOwnPropertyNames(Object.prototype).sort();
 
-const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const b64 = (v: unknown): string =>
+  Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const randomKid = (i: number): string => `kid_${i}_${Math.random().toString(36).slice(2, 10)}`;
 
 let h: Harness;
@@ -40,8 +41,17 @@ afterAll(async () => {
   expect(guard.seen).toEqual([]);
   expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNames);
   const [texts, secrets] = watch.assertClean();
-  ledger.record('Attacks', 'no unhandled rejection or uncaught exception during the attack suite; Object.prototype compared before and after', 'none seen; Object.prototype unchanged');
-  ledger.record('Secrets', `texts produced by the attack suite × ${secrets} secrets`, 'no secret in any text', texts);
+  ledger.record(
+    'Attacks',
+    'no unhandled rejection or uncaught exception during the attack suite; Object.prototype compared before and after',
+    'none seen; Object.prototype unchanged',
+  );
+  ledger.record(
+    'Secrets',
+    `texts produced by the attack suite × ${secrets} secrets`,
+    'no secret in any text',
+    texts,
+  );
   await ledger.flush();
 });
 
@@ -49,7 +59,13 @@ describe('forged-token floods against verifyToken', () => {
   it('2,000 tokens with random kids over three cooldown windows: at most one JWKS fetch per window, no revocation request', async () => {
     let now = Date.now();
     // A fetch of its own, so this client starts with a cold JWKS cache shared with nobody.
-    const client = new Protekt({ ...h.emulator.project, baseUrl: h.baseUrl, fetch: (i, init) => fetch(i, init), now: () => now, debug: watch.debug });
+    const client = new Protekt({
+      ...h.emulator.project,
+      baseUrl: h.baseUrl,
+      fetch: (i, init) => fetch(i, init),
+      now: () => now,
+      debug: watch.debug,
+    });
     const jwksBefore = h.emulator.faults.hits('/.well-known/jwks.json');
     const verifyBefore = h.emulator.faults.hits('/auth/token/verify');
     const [, payload] = token.split('.');
@@ -57,7 +73,11 @@ describe('forged-token floods against verifyToken', () => {
     const started = Date.now();
     for (let window = 0; window < 3; window++) {
       for (let batch = 0; batch < 4; batch++) {
-        const tokens = Array.from({ length: 167 }, (_, i) => `${b64({ alg: 'RS256', typ: 'JWT', kid: randomKid(i) })}.${payload}.${b64('not a signature')}`);
+        const tokens = Array.from(
+          { length: 167 },
+          (_, i) =>
+            `${b64({ alg: 'RS256', typ: 'JWT', kid: randomKid(i) })}.${payload}.${b64('not a signature')}`,
+        );
         const results = await Promise.all(tokens.map((t) => client.auth.verifyToken(t)));
         for (const r of results) {
           expect(r.error).toMatchObject({ code: 'token_invalid' });
@@ -73,7 +93,12 @@ describe('forged-token floods against verifyToken', () => {
     expect(since(started)).toBeLessThan(15_000);
     // The real token still verifies afterwards.
     expect((await client.auth.verifyToken(token)).error).toBeNull();
-    ledger.record('Attacks', `${refused} forged tokens with random kids (167 concurrent at a time) over 3 unknown-kid cooldown windows`, 'returned token_invalid for each; JWKS fetches bounded: the cold fetch plus at most one unknown-kid refetch per cooldown window (4 at most in all); no revocation request; the real token still verifies', refused);
+    ledger.record(
+      'Attacks',
+      `${refused} forged tokens with random kids (167 concurrent at a time) over 3 unknown-kid cooldown windows`,
+      'returned token_invalid for each; JWKS fetches bounded: the cold fetch plus at most one unknown-kid refetch per cooldown window (4 at most in all); no revocation request; the real token still verifies',
+      refused,
+    );
   });
 
   it('1,000 tokens with the right kid and a wrong signature: no JWKS fetch, no revocation request', async () => {
@@ -85,29 +110,54 @@ describe('forged-token floods against verifyToken', () => {
     const results = await Promise.all(
       Array.from({ length: 1_000 }, (_, i) => {
         const flipped = sig.slice(0, 10) + (sig[10] === 'A' ? 'B' : 'A') + sig.slice(11);
-        return client.auth.verifyToken(`${head}.${i % 2 ? b64({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: `usr_${i}` }) : payload}.${flipped}`);
+        return client.auth.verifyToken(
+          `${head}.${i % 2 ? b64({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: `usr_${i}` }) : payload}.${flipped}`,
+        );
       }),
     );
     expect(results.every((r) => r.error?.code === 'token_invalid')).toBe(true);
     expect(h.emulator.faults.hits('/.well-known/jwks.json') - jwksBefore).toBe(0);
     expect(h.emulator.faults.hits('/auth/token/verify') - verifyBefore).toBe(0);
-    ledger.record('Attacks', '1,000 tokens with a published kid but a bad signature (altered signature or payload), concurrently', 'returned token_invalid for each; no JWKS fetch; no revocation request', 1_000);
+    ledger.record(
+      'Attacks',
+      '1,000 tokens with a published kid but a bad signature (altered signature or payload), concurrently',
+      'returned token_invalid for each; no JWKS fetch; no revocation request',
+      1_000,
+    );
   });
 
   it('oversized and garbage tokens are refused before any parsing or network', async () => {
     const client = h.client({ debug: watch.debug });
     const before = h.emulator.requests.length;
-    const cases = ['x'.repeat(1 << 20), `${'a'.repeat(9_000)}.b.c`, '.'.repeat(100_000), `${b64({ alg: 'RS256', kid: 'k'.repeat(100_000) })}.e30.sig`, '\u0000'.repeat(1000)];
+    const cases = [
+      'x'.repeat(1 << 20),
+      `${'a'.repeat(9_000)}.b.c`,
+      '.'.repeat(100_000),
+      `${b64({ alg: 'RS256', kid: 'k'.repeat(100_000) })}.e30.sig`,
+      '\u0000'.repeat(1000),
+    ];
     const started = Date.now();
-    for (const t of cases) expect((await client.auth.verifyToken(t)).error).toMatchObject({ code: 'token_invalid' });
+    for (const t of cases)
+      expect((await client.auth.verifyToken(t)).error).toMatchObject({ code: 'token_invalid' });
     expect(since(started)).toBeLessThan(1_000);
     expect(h.emulator.requests.length).toBe(before);
-    ledger.record('Attacks', 'oversized or garbage tokens (1 MB, 9 KB segment, 100,000 dots, a 100 KB kid, NULs)', 'returned token_invalid at once; no request', cases.length);
+    ledger.record(
+      'Attacks',
+      'oversized or garbage tokens (1 MB, 9 KB segment, 100,000 dots, a 100 KB kid, NULs)',
+      'returned token_invalid at once; no request',
+      cases.length,
+    );
   });
 });
 
-/** Sends raw bytes to the emulator server and resolves its raw answer (or '' when it closed without one). */
-function raw(bytes: string | Buffer, opts: { endAfter?: boolean; timeoutMs?: number } = {}): Promise<string> {
+/**
+ * Sends raw bytes to the emulator server and resolves its raw answer (or '' when it closed without
+ * one).
+ */
+function raw(
+  bytes: string | Buffer,
+  opts: { endAfter?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
   const { port, hostname } = new URL(h.baseUrl);
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);
@@ -138,29 +188,72 @@ const codeOf = (answer: string): string | undefined => /"code":"([a-z_]+)"/.exec
 
 describe('hostile HTTP against the emulator server', () => {
   const stillServing = async (): Promise<void> => {
-    const res = await fetch(`${h.baseUrl}/.well-known/jwks.json`, { signal: AbortSignal.timeout(3_000) });
+    const res = await fetch(`${h.baseUrl}/.well-known/jwks.json`, {
+      signal: AbortSignal.timeout(3_000),
+    });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
   };
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) => {
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
-    const lines = [`POST /v1${path} HTTP/1.1`, `host: ${host()}`, `x-protekt-key: ${h.emulator.project.apiKey}`, 'content-type: application/json', `content-length: ${buf.length}`, 'connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    const lines = [
+      `POST /v1${path} HTTP/1.1`,
+      `host: ${host()}`,
+      `x-protekt-key: ${h.emulator.project.apiKey}`,
+      'content-type: application/json',
+      `content-length: ${buf.length}`,
+      'connection: close',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
     return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`), buf]);
   };
 
   it.each([
-    ['a 64 KB header value', () => `GET /v1/.well-known/jwks.json HTTP/1.1\r\nhost: ${host()}\r\nx-big: ${'a'.repeat(65_536)}\r\n\r\n`, [431]],
-    ['2,000 headers', () => `GET /v1/.well-known/jwks.json HTTP/1.1\r\nhost: ${host()}\r\n${Array.from({ length: 2_000 }, (_, i) => `x-h${i}: v`).join('\r\n')}\r\n\r\n`, [431, 200]],
-    ['an 8 KB URL', () => `GET /v1/auth/users/${'u'.repeat(8_192)} HTTP/1.1\r\nhost: ${host()}\r\nx-protekt-key: ${h.emulator.project.apiKey}\r\nconnection: close\r\n\r\n`, [404, 414, 431]],
-    ['Content-Length and Transfer-Encoding together (smuggling framing)', () => `POST /v1/auth/login HTTP/1.1\r\nhost: ${host()}\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /v1/auth/users HTTP/1.1\r\nhost: x\r\n\r\n`, [400]],
-    ['two different Content-Length headers', () => `POST /v1/auth/login HTTP/1.1\r\nhost: ${host()}\r\ncontent-length: 2\r\ncontent-length: 40\r\n\r\n{}`, [400]],
+    [
+      'a 64 KB header value',
+      () =>
+        `GET /v1/.well-known/jwks.json HTTP/1.1\r\nhost: ${host()}\r\nx-big: ${'a'.repeat(65_536)}\r\n\r\n`,
+      [431],
+    ],
+    [
+      '2,000 headers',
+      () =>
+        `GET /v1/.well-known/jwks.json HTTP/1.1\r\nhost: ${host()}\r\n${Array.from({ length: 2_000 }, (_, i) => `x-h${i}: v`).join('\r\n')}\r\n\r\n`,
+      [431, 200],
+    ],
+    [
+      'an 8 KB URL',
+      () =>
+        `GET /v1/auth/users/${'u'.repeat(8_192)} HTTP/1.1\r\nhost: ${host()}\r\nx-protekt-key: ${h.emulator.project.apiKey}\r\nconnection: close\r\n\r\n`,
+      [404, 414, 431],
+    ],
+    [
+      'Content-Length and Transfer-Encoding together (smuggling framing)',
+      () =>
+        `POST /v1/auth/login HTTP/1.1\r\nhost: ${host()}\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\nGET /v1/auth/users HTTP/1.1\r\nhost: x\r\n\r\n`,
+      [400],
+    ],
+    [
+      'two different Content-Length headers',
+      () =>
+        `POST /v1/auth/login HTTP/1.1\r\nhost: ${host()}\r\ncontent-length: 2\r\ncontent-length: 40\r\n\r\n{}`,
+      [400],
+    ],
     ['a request line that is not HTTP', () => 'HELLO THERE\r\n\r\n', [400]],
-    ['NUL bytes in the request line', () => `GET /v1/\u0000/../auth/users HTTP/1.1\r\nhost: ${host()}\r\n\r\n`, [400]],
+    [
+      'NUL bytes in the request line',
+      () => `GET /v1/\u0000/../auth/users HTTP/1.1\r\nhost: ${host()}\r\n\r\n`,
+      [400],
+    ],
   ])('%s: refused, the server still serves', async (what, build, statuses) => {
     const answer = await raw(build());
     expect(statuses).toContain(status(answer));
     await stillServing();
-    ledger.record('Attacks', `HTTP to the emulator server: ${what}`, `answered HTTP ${status(answer)}; the server kept serving`);
+    ledger.record(
+      'Attacks',
+      `HTTP to the emulator server: ${what}`,
+      `answered HTTP ${status(answer)}; the server kept serving`,
+    );
   });
 
   it('a 1 MB JSON body, declared or chunked: 413 payload_too_large, the server still serves', async () => {
@@ -171,14 +264,21 @@ describe('hostile HTTP against the emulator server', () => {
     const chunk = Buffer.from(big);
     const chunked = await raw(
       Buffer.concat([
-        Buffer.from(`POST /v1/auth/signup HTTP/1.1\r\nhost: ${host()}\r\nx-protekt-key: ${h.emulator.project.apiKey}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${chunk.length.toString(16)}\r\n`),
+        Buffer.from(
+          `POST /v1/auth/signup HTTP/1.1\r\nhost: ${host()}\r\nx-protekt-key: ${h.emulator.project.apiKey}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${chunk.length.toString(16)}\r\n`,
+        ),
         chunk,
         Buffer.from('\r\n0\r\n\r\n'),
       ]),
     );
     expect(status(chunked)).toBe(413);
     await stillServing();
-    ledger.record('Attacks', 'a 1 MB JSON body to the emulator server, with Content-Length and chunked', 'answered 413 payload_too_large both ways; the server kept serving', 2);
+    ledger.record(
+      'Attacks',
+      'a 1 MB JSON body to the emulator server, with Content-Length and chunked',
+      'answered 413 payload_too_large both ways; the server kept serving',
+      2,
+    );
   });
 
   it('a Content-Length of 10 MB with 10 bytes sent, then the client hangs up: the server survives', async () => {
@@ -186,14 +286,20 @@ describe('hostile HTTP against the emulator server', () => {
     const answer = await raw(head, { endAfter: true, timeoutMs: 1_000 });
     expect([0, 413]).toContain(status(answer));
     await stillServing();
-    ledger.record('Attacks', 'a lying Content-Length (10 MB declared, 10 bytes sent, then hang-up)', `${status(answer) ? `answered ${status(answer)}` : 'connection closed'}; the server kept serving`);
+    ledger.record(
+      'Attacks',
+      'a lying Content-Length (10 MB declared, 10 bytes sent, then hang-up)',
+      `${status(answer) ? `answered ${status(answer)}` : 'connection closed'}; the server kept serving`,
+    );
   });
 
   it('a 10,000-deep JSON nesting bomb inside 64 KB: no crash; the emulator cuts the metadata at depth 16', async () => {
     const depth = 10_000;
     const email = freshEmail('bomb');
     const metadata = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-    const answer = await raw(post('/auth/signup', `{"email":"${email}","password":"${PASSWORD}","metadata":${metadata}}`));
+    const answer = await raw(
+      post('/auth/signup', `{"email":"${email}","password":"${PASSWORD}","metadata":${metadata}}`),
+    );
     expect([201, 400]).toContain(status(answer));
     await stillServing();
     let stored: unknown = h.emulator.store.user(email)?.metadata;
@@ -204,7 +310,11 @@ describe('hostile HTTP against the emulator server', () => {
     }
     // Found here: the emulator accepts it (the SDK refuses metadata deeper than 32 or over 16 KiB
     // before sending) and silently replaces everything below depth 16 with null.
-    ledger.record('Attacks', 'a 10,000-deep JSON nesting bomb in metadata sent raw to the emulator (sign-up, 60 KB body)', `answered ${status(answer)}; no 500, the server kept serving; ${status(answer) === 201 ? `metadata stored cut to ${levels} levels (FINDING: silently truncated, not refused)` : 'refused'}`);
+    ledger.record(
+      'Attacks',
+      'a 10,000-deep JSON nesting bomb in metadata sent raw to the emulator (sign-up, 60 KB body)',
+      `answered ${status(answer)}; no 500, the server kept serving; ${status(answer) === 201 ? `metadata stored cut to ${levels} levels (FINDING: silently truncated, not refused)` : 'refused'}`,
+    );
   });
 
   it('prototype-polluting JSON sent straight to the emulator: nothing polluted, nothing stored', async () => {
@@ -229,46 +339,83 @@ describe('hostile HTTP against the emulator server', () => {
     await patch.arrayBuffer();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(h.emulator.store.user(u.id as string)!.disabled).toBe(false);
-    ledger.record('Attacks', 'sign-up and users.update bodies with __proto__ / constructor.prototype sent raw to the emulator', `answered ${status(answer)} and ${patch.status}; no prototype polluted; no such key stored; the user not disabled`, 2);
+    ledger.record(
+      'Attacks',
+      'sign-up and users.update bodies with __proto__ / constructor.prototype sent raw to the emulator',
+      `answered ${status(answer)} and ${patch.status}; no prototype polluted; no such key stored; the user not disabled`,
+      2,
+    );
   });
 
   it('invalid UTF-8, a wrong media type, and an oversized Idempotency-Key: clean 4xx', async () => {
     const bad = await raw(post('/auth/signup', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])));
     expect(status(bad)).toBe(400);
-    const media = await fetch(`${h.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'text/xml', 'x-protekt-key': h.emulator.project.apiKey }, body: '<login/>' });
+    const media = await fetch(`${h.baseUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml', 'x-protekt-key': h.emulator.project.apiKey },
+      body: '<login/>',
+    });
     expect(media.status).toBe(415);
     await media.arrayBuffer();
     const key = await fetch(`${h.baseUrl}/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-protekt-key': h.emulator.project.apiKey, 'idempotency-key': 'k'.repeat(300) },
+      headers: {
+        'content-type': 'application/json',
+        'x-protekt-key': h.emulator.project.apiKey,
+        'idempotency-key': 'k'.repeat(300),
+      },
       body: JSON.stringify({ email: 'a@example.com', password: PASSWORD }),
     });
     expect(key.status).toBe(400);
     await key.arrayBuffer();
-    ledger.record('Attacks', 'invalid UTF-8 body; text/xml body; a 300-character Idempotency-Key', 'answered 400, 415 and 400 in the error envelope', 3);
+    ledger.record(
+      'Attacks',
+      'invalid UTF-8 body; text/xml body; a 300-character Idempotency-Key',
+      'answered 400, 415 and 400 in the error envelope',
+      3,
+    );
   });
 
   it('path traversal and encoded separators in ids: 404, never another resource', async () => {
-    const paths = ['/auth/users/..%2F..%2Fetc%2Fpasswd', '/auth/users/%2e%2e', '/auth/users/usr_1%00', '/auth/sessions/..%2Fusers', '/auth/users/%252e%252e%252f'];
+    const paths = [
+      '/auth/users/..%2F..%2Fetc%2Fpasswd',
+      '/auth/users/%2e%2e',
+      '/auth/users/usr_1%00',
+      '/auth/sessions/..%2Fusers',
+      '/auth/users/%252e%252e%252f',
+    ];
     const statuses: number[] = [];
     for (const p of paths) {
-      const res = await fetch(`${h.baseUrl}${p}`, { headers: { 'x-protekt-key': h.emulator.project.apiKey, authorization: `Bearer ${token}` } });
+      const res = await fetch(`${h.baseUrl}${p}`, {
+        headers: { 'x-protekt-key': h.emulator.project.apiKey, authorization: `Bearer ${token}` },
+      });
       statuses.push(res.status);
       const body = (await res.json()) as { error?: { code?: string } };
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
-      expect(body.error?.code).toMatch(/not_found|invalid_request|token_invalid|method_not_allowed/);
+      expect(body.error?.code).toMatch(
+        /not_found|invalid_request|token_invalid|method_not_allowed/,
+      );
     }
-    ledger.record('Attacks', 'path traversal and encoded separators in user and session ids', `answered ${[...new Set(statuses)].sort().join('/')} in the error envelope; never another resource`, paths.length);
+    ledger.record(
+      'Attacks',
+      'path traversal and encoded separators in user and session ids',
+      `answered ${[...new Set(statuses)].sort().join('/')} in the error envelope; never another resource`,
+      paths.length,
+    );
   });
 
   it('300 idle connections held open: a normal request is still answered', async () => {
     const { port, hostname } = new URL(h.baseUrl);
     const sockets = await Promise.all(
-      Array.from({ length: 300 }, () => new Promise<import('node:net').Socket>((resolve) => {
-        const s = connect(Number(port), hostname, () => resolve(s));
-        s.on('error', () => resolve(s));
-      })),
+      Array.from(
+        { length: 300 },
+        () =>
+          new Promise<import('node:net').Socket>((resolve) => {
+            const s = connect(Number(port), hostname, () => resolve(s));
+            s.on('error', () => resolve(s));
+          }),
+      ),
     );
     try {
       const started = Date.now();
@@ -277,13 +424,20 @@ describe('hostile HTTP against the emulator server', () => {
     } finally {
       for (const s of sockets) s.destroy();
     }
-    ledger.record('Attacks', '300 idle TCP connections held open against the emulator server', 'a normal request was still answered, in under 3 s');
+    ledger.record(
+      'Attacks',
+      '300 idle TCP connections held open against the emulator server',
+      'a normal request was still answered, in under 3 s',
+    );
   });
 
   it('500 concurrent requests: all answered', async () => {
     const answers = await Promise.all(
       Array.from({ length: 500 }, (_, i) =>
-        fetch(`${h.baseUrl}${i % 2 ? '/.well-known/jwks.json' : '/auth/users?limit=1'}`, { headers: { 'x-protekt-key': h.emulator.project.apiKey }, signal: AbortSignal.timeout(10_000) }).then(async (r) => {
+        fetch(`${h.baseUrl}${i % 2 ? '/.well-known/jwks.json' : '/auth/users?limit=1'}`, {
+          headers: { 'x-protekt-key': h.emulator.project.apiKey },
+          signal: AbortSignal.timeout(10_000),
+        }).then(async (r) => {
           await r.arrayBuffer();
           return r.status;
         }),

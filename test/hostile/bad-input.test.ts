@@ -90,9 +90,13 @@ type Kind = 'async' | 'sync' | 'iterator';
 interface MethodSpec {
   name: string;
   kind?: Kind;
-  /** verifyToken: checks locally first, so a refusal (401) or a cached success may need no request. */
+  /**
+   * verifyToken: checks locally first, so a refusal (401) or a cached success may need no request.
+   */
   local?: boolean;
-  /** Valid arguments: the hostile value replaces one argument or one field of an object argument. */
+  /**
+   * Valid arguments: the hostile value replaces one argument or one field of an object argument.
+   */
   args(ctx: Ctx): Promise<unknown[]> | unknown[];
   /** Argument positions that are objects of parameters: their fields are substituted too. */
   fields?: Record<number, string[]>;
@@ -101,46 +105,217 @@ interface MethodSpec {
   call(ctx: Ctx, args: unknown[]): unknown;
 }
 
-const m = (obj: object, name: string) => (obj as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(obj);
+const m = (obj: object, name: string) =>
+  (obj as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(obj);
 const auth = (name: string) => (ctx: Ctx, args: unknown[]) => m(ctx.client.auth, name)(...args);
 const users = (name: string) => (ctx: Ctx, args: unknown[]) => m(ctx.client.users, name)(...args);
-const sessions = (name: string) => (ctx: Ctx, args: unknown[]) => m(ctx.client.sessions, name)(...args);
+const sessions = (name: string) => (ctx: Ctx, args: unknown[]) =>
+  m(ctx.client.sessions, name)(...args);
 const mfa = (name: string) => (ctx: Ctx, args: unknown[]) => m(ctx.client.mfa, name)(...args);
 
 const METHODS: MethodSpec[] = [
-  { name: 'auth.signUp', args: () => [{ email: freshEmail('bad'), password: PASSWORD }], fields: { 0: ['email', 'password', 'metadata', 'sendVerification'] }, optionsAt: 1, call: auth('signUp') },
-  { name: 'auth.login', args: () => [{ email: freshEmail('bad'), password: PASSWORD }], fields: { 0: ['email', 'password'] }, optionsAt: 1, call: auth('login') },
-  { name: 'auth.logout', args: async (c) => [(await c.freshUser()).token], optionsAt: 1, call: auth('logout') },
-  { name: 'auth.verifyToken', local: true, args: (c) => [c.token], optionsAt: 1, call: auth('verifyToken') },
-  { name: 'auth.refreshToken', args: () => ['rt_not_a_real_refresh_token'], optionsAt: 1, call: auth('refreshToken') },
-  { name: 'auth.revokeToken', args: () => ['rt_not_a_real_refresh_token'], optionsAt: 1, call: auth('revokeToken') },
-  { name: 'auth.getLoginUrl', kind: 'sync', args: () => [{ redirectUrl: 'https://example.com/cb', state: 'xyz' }], fields: { 0: ['redirectUrl', 'state'] }, call: auth('getLoginUrl') },
-  { name: 'auth.getSocialLoginUrl', kind: 'sync', args: () => [{ provider: 'github', redirectUrl: 'https://example.com/cb', state: 'xyz' }], fields: { 0: ['provider', 'redirectUrl', 'state'] }, call: auth('getSocialLoginUrl') },
-  { name: 'auth.getSsoUrl', kind: 'sync', args: () => [{ connection: 'acme', redirectUrl: 'https://example.com/cb', state: 'xyz' }], fields: { 0: ['connection', 'email', 'redirectUrl', 'state'] }, call: auth('getSsoUrl') },
-  { name: 'auth.sendMagicLink', args: () => [{ email: freshEmail('bad'), redirectUrl: 'https://example.com/cb' }], fields: { 0: ['email', 'redirectUrl'] }, optionsAt: 1, call: auth('sendMagicLink') },
-  { name: 'auth.verifyMagicLink', args: () => ['ml_not_a_real_token'], optionsAt: 1, call: auth('verifyMagicLink') },
-  { name: 'auth.sendOtp', args: () => [{ email: freshEmail('bad') }], fields: { 0: ['email', 'phone', 'channel'] }, optionsAt: 1, call: auth('sendOtp') },
-  { name: 'auth.verifyOtp', args: () => [{ email: freshEmail('bad'), otp: '123456' }], fields: { 0: ['email', 'phone', 'otp'] }, optionsAt: 1, call: auth('verifyOtp') },
-  { name: 'auth.requestPasswordReset', args: () => [{ email: freshEmail('bad') }], fields: { 0: ['email'] }, optionsAt: 1, call: auth('requestPasswordReset') },
-  { name: 'auth.confirmPasswordReset', args: () => [{ resetToken: 'rst_not_real', newPassword: `${PASSWORD} new` }], fields: { 0: ['resetToken', 'newPassword'] }, optionsAt: 1, call: auth('confirmPasswordReset') },
-  { name: 'auth.changePassword', args: async (c) => [{ currentPassword: 'not the password', newPassword: `${PASSWORD} new` }, (await c.freshUser()).token], fields: { 0: ['currentPassword', 'newPassword'] }, optionsAt: 2, call: auth('changePassword') },
-  { name: 'auth.verifyEmail', args: () => ['evt_not_real'], optionsAt: 1, call: auth('verifyEmail') },
-  { name: 'users.list', args: () => [{ limit: 2, search: 'bad.' }], fields: { 0: ['limit', 'cursor', 'search'] }, optionsAt: 1, call: users('list') },
-  { name: 'users.listAll', kind: 'iterator', args: () => [{ limit: 2, search: 'nobody-matches-this' }], fields: { 0: ['limit', 'search'] }, optionsAt: 1, call: users('listAll') },
+  {
+    name: 'auth.signUp',
+    args: () => [{ email: freshEmail('bad'), password: PASSWORD }],
+    fields: { 0: ['email', 'password', 'metadata', 'sendVerification'] },
+    optionsAt: 1,
+    call: auth('signUp'),
+  },
+  {
+    name: 'auth.login',
+    args: () => [{ email: freshEmail('bad'), password: PASSWORD }],
+    fields: { 0: ['email', 'password'] },
+    optionsAt: 1,
+    call: auth('login'),
+  },
+  {
+    name: 'auth.logout',
+    args: async (c) => [(await c.freshUser()).token],
+    optionsAt: 1,
+    call: auth('logout'),
+  },
+  {
+    name: 'auth.verifyToken',
+    local: true,
+    args: (c) => [c.token],
+    optionsAt: 1,
+    call: auth('verifyToken'),
+  },
+  {
+    name: 'auth.refreshToken',
+    args: () => ['rt_not_a_real_refresh_token'],
+    optionsAt: 1,
+    call: auth('refreshToken'),
+  },
+  {
+    name: 'auth.revokeToken',
+    args: () => ['rt_not_a_real_refresh_token'],
+    optionsAt: 1,
+    call: auth('revokeToken'),
+  },
+  {
+    name: 'auth.getLoginUrl',
+    kind: 'sync',
+    args: () => [{ redirectUrl: 'https://example.com/cb', state: 'xyz' }],
+    fields: { 0: ['redirectUrl', 'state'] },
+    call: auth('getLoginUrl'),
+  },
+  {
+    name: 'auth.getSocialLoginUrl',
+    kind: 'sync',
+    args: () => [{ provider: 'github', redirectUrl: 'https://example.com/cb', state: 'xyz' }],
+    fields: { 0: ['provider', 'redirectUrl', 'state'] },
+    call: auth('getSocialLoginUrl'),
+  },
+  {
+    name: 'auth.getSsoUrl',
+    kind: 'sync',
+    args: () => [{ connection: 'acme', redirectUrl: 'https://example.com/cb', state: 'xyz' }],
+    fields: { 0: ['connection', 'email', 'redirectUrl', 'state'] },
+    call: auth('getSsoUrl'),
+  },
+  {
+    name: 'auth.sendMagicLink',
+    args: () => [{ email: freshEmail('bad'), redirectUrl: 'https://example.com/cb' }],
+    fields: { 0: ['email', 'redirectUrl'] },
+    optionsAt: 1,
+    call: auth('sendMagicLink'),
+  },
+  {
+    name: 'auth.verifyMagicLink',
+    args: () => ['ml_not_a_real_token'],
+    optionsAt: 1,
+    call: auth('verifyMagicLink'),
+  },
+  {
+    name: 'auth.sendOtp',
+    args: () => [{ email: freshEmail('bad') }],
+    fields: { 0: ['email', 'phone', 'channel'] },
+    optionsAt: 1,
+    call: auth('sendOtp'),
+  },
+  {
+    name: 'auth.verifyOtp',
+    args: () => [{ email: freshEmail('bad'), otp: '123456' }],
+    fields: { 0: ['email', 'phone', 'otp'] },
+    optionsAt: 1,
+    call: auth('verifyOtp'),
+  },
+  {
+    name: 'auth.requestPasswordReset',
+    args: () => [{ email: freshEmail('bad') }],
+    fields: { 0: ['email'] },
+    optionsAt: 1,
+    call: auth('requestPasswordReset'),
+  },
+  {
+    name: 'auth.confirmPasswordReset',
+    args: () => [{ resetToken: 'rst_not_real', newPassword: `${PASSWORD} new` }],
+    fields: { 0: ['resetToken', 'newPassword'] },
+    optionsAt: 1,
+    call: auth('confirmPasswordReset'),
+  },
+  {
+    name: 'auth.changePassword',
+    args: async (c) => [
+      { currentPassword: 'not the password', newPassword: `${PASSWORD} new` },
+      (await c.freshUser()).token,
+    ],
+    fields: { 0: ['currentPassword', 'newPassword'] },
+    optionsAt: 2,
+    call: auth('changePassword'),
+  },
+  {
+    name: 'auth.verifyEmail',
+    args: () => ['evt_not_real'],
+    optionsAt: 1,
+    call: auth('verifyEmail'),
+  },
+  {
+    name: 'users.list',
+    args: () => [{ limit: 2, search: 'bad.' }],
+    fields: { 0: ['limit', 'cursor', 'search'] },
+    optionsAt: 1,
+    call: users('list'),
+  },
+  {
+    name: 'users.listAll',
+    kind: 'iterator',
+    args: () => [{ limit: 2, search: 'nobody-matches-this' }],
+    fields: { 0: ['limit', 'search'] },
+    optionsAt: 1,
+    call: users('listAll'),
+  },
   { name: 'users.get', args: (c) => [c.userId], optionsAt: 1, call: users('get') },
-  { name: 'users.update', args: async (c) => [(await c.freshUser()).userId, { metadata: { plan: 'pro' } }], fields: { 1: ['email', 'metadata', 'disabled'] }, optionsAt: 2, call: users('update') },
-  { name: 'users.delete', args: async (c) => [(await c.freshUser()).userId], optionsAt: 1, call: users('delete') },
+  {
+    name: 'users.update',
+    args: async (c) => [(await c.freshUser()).userId, { metadata: { plan: 'pro' } }],
+    fields: { 1: ['email', 'metadata', 'disabled'] },
+    optionsAt: 2,
+    call: users('update'),
+  },
+  {
+    name: 'users.delete',
+    args: async (c) => [(await c.freshUser()).userId],
+    optionsAt: 1,
+    call: users('delete'),
+  },
   { name: 'sessions.list', args: (c) => [c.token], optionsAt: 1, call: sessions('list') },
-  { name: 'sessions.revoke', args: async (c) => ['sess_not_real', (await c.freshUser()).token], optionsAt: 2, call: sessions('revoke') },
-  { name: 'sessions.revokeAll', args: async (c) => [(await c.freshUser()).token, { keepCurrent: true }], fields: { 1: ['keepCurrent'] }, optionsAt: 2, call: sessions('revokeAll') },
-  { name: 'mfa.enroll', args: async (c) => [{ method: 'sms', phone: '+14155550123' }, (await c.freshUser()).token], fields: { 0: ['method', 'phone'] }, optionsAt: 2, call: mfa('enroll') },
-  { name: 'mfa.verify', args: (c) => [{ code: '123456' }, c.token], fields: { 0: ['code', 'mfaToken'] }, optionsAt: 2, call: mfa('verify') },
-  { name: 'mfa.verifyLogin', args: () => [{ mfaToken: 'mfa_tmp_not_real', code: '123456' }], fields: { 0: ['mfaToken', 'code'] }, optionsAt: 1, call: mfa('verifyLogin') },
-  { name: 'mfa.unenroll', args: async (c) => [{ method: 'totp' }, (await c.freshUser()).token], fields: { 0: ['method'] }, optionsAt: 2, call: mfa('unenroll') },
-  { name: 'mfa.generateBackupCodes', args: async (c) => [(await c.freshUser()).token], optionsAt: 1, call: mfa('generateBackupCodes') },
+  {
+    name: 'sessions.revoke',
+    args: async (c) => ['sess_not_real', (await c.freshUser()).token],
+    optionsAt: 2,
+    call: sessions('revoke'),
+  },
+  {
+    name: 'sessions.revokeAll',
+    args: async (c) => [(await c.freshUser()).token, { keepCurrent: true }],
+    fields: { 1: ['keepCurrent'] },
+    optionsAt: 2,
+    call: sessions('revokeAll'),
+  },
+  {
+    name: 'mfa.enroll',
+    args: async (c) => [{ method: 'sms', phone: '+14155550123' }, (await c.freshUser()).token],
+    fields: { 0: ['method', 'phone'] },
+    optionsAt: 2,
+    call: mfa('enroll'),
+  },
+  {
+    name: 'mfa.verify',
+    args: (c) => [{ code: '123456' }, c.token],
+    fields: { 0: ['code', 'mfaToken'] },
+    optionsAt: 2,
+    call: mfa('verify'),
+  },
+  {
+    name: 'mfa.verifyLogin',
+    args: () => [{ mfaToken: 'mfa_tmp_not_real', code: '123456' }],
+    fields: { 0: ['mfaToken', 'code'] },
+    optionsAt: 1,
+    call: mfa('verifyLogin'),
+  },
+  {
+    name: 'mfa.unenroll',
+    args: async (c) => [{ method: 'totp' }, (await c.freshUser()).token],
+    fields: { 0: ['method'] },
+    optionsAt: 2,
+    call: mfa('unenroll'),
+  },
+  {
+    name: 'mfa.generateBackupCodes',
+    args: async (c) => [(await c.freshUser()).token],
+    optionsAt: 1,
+    call: mfa('generateBackupCodes'),
+  },
 ];
 
-type Outcome = { kind: 'local'; code: string } | { kind: 'sent'; code: string } | { kind: 'thrown'; code: string } | { kind: 'url' } | { kind: 'crash'; what: string };
+type Outcome =
+  | { kind: 'local'; code: string }
+  | { kind: 'sent'; code: string }
+  | { kind: 'thrown'; code: string }
+  | { kind: 'url' }
+  | { kind: 'crash'; what: string };
 
 describe('bad input (in-process emulator)', () => {
   let h: Harness;
@@ -151,7 +326,12 @@ describe('bad input (in-process emulator)', () => {
   beforeAll(async () => {
     h = await startHarness('in-process');
     watch.secret('API key', h.emulator.project.apiKey);
-    const client = h.client({ debug: watch.debug, maxRetries: 0, timeout: 2_000, revocationCheck: { maxAge: 0 } });
+    const client = h.client({
+      debug: watch.debug,
+      maxRetries: 0,
+      timeout: 2_000,
+      revocationCheck: { maxAge: 0 },
+    });
     const freshUser = async () => {
       const email = freshEmail('bad-user');
       const r = await client.auth.signUp({ email, password: PASSWORD });
@@ -169,8 +349,17 @@ describe('bad input (in-process emulator)', () => {
     expect(guard.seen).toEqual([]);
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoNames);
     const [texts, secrets] = watch.assertClean();
-    ledger.record('Bad input', 'no unhandled rejection or uncaught exception during the bad-input suite; Object.prototype compared before and after', 'none seen; Object.prototype unchanged');
-    ledger.record('Secrets', `texts produced by the bad-input suite (debug lines, returned and thrown errors) × ${secrets} secrets`, 'no secret in any text', texts);
+    ledger.record(
+      'Bad input',
+      'no unhandled rejection or uncaught exception during the bad-input suite; Object.prototype compared before and after',
+      'none seen; Object.prototype unchanged',
+    );
+    ledger.record(
+      'Secrets',
+      `texts produced by the bad-input suite (debug lines, returned and thrown errors) × ${secrets} secrets`,
+      'no secret in any text',
+      texts,
+    );
     await ledger.flush();
   });
 
@@ -191,21 +380,38 @@ describe('bad input (in-process emulator)', () => {
         for await (const _ of it) if (++n >= 3) break;
         return { kind: sent() ? 'sent' : 'local', code: 'ok' };
       }
-      const result = (await spec.call(ctx, args)) as { error: { code: string; status: number } | null } | undefined;
-      if (typeof result !== 'object' || result === null || !('error' in result)) return { kind: 'crash', what: 'resolved without an error field' };
+      const result = (await spec.call(ctx, args)) as
+        | { error: { code: string; status: number } | null }
+        | undefined;
+      if (typeof result !== 'object' || result === null || !('error' in result))
+        return { kind: 'crash', what: 'resolved without an error field' };
       watch.error('result error', result.error);
-      if (spec.local && !sent()) return result.error ? { kind: 'local', code: result.error.code } : { kind: 'local', code: 'ok' };
+      if (spec.local && !sent())
+        return result.error
+          ? { kind: 'local', code: result.error.code }
+          : { kind: 'local', code: 'ok' };
       if (result.error && result.error.status === 0) {
-        if (sent()) localButSent.push(`${spec.name}: local ${result.error.code} but a request was sent`);
+        if (sent())
+          localButSent.push(`${spec.name}: local ${result.error.code} but a request was sent`);
         return { kind: 'local', code: result.error.code };
       }
-      if (!sent()) return { kind: 'crash', what: `answer ${result.error?.code ?? 'success'} without a request` };
+      if (!sent())
+        return {
+          kind: 'crash',
+          what: `answer ${result.error?.code ?? 'success'} without a request`,
+        };
       return { kind: 'sent', code: result.error?.code ?? 'ok' };
     } catch (error) {
       watch.error('thrown', error);
-      if (!(error instanceof ProtektError)) return { kind: 'crash', what: `${(error as Error)?.name ?? typeof error}: ${String((error as Error)?.message ?? error).slice(0, 120)}` };
-      if (spec.kind === 'sync' && error.code !== 'invalid_argument') return { kind: 'crash', what: `sync builder threw ${error.code}` };
-      if (sent() && spec.kind === 'sync') return { kind: 'crash', what: 'a URL builder sent a request' };
+      if (!(error instanceof ProtektError))
+        return {
+          kind: 'crash',
+          what: `${(error as Error)?.name ?? typeof error}: ${String((error as Error)?.message ?? error).slice(0, 120)}`,
+        };
+      if (spec.kind === 'sync' && error.code !== 'invalid_argument')
+        return { kind: 'crash', what: `sync builder threw ${error.code}` };
+      if (sent() && spec.kind === 'sync')
+        return { kind: 'crash', what: 'a URL builder sent a request' };
       return { kind: 'thrown', code: error.code };
     } finally {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -232,7 +438,10 @@ describe('bad input (in-process emulator)', () => {
                 : `CRASH ${o.what}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
     }
-    return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => `${k} (${n})`).join('; ');
+    return [...counts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([k, n]) => `${k} (${n})`)
+      .join('; ');
   };
 
   for (const spec of METHODS) {
@@ -263,11 +472,17 @@ describe('bad input (in-process emulator)', () => {
       for (const { label, build } of positions) {
         for (const [name, make] of VALUES) {
           const outcome = await run(spec, await build(make()));
-          if (outcome.kind === 'crash') crashes.push(`${spec.name} ${label} = ${name}: ${outcome.what}`);
+          if (outcome.kind === 'crash')
+            crashes.push(`${spec.name} ${label} = ${name}: ${outcome.what}`);
           outcomes.push(outcome);
         }
       }
-      ledger.record('Bad input', `${spec.name}: ${VALUES.length} hostile values × ${positions.length} positions (${positions.map((p) => p.label).join(', ')})`, summary(outcomes), outcomes.length);
+      ledger.record(
+        'Bad input',
+        `${spec.name}: ${VALUES.length} hostile values × ${positions.length} positions (${positions.map((p) => p.label).join(', ')})`,
+        summary(outcomes),
+        outcomes.length,
+      );
       expect(crashes.filter((c) => c.startsWith(`${spec.name} `))).toEqual([]);
       expect(localButSent.filter((c) => c.startsWith(`${spec.name}:`))).toEqual([]);
     });
@@ -283,10 +498,16 @@ describe('bad input (in-process emulator)', () => {
         const started = Date.now();
         const outcome = await run(spec, args);
         expect(Date.now() - started).toBeLessThan(5_000);
-        if (outcome.kind === 'crash') crashes.push(`${spec.name} options = ${name}: ${outcome.what}`);
+        if (outcome.kind === 'crash')
+          crashes.push(`${spec.name} options = ${name}: ${outcome.what}`);
         outcomes.push(outcome);
       }
-      ledger.record('Bad input', `${spec.name}: ${OPTIONS.length} hostile per-call options`, summary(outcomes), outcomes.length);
+      ledger.record(
+        'Bad input',
+        `${spec.name}: ${OPTIONS.length} hostile per-call options`,
+        summary(outcomes),
+        outcomes.length,
+      );
       expect(crashes.filter((c) => c.startsWith(`${spec.name} options`))).toEqual([]);
     });
   }
@@ -303,15 +524,32 @@ describe('bad input (in-process emulator)', () => {
     let n = 0;
     for (const text of payloads) {
       const before = h.emulator.requests.length;
-      const a = await ctx.client.auth.signUp({ email: freshEmail('proto'), password: PASSWORD, metadata: JSON.parse(text) });
+      const a = await ctx.client.auth.signUp({
+        email: freshEmail('proto'),
+        password: PASSWORD,
+        metadata: JSON.parse(text),
+      });
       const b = await ctx.client.users.update(u.userId, { metadata: JSON.parse(text) });
-      expect(a.error).toMatchObject({ code: 'invalid_request', status: 0, details: { field: 'metadata' } });
-      expect(b.error).toMatchObject({ code: 'invalid_request', status: 0, details: { field: 'metadata' } });
+      expect(a.error).toMatchObject({
+        code: 'invalid_request',
+        status: 0,
+        details: { field: 'metadata' },
+      });
+      expect(b.error).toMatchObject({
+        code: 'invalid_request',
+        status: 0,
+        details: { field: 'metadata' },
+      });
       expect(h.emulator.requests.length).toBe(before);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       n += 2;
     }
     expect(h.emulator.store.user(u.userId)!.metadata).toEqual({});
-    ledger.record('Bad input', 'metadata with __proto__ / constructor.prototype / prototype keys, top level, nested and inside arrays (signUp, users.update)', 'returned invalid_request (field metadata) with no request; Object.prototype and the stored user untouched', n);
+    ledger.record(
+      'Bad input',
+      'metadata with __proto__ / constructor.prototype / prototype keys, top level, nested and inside arrays (signUp, users.update)',
+      'returned invalid_request (field metadata) with no request; Object.prototype and the stored user untouched',
+      n,
+    );
   });
 });

@@ -29,24 +29,42 @@ const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 afterAll(async () => {
   guard.stop();
   expect(guard.seen).toEqual([]);
-  ledger.record('Load', 'no unhandled rejection or uncaught exception in the test process during the load runs', 'none seen');
-  writeResult('load-figures', { command: COMMAND, machine: `${cpus().length} CPU cores shared with the other test runs, Node ${process.version}`, sections });
+  ledger.record(
+    'Load',
+    'no unhandled rejection or uncaught exception in the test process during the load runs',
+    'none seen',
+  );
+  writeResult('load-figures', {
+    command: COMMAND,
+    machine: `${cpus().length} CPU cores shared with the other test runs, Node ${process.version}`,
+    sections,
+  });
   await ledger.flush();
 });
 
 /** A child process started by this test, stopped by its own pid. */
-function startChild(cmd: string, args: string[], options: { cwd: string; env: Record<string, string>; ipc?: boolean }) {
+function startChild(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; ipc?: boolean },
+) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...options.env };
   delete env.NODE_OPTIONS;
   delete env.VITEST;
   delete env.VITEST_POOL_ID;
   delete env.VITEST_WORKER_ID;
-  const child: ChildProcess = spawn(cmd, args, { cwd: options.cwd, env, stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(cmd, args, {
+    cwd: options.cwd,
+    env,
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += String(d)));
   child.stderr!.on('data', (d) => (err += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return {
     child,
     out: () => out,
@@ -82,7 +100,10 @@ describe('the node-serverless example under load from a second process', () => {
   const tokens: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(`${root}dist/index.js`)) throw new Error('dist/ is missing: run `npm run build` first (the example imports @protekt/node by name).');
+    if (!existsSync(`${root}dist/index.js`))
+      throw new Error(
+        'dist/ is missing: run `npm run build` first (the example imports @protekt/node by name).',
+      );
     h = await startHarness('http');
     const client = h.client({ maxRetries: 0 });
     for (let i = 0; i < 20; i++) {
@@ -90,18 +111,26 @@ describe('the node-serverless example under load from a second process', () => {
       if (r.error) throw new Error(`sign-up failed: ${r.error.code}`);
       tokens.push(r.accessToken);
     }
-    server = startChild(process.execPath, ['--expose-gc', '--import', `${root}bench/load/probe.mjs`, 'server.mjs'], {
-      cwd: `${root}examples/node-serverless`,
-      ipc: true,
-      env: {
-        PORT: '0',
-        PROTEKT_LOGIN_ID: h.emulator.project.loginId,
-        PROTEKT_API_KEY: h.emulator.project.apiKey,
-        PROTEKT_BASE_URL: h.baseUrl,
-        PROTEKT_REVOCATION_MAX_AGE: '2',
+    server = startChild(
+      process.execPath,
+      ['--expose-gc', '--import', `${root}bench/load/probe.mjs`, 'server.mjs'],
+      {
+        cwd: `${root}examples/node-serverless`,
+        ipc: true,
+        env: {
+          PORT: '0',
+          PROTEKT_LOGIN_ID: h.emulator.project.loginId,
+          PROTEKT_API_KEY: h.emulator.project.apiKey,
+          PROTEKT_BASE_URL: h.baseUrl,
+          PROTEKT_REVOCATION_MAX_AGE: '2',
+        },
       },
-    });
-    url = await waitFor('the example to listen', () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server!.out())?.[1], 20_000);
+    );
+    url = await waitFor(
+      'the example to listen',
+      () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(server!.out())?.[1],
+      20_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -122,12 +151,29 @@ describe('the node-serverless example under load from a second process', () => {
 
   it('keeps answering: no errors, 401 only for missing or forged tokens, bounded heap', async () => {
     // Warm-up: keys fetched, every token verified once.
-    for (const t of tokens) expect((await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${t}` } })).status).toBe(200);
+    for (const t of tokens)
+      expect(
+        (await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${t}` } })).status,
+      ).toBe(200);
     const before = await memory();
-    const load = startChild(process.execPath, [`${root}bench/load/run.mjs`, '--url', url, '--path', '/api/me', '--duration', '5', '--connections', '8'], {
-      cwd: root,
-      env: { LOAD_TOKENS: tokens.join(',') },
-    });
+    const load = startChild(
+      process.execPath,
+      [
+        `${root}bench/load/run.mjs`,
+        '--url',
+        url,
+        '--path',
+        '/api/me',
+        '--duration',
+        '5',
+        '--connections',
+        '8',
+      ],
+      {
+        cwd: root,
+        env: { LOAD_TOKENS: tokens.join(',') },
+      },
+    );
     const timer = setTimeout(() => void load.stop(), 30_000);
     const code = await load.exited;
     clearTimeout(timer);
@@ -156,8 +202,15 @@ describe('the node-serverless example under load from a second process', () => {
     // The example still answers afterwards.
     expect((await fetch(`${url}/api/health`)).status).toBe(200);
 
-    ledger.record('Load', 'examples/node-serverless under autocannon from a second process (8 connections, 5 s; valid, missing, forged tokens and the public route in turn)', 'no errors, no timeouts; 200 for every valid token and the public route, 401 only for missing or forged tokens; heap after GC grew less than 24 MB; still answering after');
-    const fmt = (c: Record<string, number>): string => Object.entries(c).map(([s, n]) => `${n} × ${s}`).join(', ');
+    ledger.record(
+      'Load',
+      'examples/node-serverless under autocannon from a second process (8 connections, 5 s; valid, missing, forged tokens and the public route in turn)',
+      'no errors, no timeouts; 200 for every valid token and the public route, 401 only for missing or forged tokens; heap after GC grew less than 24 MB; still answering after',
+    );
+    const fmt = (c: Record<string, number>): string =>
+      Object.entries(c)
+        .map(([s, n]) => `${n} × ${s}`)
+        .join(', ');
     sections.push({
       title: 'examples/node-serverless under autocannon',
       text: 'The example (fetch handler behind its Node adapter) guards `/api/me` with `protekt.auth.verifyToken` (revocation maxAge 2 s) against the emulator over HTTP on 127.0.0.1; autocannon runs in a second process (`bench/load/run.mjs`), cycling a valid token (20 users), no token, a forged token and the public `/api/health`. Memory is sampled inside the server after a forced GC (`bench/load/probe.mjs`).',
@@ -165,13 +218,19 @@ describe('the node-serverless example under load from a second process', () => {
         ['load', '8 connections, 5 s'],
         ['requests', String(r.requests)],
         ['requests/s (mean)', String(Math.round(r.requestsPerSecond))],
-        ['latency p50 / p97.5 / p99 / max', `${r.latency.p50} / ${r.latency.p97_5} / ${r.latency.p99} / ${r.latency.max} ms`],
+        [
+          'latency p50 / p97.5 / p99 / max',
+          `${r.latency.p50} / ${r.latency.p97_5} / ${r.latency.p99} / ${r.latency.max} ms`,
+        ],
         ['errors / timeouts', `${r.errors} / ${r.timeouts}`],
         ['valid token', fmt(r.counts.valid)],
         ['no token', fmt(r.counts.missing)],
         ['forged token', fmt(r.counts.forged)],
         ['public route', fmt(r.counts.public)],
-        ['server heap after GC, before → after', `${mb(before.heapUsed)} → ${mb(after.heapUsed)} (${heapGrowth >= 0 ? '+' : ''}${mb(heapGrowth)})`],
+        [
+          'server heap after GC, before → after',
+          `${mb(before.heapUsed)} → ${mb(after.heapUsed)} (${heapGrowth >= 0 ? '+' : ''}${mb(heapGrowth)})`,
+        ],
         ['server RSS, before → after', `${mb(before.rss)} → ${mb(after.rss)}`],
       ],
     });
@@ -209,7 +268,15 @@ describe('many distinct tokens: the caches stay bounded', () => {
         await Promise.all(
           Array.from({ length: 50 }, async () => {
             const k = n++;
-            const t = await emulator.signToken({ iss: 'https://auth.protekt.io', aud: [project.loginId, project.projectId], sub: `usr_${k}`, iat, exp: iat + 3_600, jti: `jti_${k}_${'x'.repeat(32)}`, email: `u${k}@example.com` });
+            const t = await emulator.signToken({
+              iss: 'https://auth.protekt.io',
+              aud: [project.loginId, project.projectId],
+              sub: `usr_${k}`,
+              iat,
+              exp: iat + 3_600,
+              jti: `jti_${k}_${'x'.repeat(32)}`,
+              email: `u${k}@example.com`,
+            });
             const r = await client.auth.verifyToken(t);
             if (r.error) throw new Error(`token ${k}: ${r.error.code}`);
           }),
@@ -231,16 +298,26 @@ describe('many distinct tokens: the caches stay bounded', () => {
     expect(growth).toBeLessThan(8 * 1024 * 1024);
     expect(jwksFetches).toBe(1);
     expect(revocationChecks).toBe(n);
-    ledger.record('Load', 'verifyToken with more distinct tokens than both caches hold (12,000 to fill them, then a 6 s loop of fresh ones; revocation checked for each)', 'every token verified; one JWKS fetch in all; one revocation check per token; heap after GC flat (less than 8 MB growth) once the caches were full, so both stay within their bounds');
+    ledger.record(
+      'Load',
+      'verifyToken with more distinct tokens than both caches hold (12,000 to fill them, then a 6 s loop of fresh ones; revocation checked for each)',
+      'every token verified; one JWKS fetch in all; one revocation check per token; heap after GC flat (less than 8 MB growth) once the caches were full, so both stay within their bounds',
+    );
     sections.push({
       title: 'Distinct-token verification loop',
       text: 'In the test process: EdDSA tokens signed by an emulator key, each verified once by one client (verified-token cache bound 1,000, revocation-answer cache bound 10,000) against a stub fetch answering the JWKS and "not revoked". `src/tokens` exposes no cache sizes, so the bound is shown by the heap after a forced GC between the end of the fill phase and the end of the loop.',
       figures: [
         ['tokens to fill the caches', '12,000'],
         ['tokens in the measured loop', String(measured)],
-        ['loop rate (sign + verify + revocation check)', `${Math.round((measured / elapsed) * 1000)} tokens/s`],
+        [
+          'loop rate (sign + verify + revocation check)',
+          `${Math.round((measured / elapsed) * 1000)} tokens/s`,
+        ],
         ['JWKS fetches', String(jwksFetches)],
-        ['heap after GC, caches full → end of loop', `${mb(full)} → ${mb(end)} (${growth >= 0 ? '+' : ''}${mb(growth)})`],
+        [
+          'heap after GC, caches full → end of loop',
+          `${mb(full)} → ${mb(end)} (${growth >= 0 ? '+' : ''}${mb(growth)})`,
+        ],
       ],
     });
   }, 60_000);

@@ -8,7 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Protekt, ProtektError } from '../../src/index.js';
 import { totp } from '../../src/testing/index.js';
-import { MODES, PASSWORD, freshEmail, startHarness, type Harness, type Mode } from '../support/emulator.js';
+import {
+  MODES,
+  PASSWORD,
+  freshEmail,
+  startHarness,
+  type Harness,
+  type Mode,
+} from '../support/emulator.js';
 import { Ledger, SecretWatch, guardProcess } from './_support.js';
 
 const ledger = new Ledger('secrets');
@@ -17,7 +24,11 @@ const guard = guardProcess();
 afterAll(async () => {
   guard.stop();
   expect(guard.seen).toEqual([]);
-  ledger.record('Secrets', 'no unhandled rejection or uncaught exception during the secrets suite', 'none seen');
+  ledger.record(
+    'Secrets',
+    'no unhandled rejection or uncaught exception during the secrets suite',
+    'none seen',
+  );
   await ledger.flush();
 });
 
@@ -26,10 +37,17 @@ it('the watch itself finds a planted secret (so a clean run means something)', (
   w.secret('planted', 'pk_planted_secret_value');
   w.secret('code', '123456');
   w.text('debug', '[Protekt] POST /auth/login -> 200 (3 ms) pk_planted_secret_value');
-  w.error('thrown', new ProtektError('network_error', 'x', { cause: new Error('code 123456 leaked') }));
+  w.error(
+    'thrown',
+    new ProtektError('network_error', 'x', { cause: new Error('code 123456 leaked') }),
+  );
   w.text('debug', 'took 1234567 ms'); // a longer number is not the code
   expect(w.leaks()).toHaveLength(4); // debug line; the error's inspect view, its cause's message and stack
-  ledger.record('Secrets', 'self-check: a planted API key in a debug line and a planted code in an error cause', 'found by the watch (4 hits: debug line, inspect view, cause message, cause stack), so a clean run is meaningful');
+  ledger.record(
+    'Secrets',
+    'self-check: a planted API key in a debug line and a planted code in an error cause',
+    'found by the watch (4 hits: debug line, inspect view, cause message, cause stack), so a clean run is meaningful',
+  );
 });
 
 describe.each(MODES)('secrets (%s)', (mode: Mode) => {
@@ -81,7 +99,11 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
   };
 
   it('every operation, success and failure, with debug on', async () => {
-    const spy = vi.spyOn(console, 'debug').mockImplementation((...args: unknown[]) => void consoleLines.push(args.map(String).join(' ')));
+    const spy = vi
+      .spyOn(console, 'debug')
+      .mockImplementation(
+        (...args: unknown[]) => void consoleLines.push(args.map(String).join(' ')),
+      );
     try {
       const viaConsole = h.client({ debug: true, revocationCheck: { maxAge: 0 } });
       const viaFunction = h.client({ debug: watch.debug, revocationCheck: { maxAge: 0 } });
@@ -91,12 +113,20 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
         watch.secret('password', password);
 
         // Sign-up with a verification e-mail, duplicates, bad input.
-        const su = await op(() => client.auth.signUp({ email, password, sendVerification: true, metadata: { plan: 'pro' } }));
+        const su = await op(() =>
+          client.auth.signUp({
+            email,
+            password,
+            sendVerification: true,
+            metadata: { plan: 'pro' },
+          }),
+        );
         expect(su.error).toBeNull();
         await op(() => client.auth.signUp({ email, password }));
         await op(() => client.auth.signUp({ email: 'not an e-mail', password }));
         await op(() => client.auth.signUp({ email: freshEmail(), password: 'short' }));
-        const verification = h.emulator.outbox.last({ to: email, kind: 'email_verification' })!.token!;
+        const verification = h.emulator.outbox.last({ to: email, kind: 'email_verification' })!
+          .token!;
         watch.secret('verification token', verification);
         await op(() => client.auth.verifyEmail(`${verification}x`));
         expect((await op(() => client.auth.verifyEmail(verification))).error).toBeNull();
@@ -145,8 +175,12 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
         const mfaToken = (challenge.error as { mfaToken: string }).mfaToken;
         watch.secret('MFA token', mfaToken);
         await op(() => client.mfa.verifyLogin({ mfaToken, code: '123456' }));
-        await op(() => client.mfa.verifyLogin({ mfaToken: `${mfaToken}x`, code: codes.backupCodes![0]! }));
-        const done = await op(() => client.mfa.verifyLogin({ mfaToken, code: codes.backupCodes![0]! }));
+        await op(() =>
+          client.mfa.verifyLogin({ mfaToken: `${mfaToken}x`, code: codes.backupCodes![0]! }),
+        );
+        const done = await op(() =>
+          client.mfa.verifyLogin({ mfaToken, code: codes.backupCodes![0]! }),
+        );
         expect(done.error).toBeNull();
         await op(() => client.mfa.unenroll({ method: 'totp' }, done.accessToken!));
 
@@ -155,9 +189,13 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
         await op(() => client.auth.sendOtp({ email: otpEmail }));
         const otp = h.emulator.outbox.last({ to: otpEmail, kind: 'otp' })!.code!;
         watch.secret('OTP code', otp);
-        await op(() => client.auth.verifyOtp({ email: otpEmail, otp: otp === '000000' ? '111111' : '000000' }));
+        await op(() =>
+          client.auth.verifyOtp({ email: otpEmail, otp: otp === '000000' ? '111111' : '000000' }),
+        );
         await op(() => client.auth.verifyOtp({ email: otpEmail, otp }));
-        await op(() => client.auth.sendMagicLink({ email, redirectUrl: 'https://example.com/welcome' }));
+        await op(() =>
+          client.auth.sendMagicLink({ email, redirectUrl: 'https://example.com/welcome' }),
+        );
         const link = h.emulator.outbox.last({ to: email, kind: 'magic_link' })!;
         watch.secret('magic-link token', link.token);
         watch.secret('magic link', link.link);
@@ -170,13 +208,25 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
         watch.secret('reset token', reset);
         const next = `${password} next`;
         watch.secret('password', next);
-        await op(() => client.auth.confirmPasswordReset({ resetToken: `${reset}x`, newPassword: next }));
+        await op(() =>
+          client.auth.confirmPasswordReset({ resetToken: `${reset}x`, newPassword: next }),
+        );
         await op(() => client.auth.confirmPasswordReset({ resetToken: reset, newPassword: next }));
         const li4 = await op(() => client.auth.login({ email, password: next }));
         const last = `${next} last`;
         watch.secret('password', last);
-        await op(() => client.auth.changePassword({ currentPassword: 'wrong wrong wrong', newPassword: last }, li4.accessToken!));
-        await op(() => client.auth.changePassword({ currentPassword: next, newPassword: last }, li4.accessToken!));
+        await op(() =>
+          client.auth.changePassword(
+            { currentPassword: 'wrong wrong wrong', newPassword: last },
+            li4.accessToken!,
+          ),
+        );
+        await op(() =>
+          client.auth.changePassword(
+            { currentPassword: next, newPassword: last },
+            li4.accessToken!,
+          ),
+        );
 
         // Logout, revoke all, then the deleted user's token.
         const li5 = await op(() => client.auth.login({ email, password: last }));
@@ -210,7 +260,13 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
         h.emulator.faults.add({ path: '/auth/token/refresh', status: 503, times: 3 });
         await throwing(() => client.auth.refreshToken(li5.refreshToken!));
         h.emulator.faults.clear();
-        const nowhere = new Protekt({ loginId: h.emulator.project.loginId, apiKey: h.emulator.project.apiKey, baseUrl: 'http://127.0.0.1:9/v1', debug: watch.debug, maxRetries: 0 });
+        const nowhere = new Protekt({
+          loginId: h.emulator.project.loginId,
+          apiKey: h.emulator.project.apiKey,
+          baseUrl: 'http://127.0.0.1:9/v1',
+          debug: watch.debug,
+          maxRetries: 0,
+        });
         await throwing(() => nowhere.auth.login({ email, password }));
         await throwing(() => nowhere.auth.verifyToken(li5.accessToken!));
 
@@ -218,7 +274,12 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
         watch.client('unreachable client', nowhere);
       }
       // Configuration mistakes name the option, never its value.
-      for (const apiKey of ['pk_short', 'sk_live_wrong_prefix_but_secret_123', `pk_${'x'.repeat(300)}`, 'pk_has spaces in the secret key']) {
+      for (const apiKey of [
+        'pk_short',
+        'sk_live_wrong_prefix_but_secret_123',
+        `pk_${'x'.repeat(300)}`,
+        'pk_has spaces in the secret key',
+      ]) {
         watch.secret('API key (malformed)', apiKey);
         try {
           new Protekt({ loginId: h.emulator.project.loginId, apiKey });
@@ -236,7 +297,17 @@ describe.each(MODES)('secrets (%s)', (mode: Mode) => {
     for (const line of consoleLines) watch.text('console.debug', line);
     expect(consoleLines.length).toBeGreaterThan(20);
     const [texts, secrets] = watch.assertClean();
-    ledger.record('Secrets', `every public operation with debug on (console.debug and a debug function), success and failure: ${ops} calls, ${failures} returned errors, ${thrownCount} thrown`, 'no API key, password, token, code, TOTP secret or link in any debug line, error message, cause, stack, or JSON/inspect view of the client, results\' errors and thrown errors', 1);
-    ledger.record('Secrets', `texts checked by the secrets suite × secrets handled (${secrets} distinct secrets)`, 'no secret in any text', texts);
+    ledger.record(
+      'Secrets',
+      `every public operation with debug on (console.debug and a debug function), success and failure: ${ops} calls, ${failures} returned errors, ${thrownCount} thrown`,
+      "no API key, password, token, code, TOTP secret or link in any debug line, error message, cause, stack, or JSON/inspect view of the client, results' errors and thrown errors",
+      1,
+    );
+    ledger.record(
+      'Secrets',
+      `texts checked by the secrets suite × secrets handled (${secrets} distinct secrets)`,
+      'no secret in any text',
+      texts,
+    );
   });
 });

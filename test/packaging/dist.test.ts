@@ -31,7 +31,10 @@ function targets(value: unknown): string[] {
 }
 
 /** The files of the web-standard entries (everything a Worker / Edge function loads). */
-const WEB_FILES = ['index', 'hono', 'testing', 'runtime/crypto'].flatMap((n) => [`dist/${n}.js`, `dist/${n}.cjs`]);
+const WEB_FILES = ['index', 'hono', 'testing', 'runtime/crypto'].flatMap((n) => [
+  `dist/${n}.js`,
+  `dist/${n}.cjs`,
+]);
 
 /** `import … from "x"`, `import("x")`, `export … from "x"` and `require("x")` specifiers. */
 function specifiers(code: string): string[] {
@@ -49,9 +52,11 @@ function specifiers(code: string): string[] {
 describe('package.json', () => {
   it('points every export condition at a built file', () => {
     for (const [entry, value] of Object.entries(pkg.exports)) {
-      for (const t of targets(value)) expect(existsSync(join(root, t)), `${entry} → ${t}`).toBe(true);
+      for (const t of targets(value))
+        expect(existsSync(join(root, t)), `${entry} → ${t}`).toBe(true);
     }
-    for (const t of [pkg.main, pkg.module, pkg.types]) expect(existsSync(join(root, t)), t).toBe(true);
+    for (const t of [pkg.main, pkg.module, pkg.types])
+      expect(existsSync(join(root, t)), t).toBe(true);
   });
 
   it('gives every public entry types for import and require, types first', () => {
@@ -73,14 +78,21 @@ describe('package.json', () => {
     for (const c of ['deno', 'bun', 'workerd', 'worker', 'edge-light', 'browser']) {
       expect(keys.indexOf(c), c).toBeGreaterThan(-1);
       expect(keys.indexOf(c), c).toBeLessThan(keys.indexOf('node'));
-      expect(map[c]).toEqual({ import: './dist/runtime/crypto.js', require: './dist/runtime/crypto.cjs' });
+      expect(map[c]).toEqual({
+        import: './dist/runtime/crypto.js',
+        require: './dist/runtime/crypto.cjs',
+      });
     }
-    expect(map.node).toEqual({ import: './dist/runtime/crypto-node.js', require: './dist/runtime/crypto-node.cjs' });
+    expect(map.node).toEqual({
+      import: './dist/runtime/crypto-node.js',
+      require: './dist/runtime/crypto-node.cjs',
+    });
     for (const t of targets(map)) expect(existsSync(join(root, t)), t).toBe(true);
   });
 
   it('gives node10-resolution users types for the subpaths (typesVersions), pointing at built files', () => {
-    const tv = (pkg as unknown as { typesVersions: Record<string, Record<string, string[]>> }).typesVersions['*']!;
+    const tv = (pkg as unknown as { typesVersions: Record<string, Record<string, string[]>> })
+      .typesVersions['*']!;
     expect(Object.keys(tv).sort()).toEqual(['hono', 'testing']);
     for (const [sub, files] of Object.entries(tv)) {
       expect(files).toEqual([`./dist/${sub}.d.cts`]);
@@ -89,7 +101,10 @@ describe('package.json', () => {
   });
 
   it('declaration files never import #crypto (type resolution does not depend on the imports map)', () => {
-    for (const f of ['index', 'hono', 'testing'].flatMap((n) => [`dist/${n}.d.ts`, `dist/${n}.d.cts`])) {
+    for (const f of ['index', 'hono', 'testing'].flatMap((n) => [
+      `dist/${n}.d.ts`,
+      `dist/${n}.d.cts`,
+    ])) {
       expect(read(f), f).not.toContain('#crypto');
     }
   });
@@ -104,7 +119,11 @@ describe('package.json', () => {
 describe('dist/', () => {
   it('has no Node built-in in the web entries (only the node:crypto shim may import one)', () => {
     for (const f of WEB_FILES) {
-      const bad = specifiers(read(f)).filter((s) => s.startsWith('node:') || /^(crypto|buffer|fs|path|util|stream|events|http|https|net|os|url|process)$/.test(s));
+      const bad = specifiers(read(f)).filter(
+        (s) =>
+          s.startsWith('node:') ||
+          /^(crypto|buffer|fs|path|util|stream|events|http|https|net|os|url|process)$/.test(s),
+      );
       expect(bad, f).toEqual([]);
       expect(read(f), f).not.toMatch(/\bBuffer\.(from|alloc|isBuffer|concat)\b/);
     }
@@ -114,7 +133,10 @@ describe('dist/', () => {
   });
 
   it('keeps #crypto external (the runtime picks the shim, not the bundler)', () => {
-    for (const f of ['index', 'hono', 'testing'].flatMap((n) => [`dist/${n}.js`, `dist/${n}.cjs`])) {
+    for (const f of ['index', 'hono', 'testing'].flatMap((n) => [
+      `dist/${n}.js`,
+      `dist/${n}.cjs`,
+    ])) {
       const code = read(f);
       expect(code, f).not.toContain('WebCrypto is not available in this runtime');
       expect(code, f).not.toMatch(/\bwebcrypto\b/);
@@ -123,25 +145,45 @@ describe('dist/', () => {
 
   it('does not contain or import jose (the core verifies tokens on WebCrypto directly)', () => {
     for (const f of WEB_FILES) {
-      expect(specifiers(read(f)).filter((s) => s === 'jose' || s.startsWith('jose/')), f).toEqual([]);
+      expect(
+        specifiers(read(f)).filter((s) => s === 'jose' || s.startsWith('jose/')),
+        f,
+      ).toEqual([]);
       expect(read(f), f).not.toMatch(/\bJOSEError\b|\bJWSSignatureVerificationFailed\b/);
     }
   });
 
   it('leaves hono external (optional peer of ./hono, dependency of ./testing)', () => {
-    for (const f of WEB_FILES) expect(read(f), f).not.toMatch(/\bclass Hono\b|\bvar Hono = class\b|\bHonoBase\b/);
+    for (const f of WEB_FILES)
+      expect(read(f), f).not.toMatch(/\bclass Hono\b|\bvar Hono = class\b|\bHonoBase\b/);
     for (const f of ['dist/index.js', 'dist/index.cjs']) {
-      expect(specifiers(read(f)).filter((s) => s === 'hono' || s.startsWith('hono/')), `${f} must not need hono`).toEqual([]);
+      expect(
+        specifiers(read(f)).filter((s) => s === 'hono' || s.startsWith('hono/')),
+        `${f} must not need hono`,
+      ).toEqual([]);
     }
   });
 });
 
 describe('npm pack', () => {
   it('ships dist/, package.json and README.md only', () => {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
-    const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
+      (f) => f.path,
+    );
     for (const f of files) expect(f).toMatch(/^(dist\/|package\.json$|README\.md$|LICENSE)/);
-    for (const needed of ['package.json', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/runtime/crypto.js', 'dist/runtime/crypto-node.cjs']) {
+    for (const needed of [
+      'package.json',
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'dist/runtime/crypto.js',
+      'dist/runtime/crypto-node.cjs',
+    ]) {
       expect(files).toContain(needed);
     }
   });

@@ -32,16 +32,25 @@ function undocumented(entry: string): string[] {
   const module = checker.getSymbolAtLocation(file)!;
   const missing: string[] = [];
   for (const exported of checker.getExportsOfModule(module)) {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const symbol =
+      exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     if (!hasDoc(symbol)) missing.push(exported.name);
     if (!(symbol.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface))) continue;
     // Members declared by the package itself (not inherited from Error, Response…).
-    const members = [...(symbol.members?.values() ?? []), ...(symbol.exports?.values() ?? [])].filter((member) =>
+    const members = [
+      ...(symbol.members?.values() ?? []),
+      ...(symbol.exports?.values() ?? []),
+    ].filter((member) =>
       member.declarations?.some((d) => d.getSourceFile().fileName.startsWith(dist)),
     );
     for (const member of members) {
       if (member.flags & ts.SymbolFlags.TypeParameter) continue;
-      if (member.name === '__constructor' || member.name === 'prototype' || member.name.startsWith('__@')) continue;
+      if (
+        member.name === '__constructor' ||
+        member.name === 'prototype' ||
+        member.name.startsWith('__@')
+      )
+        continue;
       if (!hasDoc(member)) missing.push(`${exported.name}.${member.name}`);
     }
   }
@@ -51,25 +60,36 @@ function undocumented(entry: string): string[] {
 /** The `@example` tags of an export. */
 function examples(entry: string, name: string): string[] {
   const file = program.getSourceFile(dist + entry)!;
-  const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(file)!).find((s) => s.name === name);
+  const exported = checker
+    .getExportsOfModule(checker.getSymbolAtLocation(file)!)
+    .find((s) => s.name === name);
   if (!exported) return [];
-  const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-  return symbol.getJsDocTags(checker).filter((tag) => tag.name === 'example').map((tag) => ts.displayPartsToString(tag.text));
+  const symbol =
+    exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+  return symbol
+    .getJsDocTags(checker)
+    .filter((tag) => tag.name === 'example')
+    .map((tag) => ts.displayPartsToString(tag.text));
 }
 
 describe('doc comments in the published declarations', () => {
   it('the declarations are built', () => {
-    for (const entry of ENTRIES) expect(existsSync(dist + entry), `${entry} (run npm run build)`).toBe(true);
+    for (const entry of ENTRIES)
+      expect(existsSync(dist + entry), `${entry} (run npm run build)`).toBe(true);
   });
 
-  it.each(ENTRIES)('every export of %s and every member of its classes and interfaces has one', (entry) => {
-    expect(undocumented(entry)).toEqual([]);
-  });
-
-  it.each(Object.entries(WITH_EXAMPLE).flatMap(([entry, names]) => names.map((name) => [entry, name] as const)))(
-    '%s: %s shows an @example',
-    (entry, name) => {
-      expect(examples(entry, name).join('\n')).toMatch(/\w/);
+  it.each(ENTRIES)(
+    'every export of %s and every member of its classes and interfaces has one',
+    (entry) => {
+      expect(undocumented(entry)).toEqual([]);
     },
   );
+
+  it.each(
+    Object.entries(WITH_EXAMPLE).flatMap(([entry, names]) =>
+      names.map((name) => [entry, name] as const),
+    ),
+  )('%s: %s shows an @example', (entry, name) => {
+    expect(examples(entry, name).join('\n')).toMatch(/\w/);
+  });
 });

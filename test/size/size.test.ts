@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { BUDGETS, measureBudgets, sizeChanges, sizeSnapshot } from '../../bench/lib/size.mjs';
 
 const kB = (n: number): string => `${(n / 1000).toFixed(2)} kB`;
-const recorded = JSON.parse(readFileSync(new URL('../../bench/size-report.json', import.meta.url), 'utf8'));
+const recorded = JSON.parse(
+  readFileSync(new URL('../../bench/size-report.json', import.meta.url), 'utf8'),
+);
 
 describe('bundle size budget', () => {
   it('the client and the Hono middleware stay within their gzip budgets', async () => {
@@ -28,8 +30,18 @@ describe('bundle size budget', () => {
       ].join('\n'),
     );
     const why = 'see the changes printed above and docs/benchmarks.md (where the bytes are)';
-    expect.soft(m.middleware.gzip, `Hono middleware ${kB(m.middleware.gzip)} gzip is over its ${kB(BUDGETS.middleware)} budget: ${why}`).toBeLessThanOrEqual(BUDGETS.middleware);
-    expect.soft(m.client.gzip, `client bundle ${kB(m.client.gzip)} gzip is over its ${kB(BUDGETS.client)} budget: ${why}`).toBeLessThanOrEqual(BUDGETS.client);
+    expect
+      .soft(
+        m.middleware.gzip,
+        `Hono middleware ${kB(m.middleware.gzip)} gzip is over its ${kB(BUDGETS.middleware)} budget: ${why}`,
+      )
+      .toBeLessThanOrEqual(BUDGETS.middleware);
+    expect
+      .soft(
+        m.client.gzip,
+        `client bundle ${kB(m.client.gzip)} gzip is over its ${kB(BUDGETS.client)} budget: ${why}`,
+      )
+      .toBeLessThanOrEqual(BUDGETS.client);
   }, 60_000);
 
   it('nothing of jose, node: built-ins or the emulator ends up in the client bundle', async () => {

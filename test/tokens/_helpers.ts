@@ -5,7 +5,11 @@
  */
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import type { ApiRequest, ApiResponse } from '../../src/http/types.js';
-import { createTokenVerifier, type TokenOptions, type TokenVerifier } from '../../src/tokens/index.js';
+import {
+  createTokenVerifier,
+  type TokenOptions,
+  type TokenVerifier,
+} from '../../src/tokens/index.js';
 import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
 
 export type Alg = 'RS256' | 'ES256' | 'EdDSA';
@@ -26,7 +30,13 @@ export interface TestKey {
 let kidCounter = 0;
 
 function genParams(alg: Alg): RsaHashedKeyGenParams | EcKeyGenParams | Algorithm {
-  if (alg === 'RS256') return { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
+  if (alg === 'RS256')
+    return {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    };
   if (alg === 'ES256') return { name: 'ECDSA', namedCurve: 'P-256' };
   return { name: 'Ed25519' };
 }
@@ -39,10 +49,18 @@ function signParams(alg: Alg): Algorithm | EcdsaParams {
 
 /** Generates a key pair; `kid` defaults to a fresh one. */
 export async function makeKey(alg: Alg = 'RS256', kid?: string): Promise<TestKey> {
-  const pair = (await crypto.subtle.generateKey(genParams(alg), true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey(genParams(alg), true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const exported = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
   const id = kid ?? `key_${++kidCounter}_${alg}`;
-  const jwk: JsonWebKey & { kid: string } = { kty: exported.kty!, kid: id, use: 'sig', alg } as JsonWebKey & { kid: string };
+  const jwk: JsonWebKey & { kid: string } = {
+    kty: exported.kty!,
+    kid: id,
+    use: 'sig',
+    alg,
+  } as JsonWebKey & { kid: string };
   if (exported.n) Object.assign(jwk, { n: exported.n, e: exported.e });
   if (exported.crv) Object.assign(jwk, { crv: exported.crv, x: exported.x });
   if (exported.y) Object.assign(jwk, { y: exported.y });
@@ -50,11 +68,17 @@ export async function makeKey(alg: Alg = 'RS256', kid?: string): Promise<TestKey
 }
 
 /** Signs `header.payload` with a key, returning the compact JWS. Any header goes. */
-export async function signRaw(header: Record<string, unknown>, payload: Record<string, unknown> | string, key: TestKey): Promise<string> {
+export async function signRaw(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown> | string,
+  key: TestKey,
+): Promise<string> {
   const h = encodeBase64urlText(JSON.stringify(header));
   const p = typeof payload === 'string' ? payload : encodeBase64urlText(JSON.stringify(payload));
   const input = `${h}.${p}`;
-  const sig = new Uint8Array(await crypto.subtle.sign(signParams(key.alg), key.privateKey, new TextEncoder().encode(input)));
+  const sig = new Uint8Array(
+    await crypto.subtle.sign(signParams(key.alg), key.privateKey, new TextEncoder().encode(input)),
+  );
   return `${input}.${encodeBase64url(sig)}`;
 }
 
@@ -71,7 +95,10 @@ export class Clock {
 }
 
 /** Standard claims of a valid access token at `clock`. */
-export function claimsAt(clock: Clock, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function claimsAt(
+  clock: Clock,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     iss: ISSUER,
     sub: 'usr_9klabc',
@@ -123,19 +150,44 @@ export class FakeProtekt {
     if (req.path === '/.well-known/jwks.json') {
       if (this.jwksDelay) await new Promise((r) => setTimeout(r, this.jwksDelay));
       if (this.jwksOutage instanceof ProtektError) throw this.jwksOutage;
-      if (this.jwksOutage === 'http404') return { status: 404, headers, data: null, error: { code: 'not_found', message: 'no', status: 404 } };
+      if (this.jwksOutage === 'http404')
+        return {
+          status: 404,
+          headers,
+          data: null,
+          error: { code: 'not_found', message: 'no', status: 404 },
+        };
       if (this.cacheControl) headers.set('cache-control', this.cacheControl);
-      if (this.jwksOutage === 'garbage') return { status: 200, headers, data: { nope: true }, error: null };
-      return { status: 200, headers, data: { keys: this.keys.map((k) => ({ ...k.jwk })) }, error: null };
+      if (this.jwksOutage === 'garbage')
+        return { status: 200, headers, data: { nope: true }, error: null };
+      return {
+        status: 200,
+        headers,
+        data: { keys: this.keys.map((k) => ({ ...k.jwk })) },
+        error: null,
+      };
     }
     if (req.path === '/auth/token/verify') {
       const outage = this.verifyOutage;
       if (outage instanceof ProtektError) throw outage;
-      if (outage) return { status: outage.status, headers, data: null, error: { code: outage.code, message: 'x', status: outage.status } };
+      if (outage)
+        return {
+          status: outage.status,
+          headers,
+          data: null,
+          error: { code: outage.code, message: 'x', status: outage.status },
+        };
       const token = (req.body as { token: string }).token;
-      const payload = JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+      const payload = JSON.parse(
+        atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')),
+      ) as Record<string, unknown>;
       if (this.revoked.has(String(payload.jti))) {
-        return { status: 401, headers, data: null, error: { code: 'token_revoked', message: 'revoked', status: 401 } };
+        return {
+          status: 401,
+          headers,
+          data: null,
+          error: { code: 'token_revoked', message: 'revoked', status: 401 },
+        };
       }
       return { status: 200, headers, data: { valid: true, claims: payload }, error: null };
     }
@@ -143,7 +195,16 @@ export class FakeProtekt {
   };
 
   /** A verifier of this fake, with its own fetch identity unless one is given. */
-  verifier(options: TokenOptions = {}, extra: { identity?: object; log?: (line: string) => void; audience?: string; issuer?: string; timeout?: number } = {}): TokenVerifier {
+  verifier(
+    options: TokenOptions = {},
+    extra: {
+      identity?: object;
+      log?: (line: string) => void;
+      audience?: string;
+      issuer?: string;
+      timeout?: number;
+    } = {},
+  ): TokenVerifier {
     return createTokenVerifier({
       jwksUrl: JWKS_URL,
       issuer: extra.issuer ?? ISSUER,
@@ -160,8 +221,16 @@ export class FakeProtekt {
   /** The default fetch identity of this fake (one shared JWKS cache per fake). */
   readonly identity = {};
 
-  async sign(extra: Record<string, unknown> = {}, key = this.keys[0]!, header: Record<string, unknown> = {}): Promise<string> {
-    return signRaw({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }, claimsAt(this.clock, extra), key);
+  async sign(
+    extra: Record<string, unknown> = {},
+    key = this.keys[0]!,
+    header: Record<string, unknown> = {},
+  ): Promise<string> {
+    return signRaw(
+      { alg: key.alg, kid: key.kid, typ: 'JWT', ...header },
+      claimsAt(this.clock, extra),
+      key,
+    );
   }
 }
 

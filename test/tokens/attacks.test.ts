@@ -6,7 +6,15 @@
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
-import { claimsAt, type FakeProtekt, fakeWith, ISSUER, makeKey, signRaw, type TestKey } from './_helpers.js';
+import {
+  claimsAt,
+  type FakeProtekt,
+  fakeWith,
+  ISSUER,
+  makeKey,
+  signRaw,
+  type TestKey,
+} from './_helpers.js';
 import type { TokenVerifier } from '../../src/tokens/index.js';
 
 let fake: FakeProtekt;
@@ -48,7 +56,10 @@ describe('algorithm attacks', () => {
     const payload = b64(claimsAt(fake.clock));
     for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
       await expectRefused(`${b64({ alg, kid: rsa.kid })}.${payload}.`, 'alg');
-      await expectRefused(`${b64({ alg, kid: rsa.kid })}.${payload}.${encodeBase64url(new Uint8Array(256))}`, 'alg');
+      await expectRefused(
+        `${b64({ alg, kid: rsa.kid })}.${payload}.${encodeBase64url(new Uint8Array(256))}`,
+        'alg',
+      );
     }
     await expectRefused(`${b64({ alg: 'none' })}.${payload}.`, 'alg');
   });
@@ -63,7 +74,9 @@ describe('algorithm attacks', () => {
     ];
     for (const secret of secrets) {
       for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
-        const token = await new SignJWT(claimsAt(fake.clock)).setProtectedHeader({ alg, kid: rsa.kid, typ: 'JWT' }).sign(secret);
+        const token = await new SignJWT(claimsAt(fake.clock))
+          .setProtectedHeader({ alg, kid: rsa.kid, typ: 'JWT' })
+          .sign(secret);
         await expectRefused(token, 'alg');
       }
     }
@@ -91,7 +104,10 @@ describe('algorithm attacks', () => {
     }
     // an attacker's EC key signing under the RSA key's kid with ES256
     const attacker = await makeKey('ES256');
-    await expectRefused(await signRaw({ alg: 'ES256', kid: rsa.kid }, claimsAt(fake.clock), attacker), 'alg');
+    await expectRefused(
+      await signRaw({ alg: 'ES256', kid: rsa.kid }, claimsAt(fake.clock), attacker),
+      'alg',
+    );
   });
 
   it('a JWK whose own alg disagrees with its type is ignored', async () => {
@@ -108,7 +124,10 @@ describe('keys from the token itself', () => {
   it('an attacker key embedded in the header (jwk) is refused, whatever the kid', async () => {
     const attacker = await makeKey('RS256');
     for (const kid of [rsa.kid, attacker.kid]) {
-      await expectRefused(await signRaw({ alg: 'RS256', kid, jwk: attacker.jwk }, claimsAt(fake.clock), attacker), 'header_key');
+      await expectRefused(
+        await signRaw({ alg: 'RS256', kid, jwk: attacker.jwk }, claimsAt(fake.clock), attacker),
+        'header_key',
+      );
     }
   });
 
@@ -116,15 +135,27 @@ describe('keys from the token itself', () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     const before = fake.requests.length;
     const attacker = await makeKey('RS256');
-    const der = Buffer.from(await crypto.subtle.exportKey('spki', attacker.publicKey)).toString('base64');
+    const der = Buffer.from(await crypto.subtle.exportKey('spki', attacker.publicKey)).toString(
+      'base64',
+    );
     for (const extra of [
       { jku: 'https://evil.example/jwks.json' },
       { x5u: 'https://evil.example/cert.pem' },
       { x5c: [der] },
       { jku: `${ISSUER}/v1/.well-known/jwks.json` },
     ]) {
-      await expectRefused(await signRaw({ alg: 'RS256', kid: attacker.kid, ...extra }, claimsAt(fake.clock), attacker), 'header_key');
-      await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid, ...extra }, claimsAt(fake.clock), attacker), 'header_key');
+      await expectRefused(
+        await signRaw(
+          { alg: 'RS256', kid: attacker.kid, ...extra },
+          claimsAt(fake.clock),
+          attacker,
+        ),
+        'header_key',
+      );
+      await expectRefused(
+        await signRaw({ alg: 'RS256', kid: rsa.kid, ...extra }, claimsAt(fake.clock), attacker),
+        'header_key',
+      );
     }
     expect(fetchSpy).not.toHaveBeenCalled();
     expect(fake.requests.length).toBe(before);
@@ -132,19 +163,38 @@ describe('keys from the token itself', () => {
 
   it('crit is refused, even listing a standard parameter', async () => {
     for (const crit of [['exp'], ['b64'], [], 'b64']) {
-      await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid, crit, b64: true }, claimsAt(fake.clock), rsa), 'crit');
+      await expectRefused(
+        await signRaw({ alg: 'RS256', kid: rsa.kid, crit, b64: true }, claimsAt(fake.clock), rsa),
+        'crit',
+      );
     }
   });
 
   it('a signature from a different key with the same kid', async () => {
     const impostor = await makeKey('RS256', rsa.kid);
-    await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid }, claimsAt(fake.clock), impostor), 'signature');
+    await expectRefused(
+      await signRaw({ alg: 'RS256', kid: rsa.kid }, claimsAt(fake.clock), impostor),
+      'signature',
+    );
     const edImpostor = await makeKey('EdDSA', ed.kid);
-    await expectRefused(await signRaw({ alg: 'EdDSA', kid: ed.kid }, claimsAt(fake.clock), edImpostor), 'signature');
+    await expectRefused(
+      await signRaw({ alg: 'EdDSA', kid: ed.kid }, claimsAt(fake.clock), edImpostor),
+      'signature',
+    );
   });
 
   it('kid with path, SQL, prototype or control characters just misses', async () => {
-    const kids = ['../../../../etc/passwd', "' OR '1'='1' --", '__proto__', 'constructor', 'toString', 'hasOwnProperty', '%00', '\u0000', 'a'.repeat(257)];
+    const kids = [
+      '../../../../etc/passwd',
+      "' OR '1'='1' --",
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      '%00',
+      '\u0000',
+      'a'.repeat(257),
+    ];
     for (const kid of kids) {
       const r = await v.verify(await signRaw({ alg: 'RS256', kid }, claimsAt(fake.clock), rsa));
       expect(r.error?.code, kid).toBe('token_invalid');
@@ -158,7 +208,10 @@ describe('keys from the token itself', () => {
 
   it('typ other than JWT / at+jwt', async () => {
     for (const typ of ['JWE', 'dpop+jwt', 'secevent+jwt', 1, null]) {
-      await expectRefused(await signRaw({ alg: 'RS256', kid: rsa.kid, typ }, claimsAt(fake.clock), rsa), 'typ');
+      await expectRefused(
+        await signRaw({ alg: 'RS256', kid: rsa.kid, typ }, claimsAt(fake.clock), rsa),
+        'typ',
+      );
     }
   });
 });
@@ -184,7 +237,10 @@ describe('claims attacks', () => {
   it('a valid signature over a modified payload', async () => {
     const token = await fake.sign();
     const [h, , s] = token.split('.');
-    await expectRefused(`${h}.${b64(claimsAt(fake.clock, { sub: 'usr_admin' }))}.${s}`, 'signature');
+    await expectRefused(
+      `${h}.${b64(claimsAt(fake.clock, { sub: 'usr_admin' }))}.${s}`,
+      'signature',
+    );
   });
 });
 
@@ -209,7 +265,10 @@ describe('malformed encodings', () => {
     await expectRefused(`${h}.${p}.${pad(s)}`, 'malformed');
     await expectRefused(`${h} .${p}.${s}`, 'malformed');
     await expectRefused(`${h}.${p}.${s}\n`, 'malformed');
-    await expectRefused(`${h}.${p}.${s.replace(/-/g, '+').replace(/_/g, '/')}${/[-_]/.test(s) ? '' : '+'}`, 'malformed');
+    await expectRefused(
+      `${h}.${p}.${s.replace(/-/g, '+').replace(/_/g, '/')}${/[-_]/.test(s) ? '' : '+'}`,
+      'malformed',
+    );
     // RS256 signatures are 256 bytes → 342 chars, whose last char carries 4 unused bits
     const last = s[s.length - 1]!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -228,7 +287,10 @@ describe('malformed encodings', () => {
       await expectRefused(`${b64(header)}.${p}.AAAA`, 'malformed');
     }
     // invalid UTF-8 in the header
-    await expectRefused(`${encodeBase64url(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))}.${p}.AAAA`, 'malformed');
+    await expectRefused(
+      `${encodeBase64url(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))}.${p}.AAAA`,
+      'malformed',
+    );
   });
 
   it('JWE (five parts), non-ASCII characters and oversized tokens', async () => {
@@ -249,8 +311,14 @@ describe('malformed encodings', () => {
     const [h, p, s] = token.split('.') as [string, string, string];
     const raw = Buffer.from(s, 'base64url');
     const int = (b: Buffer): Buffer => (b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
-    const r = int(raw.subarray(0, 32)), q = int(raw.subarray(32));
-    const der = Buffer.concat([Buffer.from([0x30, r.length + q.length + 4, 0x02, r.length]), r, Buffer.from([0x02, q.length]), q]);
+    const r = int(raw.subarray(0, 32)),
+      q = int(raw.subarray(32));
+    const der = Buffer.concat([
+      Buffer.from([0x30, r.length + q.length + 4, 0x02, r.length]),
+      r,
+      Buffer.from([0x02, q.length]),
+      q,
+    ]);
     await expectRefused(`${h}.${p}.${der.toString('base64url')}`, 'signature');
   });
 });

@@ -43,21 +43,31 @@ function decodeBase64urlText(text: string): string | null {
   }
 }
 
-const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= \n.é\u0000'.split('');
+const CHARS =
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= \n.é\u0000'.split('');
 
 describe('strict base64url on the hot path', () => {
   it('agrees with the reference decoder on arbitrary strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: fc.constantFrom(...CHARS), maxLength: 64 }), fc.string({ maxLength: 64 })), (s) => {
-        const ours = bytesFromBase64url(s);
-        const ref = decodeBase64url(s);
-        expect(ours === null ? null : Array.from(ours)).toEqual(ref === null ? null : Array.from(ref));
-        const text = decodeBase64urlText(s);
-        expect(textFromBase64url(s)).toBe(text);
-        // A signed segment skips the strict scan; on anything strictly valid it reads the same text.
-        if (ref !== null) expect(textFromBase64url(s, true)).toBe(text);
-        if (/[\s=]/.test(s)) expect(textFromBase64url(s, true)).toBeNull();
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom(...CHARS), maxLength: 64 }),
+          fc.string({ maxLength: 64 }),
+        ),
+        (s) => {
+          const ours = bytesFromBase64url(s);
+          const ref = decodeBase64url(s);
+          expect(ours === null ? null : Array.from(ours)).toEqual(
+            ref === null ? null : Array.from(ref),
+          );
+          const text = decodeBase64urlText(s);
+          expect(textFromBase64url(s)).toBe(text);
+          // A signed segment skips the strict scan; on anything strictly valid it reads the same
+          // text.
+          if (ref !== null) expect(textFromBase64url(s, true)).toBe(text);
+          if (/[\s=]/.test(s)) expect(textFromBase64url(s, true)).toBeNull();
+        },
+      ),
       { numRuns: 20_000 },
     );
   });
@@ -72,7 +82,8 @@ describe('strict base64url on the hot path', () => {
           const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
           const last = alphabet.indexOf(text[text.length - 1]!);
           const twin = alphabet[last | 1]!;
-          if (twin !== text[text.length - 1]) expect(bytesFromBase64url(text.slice(0, -1) + twin)).toBeNull();
+          if (twin !== text[text.length - 1])
+            expect(bytesFromBase64url(text.slice(0, -1) + twin)).toBeNull();
         }
       }),
       { numRuns: 5_000 },

@@ -18,11 +18,16 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function randomKidToken(fake: Awaited<ReturnType<typeof fakeWith>>, i: number): Promise<string> {
+async function randomKidToken(
+  fake: Awaited<ReturnType<typeof fakeWith>>,
+  i: number,
+): Promise<string> {
   const k = fake.keys[0]!;
   const token = await signRaw({ alg: k.alg, kid: k.kid }, claimsAt(fake.clock), k);
   const [, p, s] = token.split('.');
-  const header = Buffer.from(JSON.stringify({ alg: k.alg, kid: `rnd_${i}_${Math.random()}` })).toString('base64url');
+  const header = Buffer.from(
+    JSON.stringify({ alg: k.alg, kid: `rnd_${i}_${Math.random()}` }),
+  ).toString('base64url');
   return `${header}.${p}.${s}`;
 }
 
@@ -89,7 +94,9 @@ describe('unknown kids and rotation', () => {
     const v = fake.verifier(NO_REVOCATION);
     await v.verify(await fake.sign());
     fake.clock.advance(31);
-    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => randomKidToken(fake, i)));
+    const tokens = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => randomKidToken(fake, i)),
+    );
     // concurrent and sequential floods within one cooldown
     const results = await Promise.all(tokens.slice(0, 150).map((t) => v.verify(t)));
     for (const t of tokens.slice(150)) results.push(await v.verify(t));
@@ -118,14 +125,20 @@ describe('unknown kids and rotation', () => {
 
   it('a key that leaves the JWKS is dropped, with its cached verifications', async () => {
     const fake = await fakeWith('RS256', 'RS256');
-    const [a, b] = fake.keys as [NonNullable<(typeof fake.keys)[0]>, NonNullable<(typeof fake.keys)[0]>];
+    const [a, b] = fake.keys as [
+      NonNullable<(typeof fake.keys)[0]>,
+      NonNullable<(typeof fake.keys)[0]>,
+    ];
     const v = fake.verifier(NO_REVOCATION);
     const tokenA = await fake.sign({}, a);
     expect((await v.verify(tokenA)).error).toBeNull();
     expect((await v.verify(tokenA)).error).toBeNull(); // cached
     fake.keys = [b];
     fake.clock.advance(600);
-    expect((await v.verify(tokenA)).error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+    expect((await v.verify(tokenA)).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'kid' },
+    });
     expect((await v.verify(await fake.sign({}, b))).error).toBeNull();
   });
 
@@ -215,7 +228,10 @@ describe('outages', () => {
   it('warm keys keep verifying through an outage; refresh retried once per cooldown', async () => {
     const fake = await fakeWith();
     const lines: string[] = [];
-    const v = fake.verifier({ ...NO_REVOCATION, verifiedCache: false }, { log: (l) => lines.push(l) });
+    const v = fake.verifier(
+      { ...NO_REVOCATION, verifiedCache: false },
+      { log: (l) => lines.push(l) },
+    );
     expect((await v.verify(await fake.sign())).error).toBeNull();
     fake.jwksOutage = new ProtektError('service_unavailable', 'down', { status: 503 });
     fake.clock.advance(601);
@@ -239,7 +255,11 @@ describe('outages', () => {
     fake.jwksOutage = new ProtektError('timeout', 'slow');
     const v = fake.verifier(NO_REVOCATION);
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => v.verify(token)));
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as ProtektError).code === 'jwks_unavailable')).toBe(true);
+    expect(
+      results.every(
+        (r) => r.status === 'rejected' && (r.reason as ProtektError).code === 'jwks_unavailable',
+      ),
+    ).toBe(true);
     expect(fake.jwksFetches).toBe(1);
     fake.jwksOutage = null;
     expect((await v.verify(token)).error).toBeNull();
@@ -274,7 +294,9 @@ describe('jwksCache hook', () => {
     const fake = await fakeWith();
     const store = new MemoryStore();
     const token = await fake.sign();
-    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: store }).verify(token)).error).toBeNull();
+    expect(
+      (await fake.verifier({ ...NO_REVOCATION, jwksCache: store }).verify(token)).error,
+    ).toBeNull();
     expect(store.sets).toBe(1);
     const stored = store.data.get(JWKS_URL)!;
     expect(stored.fetchedAt).toBe(fake.clock.t);
@@ -290,9 +312,15 @@ describe('jwksCache hook', () => {
     const fake = await fakeWith();
     const store = new MemoryStore();
     const token = await fake.sign();
-    store.data.set(JWKS_URL, { keys: fake.keys.map((k) => k.jwk), fetchedAt: fake.clock.t - 700_000, expiresAt: fake.clock.t - 100_000 });
+    store.data.set(JWKS_URL, {
+      keys: fake.keys.map((k) => k.jwk),
+      fetchedAt: fake.clock.t - 700_000,
+      expiresAt: fake.clock.t - 100_000,
+    });
     fake.jwksOutage = new ProtektError('network_error', 'down');
-    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: store }).verify(token)).error).toBeNull();
+    expect(
+      (await fake.verifier({ ...NO_REVOCATION, jwksCache: store }).verify(token)).error,
+    ).toBeNull();
     expect(fake.jwksFetches).toBe(1);
   });
 
@@ -304,21 +332,43 @@ describe('jwksCache hook', () => {
       get: () => Promise.reject(new Error('KV down')),
       set: () => Promise.reject(new Error('KV down')),
     };
-    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: broken }, { log: (l) => lines.push(l) }).verify(token)).error).toBeNull();
+    expect(
+      (
+        await fake
+          .verifier({ ...NO_REVOCATION, jwksCache: broken }, { log: (l) => lines.push(l) })
+          .verify(token)
+      ).error,
+    ).toBeNull();
     expect(lines.filter((l) => l.includes('jwksCache')).length).toBe(2);
-    const garbage = { get: async () => ({ keys: 'nope' }) as unknown as StoredJwks, set: async () => {} };
-    expect((await fake.verifier({ ...NO_REVOCATION, jwksCache: garbage }, { identity: {} }).verify(token)).error).toBeNull();
+    const garbage = {
+      get: async () => ({ keys: 'nope' }) as unknown as StoredJwks,
+      set: async () => {},
+    };
+    expect(
+      (
+        await fake
+          .verifier({ ...NO_REVOCATION, jwksCache: garbage }, { identity: {} })
+          .verify(token)
+      ).error,
+    ).toBeNull();
   });
 
-  it('a hook that never answers is given one attempt\'s timeout, then ignored (logged): the keys come from the network', async () => {
+  it("a hook that never answers is given one attempt's timeout, then ignored (logged): the keys come from the network", async () => {
     const fake = await fakeWith();
     const token = await fake.sign();
     const lines: string[] = [];
     const never = new Promise<never>(() => {});
     const hanging: JwksCacheStore = { get: () => never, set: () => never };
-    const result = await fake.verifier({ ...NO_REVOCATION, jwksCache: hanging }, { log: (l) => lines.push(l), timeout: 30 }).verify(token);
+    const result = await fake
+      .verifier(
+        { ...NO_REVOCATION, jwksCache: hanging },
+        { log: (l) => lines.push(l), timeout: 30 },
+      )
+      .verify(token);
     expect(result.error).toBeNull();
     expect(fake.jwksFetches).toBe(1);
-    expect(lines.filter((l) => l.includes('jwksCache') && l.includes('TimeoutError'))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('jwksCache') && l.includes('TimeoutError'))).toHaveLength(
+      2,
+    );
   });
 });

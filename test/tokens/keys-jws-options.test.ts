@@ -14,7 +14,11 @@ describe('keyFromJwk: the key pins the algorithm', () => {
     const rsa = await makeKey('RS256');
     const ec = await makeKey('ES256');
     const ed = await makeKey('EdDSA');
-    const privateRsa = { ...(await crypto.subtle.exportKey('jwk', rsa.privateKey)), kid: 'priv', key_ops: undefined };
+    const privateRsa = {
+      ...(await crypto.subtle.exportKey('jwk', rsa.privateKey)),
+      kid: 'priv',
+      key_ops: undefined,
+    };
     for (const [jwk, alg] of [
       [rsa.jwk, 'RS256'],
       [ec.jwk, 'ES256'],
@@ -36,7 +40,12 @@ describe('keyFromJwk: the key pins the algorithm', () => {
     const rsa = await makeKey('RS256');
     const ec = await makeKey('ES256');
     const small = (await crypto.subtle.generateKey(
-      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
       true,
       ['sign', 'verify'],
     )) as CryptoKeyPair;
@@ -87,7 +96,9 @@ describe('parseCompactJws', () => {
       const header = encodeBase64urlText(JSON.stringify({ alg: 'RS256', kid: `k${i}` }));
       const parsed = parseCompactJws(`${header}.${payload}.${sig}`);
       expect('code' in parsed ? null : parsed.header.kid).toBe(`k${i}`);
-      const refused = parseCompactJws(`${encodeBase64urlText(JSON.stringify({ alg: 'none', kid: `k${i}` }))}.${payload}.${sig}`);
+      const refused = parseCompactJws(
+        `${encodeBase64urlText(JSON.stringify({ alg: 'none', kid: `k${i}` }))}.${payload}.${sig}`,
+      );
       expect('code' in refused ? refused.details.reason : null).toBe('alg');
     }
   });
@@ -119,11 +130,16 @@ describe('validateTokenOptions', () => {
       verifiedCache: { max: 5 },
     });
     expect(validateTokenOptions(undefined)).toEqual({});
-    expect(validateTokenOptions({ revocationCheck: true, verifiedCache: false })).toEqual({ revocationCheck: true, verifiedCache: false });
+    expect(validateTokenOptions({ revocationCheck: true, verifiedCache: false })).toEqual({
+      revocationCheck: true,
+      verifiedCache: false,
+    });
   });
 
   it('names the option in the error', () => {
-    expect(() => validateTokenOptions({ clockTolerance: 61 })).toThrow('clockTolerance must be a number of seconds between 0 and 60.');
+    expect(() => validateTokenOptions({ clockTolerance: 61 })).toThrow(
+      'clockTolerance must be a number of seconds between 0 and 60.',
+    );
     expect(() => validateTokenOptions('nope')).toThrow('Token options must be an object.');
   });
 });

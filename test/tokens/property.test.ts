@@ -40,7 +40,11 @@ beforeAll(async () => {
     await fake.sign({ exp: fake.clock.seconds - 100 }),
     await fake.sign({ nbf: fake.clock.seconds + 100 }),
     await signRaw({ alg: 'ES256', kid: stranger.kid }, claimsAt(fake.clock), stranger),
-    await signRaw({ alg: 'none', kid: fake.keys[0]!.kid }, claimsAt(fake.clock), fake.keys[0]!).then((t) => t.replace(/[^.]+$/, '')),
+    await signRaw(
+      { alg: 'none', kid: fake.keys[0]!.kid },
+      claimsAt(fake.clock),
+      fake.keys[0]!,
+    ).then((t) => t.replace(/[^.]+$/, '')),
   ];
   pool.push(...valid, ...bad);
   // sanity: the pool's good tokens pass, the bad ones fail
@@ -154,7 +158,10 @@ describe('property: mutated and random tokens', () => {
   it('segment swaps and splices across tokens', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ token: fc.nat(), segment: fc.integer({ min: 0, max: 2 }) }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.record({ token: fc.nat(), segment: fc.integer({ min: 0, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
         async (picks) => {
           const parts = picks.map((p) => pool[p.token % pool.length]!.split('.')[p.segment]!);
           await check(parts.join('.'));
@@ -166,25 +173,42 @@ describe('property: mutated and random tokens', () => {
 
   it('re-encoded headers and payloads (same JSON meaning, other bytes) keep their old signature and fail', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.constantFrom(0, 1), fc.constantFrom('space', 'reorder', 'unicode-escape'), async (i, seg, how) => {
-        const token = pool[i % pool.length]!;
-        const parts = token.split('.');
-        const json = JSON.parse(new TextDecoder().decode(decodeBase64url(parts[seg]!)!)) as Record<string, unknown>;
-        let text: string;
-        if (how === 'space') text = JSON.stringify(json, null, 1);
-        else if (how === 'reorder') text = JSON.stringify(Object.fromEntries(Object.entries(json).reverse()));
-        else text = JSON.stringify(json).replace(/[a-z]/, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
-        parts[seg] = encodeBase64urlText(text);
-        const forged = parts.join('.');
-        if (forged !== token) await check(forged);
-      }),
+      fc.asyncProperty(
+        fc.nat(),
+        fc.constantFrom(0, 1),
+        fc.constantFrom('space', 'reorder', 'unicode-escape'),
+        async (i, seg, how) => {
+          const token = pool[i % pool.length]!;
+          const parts = token.split('.');
+          const json = JSON.parse(
+            new TextDecoder().decode(decodeBase64url(parts[seg]!)!),
+          ) as Record<string, unknown>;
+          let text: string;
+          if (how === 'space') text = JSON.stringify(json, null, 1);
+          else if (how === 'reorder')
+            text = JSON.stringify(Object.fromEntries(Object.entries(json).reverse()));
+          else
+            text = JSON.stringify(json).replace(
+              /[a-z]/,
+              (c) => `\\u00${c.charCodeAt(0).toString(16)}`,
+            );
+          parts[seg] = encodeBase64urlText(text);
+          const forged = parts.join('.');
+          if (forged !== token) await check(forged);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('pure noise: arbitrary strings, dotted base64url and random JSON with real kids', async () => {
     const kids = fake.keys.map((k) => k.kid);
-    const b64 = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('')), maxLength: 400 });
+    const b64 = fc.string({
+      unit: fc.constantFrom(
+        ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split(''),
+      ),
+      maxLength: 400,
+    });
     const header = fc.record(
       {
         alg: fc.constantFrom('RS256', 'ES256', 'EdDSA', 'none', 'HS256', 'PS256'),
@@ -200,9 +224,12 @@ describe('property: mutated and random tokens', () => {
         fc.oneof(
           fc.string({ maxLength: 2000 }),
           fc.tuple(b64, b64, b64).map((p) => p.join('.')),
-          fc.tuple(header, fc.jsonValue(), fc.uint8Array({ maxLength: 300 })).map(
-            ([h, p, s]) => `${encodeBase64urlText(JSON.stringify(h))}.${encodeBase64urlText(JSON.stringify(p) ?? 'null')}.${encodeBase64url(s)}`,
-          ),
+          fc
+            .tuple(header, fc.jsonValue(), fc.uint8Array({ maxLength: 300 }))
+            .map(
+              ([h, p, s]) =>
+                `${encodeBase64urlText(JSON.stringify(h))}.${encodeBase64urlText(JSON.stringify(p) ?? 'null')}.${encodeBase64url(s)}`,
+            ),
           fc.anything(),
         ),
         async (input) => {
@@ -230,15 +257,26 @@ describe('property: mutations of emulator tokens, through the client', () => {
       now: () => emulator.clock.now(),
       revocationCheck: false,
     });
-    const user = await emulator.createUser({ email: 'prop@example.com', metadata: { plan: 'pro' } });
-    const otherUser = await emulator.createUser({ email: 'prop@example.com', projectId: other.projectId });
+    const user = await emulator.createUser({
+      email: 'prop@example.com',
+      metadata: { plan: 'pro' },
+    });
+    const otherUser = await emulator.createUser({
+      email: 'prop@example.com',
+      projectId: other.projectId,
+    });
     for (let i = 0; i < 3; i++) {
       const t = await emulator.issueAccessToken({ userId: user.id as string, expiresIn: 7200 });
       signed.add(signingInput(t));
       base.push(t);
       if (i === 1) await emulator.rotateKeys({ alg: 'ES256' });
     }
-    base.push(await emulator.issueAccessToken({ userId: otherUser.id as string, projectId: other.projectId }));
+    base.push(
+      await emulator.issueAccessToken({
+        userId: otherUser.id as string,
+        projectId: other.projectId,
+      }),
+    );
     base.push(await emulator.issueAccessToken({ userId: user.id as string, expiresIn: 1 }));
     emulator.clock.advance(10_000); // the last one is now expired (beyond the 5 s tolerance)
     for (const t of base.slice(0, 3)) expect((await protekt.auth.verifyToken(t)).error).toBeNull();

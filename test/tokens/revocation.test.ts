@@ -82,12 +82,19 @@ describe('revocation check', () => {
     expect(fake.verifyCalls - before).toBe(1);
   });
 
-  it.each(['token_expired', 'token_invalid'] as const)('the API answering %s refuses the token with that code', async (code) => {
-    const fake = await fakeWith();
-    const v = fake.verifier();
-    fake.verifyOutage = { status: 401, code };
-    expect((await v.verify(await fake.sign())).error).toMatchObject({ code, status: 401, details: { reason: 'remote' } });
-  });
+  it.each(['token_expired', 'token_invalid'] as const)(
+    'the API answering %s refuses the token with that code',
+    async (code) => {
+      const fake = await fakeWith();
+      const v = fake.verifier();
+      fake.verifyOutage = { status: 401, code };
+      expect((await v.verify(await fake.sign())).error).toMatchObject({
+        code,
+        status: 401,
+        details: { reason: 'remote' },
+      });
+    },
+  );
 });
 
 describe('when the check cannot be completed', () => {
@@ -98,26 +105,29 @@ describe('when the check cannot be completed', () => {
     new ProtektError('server_error', '500', { status: 500 }),
   ];
 
-  it.each(outages.map((e) => [e.code, e] as const))('fail-open (default): %s keeps the local answer, logged, not cached', async (_code, outage) => {
-    const fake = await fakeWith();
-    const lines: string[] = [];
-    const v = fake.verifier({}, { log: (l) => lines.push(l) });
-    const token = await fake.sign();
-    fake.verifyOutage = outage;
-    expect((await v.verify(token)).error).toBeNull();
-    expect(lines.some((l) => l.includes('fail-open'))).toBe(true);
-    expect(lines.join('\n')).not.toContain(token);
-    fake.verifyOutage = null;
-    fake.revoked.add(jtiOf(token));
-    // for 5 s after a miss, checks are skipped (fail-open at once, no waiting on the network)
-    const calls = fake.verifyCalls;
-    fake.clock.advance(4.999);
-    expect((await v.verify(token)).error).toBeNull();
-    expect(fake.verifyCalls).toBe(calls);
-    // then asked again: the miss was not cached as an answer
-    fake.clock.advance(0.001);
-    expect((await v.verify(token)).error?.code).toBe('token_revoked');
-  });
+  it.each(outages.map((e) => [e.code, e] as const))(
+    'fail-open (default): %s keeps the local answer, logged, not cached',
+    async (_code, outage) => {
+      const fake = await fakeWith();
+      const lines: string[] = [];
+      const v = fake.verifier({}, { log: (l) => lines.push(l) });
+      const token = await fake.sign();
+      fake.verifyOutage = outage;
+      expect((await v.verify(token)).error).toBeNull();
+      expect(lines.some((l) => l.includes('fail-open'))).toBe(true);
+      expect(lines.join('\n')).not.toContain(token);
+      fake.verifyOutage = null;
+      fake.revoked.add(jtiOf(token));
+      // for 5 s after a miss, checks are skipped (fail-open at once, no waiting on the network)
+      const calls = fake.verifyCalls;
+      fake.clock.advance(4.999);
+      expect((await v.verify(token)).error).toBeNull();
+      expect(fake.verifyCalls).toBe(calls);
+      // then asked again: the miss was not cached as an answer
+      fake.clock.advance(0.001);
+      expect((await v.verify(token)).error?.code).toBe('token_revoked');
+    },
+  );
 
   it('the back-off after a miss is capped by maxAge (maxAge 0: every call asks)', async () => {
     const fake = await fakeWith();
@@ -141,7 +151,10 @@ describe('when the check cannot be completed', () => {
     fake.verifyOutage = new ProtektError('timeout', 'slow');
     await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'timeout' });
     const calls = fake.verifyCalls;
-    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'timeout', details: { skipped: true } });
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({
+      code: 'timeout',
+      details: { skipped: true },
+    });
     expect(fake.verifyCalls).toBe(calls);
   });
 
@@ -152,12 +165,15 @@ describe('when the check cannot be completed', () => {
     expect((await v.verify(await fake.sign())).error).toBeNull();
   });
 
-  it.each(outages.map((e) => [e.code, e] as const))('fail-closed: %s is thrown (a middleware answers 503)', async (code, outage) => {
-    const fake = await fakeWith();
-    const v = fake.verifier({ revocationCheck: { failClosed: true } });
-    fake.verifyOutage = outage;
-    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code });
-  });
+  it.each(outages.map((e) => [e.code, e] as const))(
+    'fail-closed: %s is thrown (a middleware answers 503)',
+    async (code, outage) => {
+      const fake = await fakeWith();
+      const v = fake.verifier({ revocationCheck: { failClosed: true } });
+      fake.verifyOutage = outage;
+      await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code });
+    },
+  );
 
   it('fail-closed: a rate-limited answer throws service_unavailable', async () => {
     const fake = await fakeWith();
@@ -179,6 +195,9 @@ describe('when the check cannot be completed', () => {
     fake.verifyOutage = new ProtektError('invalid_response', 'junk');
     await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'invalid_response' });
     fake.verifyOutage = { status: 404, code: 'not_found' };
-    await expect(v.verify(await fake.sign())).rejects.toMatchObject({ code: 'invalid_response', details: { code: 'not_found' } });
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({
+      code: 'invalid_response',
+      details: { code: 'not_found' },
+    });
   });
 });

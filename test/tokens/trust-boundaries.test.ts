@@ -21,8 +21,13 @@ function client(emulator: Emulator, extra: Partial<ProtektOptions> = {}): Protek
   });
 }
 
-async function tokenFor(emulator: Emulator, extraClaims: Record<string, unknown> = {}): Promise<string> {
-  const user = await emulator.createUser({ email: `t${Math.random().toString(36).slice(2)}@example.com` });
+async function tokenFor(
+  emulator: Emulator,
+  extraClaims: Record<string, unknown> = {},
+): Promise<string> {
+  const user = await emulator.createUser({
+    email: `t${Math.random().toString(36).slice(2)}@example.com`,
+  });
   return emulator.issueAccessToken({ userId: user.id as string, expiresIn: 3600, extraClaims });
 }
 
@@ -37,7 +42,9 @@ describe('revocation answers that mean the check is not being made', () => {
     const token = await tokenFor(emulator);
     for (const revocationCheck of [{ maxAge: 0 }, { maxAge: 0, failClosed: true }]) {
       emulator.faults.add({ path: VERIFY, ...fault });
-      await expect(client(emulator, { revocationCheck }).auth.verifyToken(token)).rejects.toMatchObject({ code: 'invalid_response' });
+      await expect(
+        client(emulator, { revocationCheck }).auth.verifyToken(token),
+      ).rejects.toMatchObject({ code: 'invalid_response' });
     }
   });
 
@@ -45,30 +52,46 @@ describe('revocation answers that mean the check is not being made', () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     const token = await tokenFor(emulator);
     emulator.faults.add({ path: VERIFY, status: 429, retryAfter: 60 });
-    expect((await client(emulator, { revocationCheck: { maxAge: 0 } }).auth.verifyToken(token)).error).toBeNull();
+    expect(
+      (await client(emulator, { revocationCheck: { maxAge: 0 } }).auth.verifyToken(token)).error,
+    ).toBeNull();
   });
 });
 
 describe('a jwksCache store is not trusted with time', () => {
-  it('a store that never answers holds a cold verification for the client\'s timeout at most', async () => {
+  it("a store that never answers holds a cold verification for the client's timeout at most", async () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     const token = await tokenFor(emulator);
     const never = new Promise<never>(() => {});
-    const protekt = client(emulator, { revocationCheck: false, jwksCache: { get: () => never, set: () => never }, timeout: 40 });
+    const protekt = client(emulator, {
+      revocationCheck: false,
+      jwksCache: { get: () => never, set: () => never },
+      timeout: 40,
+    });
     expect((await protekt.auth.verifyToken(token)).error).toBeNull();
   });
 
   it('keys stored with a fetchedAt in the future still go stale: a key that left the JWKS stops verifying', async () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     const token = await tokenFor(emulator);
-    const jwks = (await (await emulator.fetch('https://auth.protekt.io/v1/.well-known/jwks.json')).json()) as { keys: JsonWebKey[] };
+    const jwks = (await (
+      await emulator.fetch('https://auth.protekt.io/v1/.well-known/jwks.json')
+    ).json()) as { keys: JsonWebKey[] };
     const now = emulator.clock.now();
     const year = 365 * 24 * 3600_000;
     const store = {
-      get: async (): Promise<StoredJwks> => ({ keys: jwks.keys, fetchedAt: now + year, expiresAt: now + year + 600_000 }),
+      get: async (): Promise<StoredJwks> => ({
+        keys: jwks.keys,
+        fetchedAt: now + year,
+        expiresAt: now + year + 600_000,
+      }),
       set: async (): Promise<void> => {},
     };
-    const protekt = client(emulator, { revocationCheck: false, jwksCache: store, verifiedCache: false });
+    const protekt = client(emulator, {
+      revocationCheck: false,
+      jwksCache: store,
+      verifiedCache: false,
+    });
     expect((await protekt.auth.verifyToken(token)).error).toBeNull();
 
     // The signing key is rotated out and its tokens' lifetime passes: the JWKS no longer has it.
@@ -110,9 +133,14 @@ describe('refresh answers', () => {
   it('a 200 without the new tokens is invalid_response, not a success with empty strings', async () => {
     const emulator = createEmulator({ pbkdf2Iterations: 1_000 });
     const protekt = client(emulator);
-    const { refreshToken } = await protekt.auth.signUp({ email: 'r@example.com', password: 'long enough password' });
+    const { refreshToken } = await protekt.auth.signUp({
+      email: 'r@example.com',
+      password: 'long enough password',
+    });
     emulator.faults.add({ path: '/auth/token/refresh', status: 200, body: '{"expires_in":3600}' });
-    await expect(protekt.auth.refreshToken(refreshToken!)).rejects.toMatchObject({ code: 'invalid_response' });
+    await expect(protekt.auth.refreshToken(refreshToken!)).rejects.toMatchObject({
+      code: 'invalid_response',
+    });
   });
 });
 
@@ -130,7 +158,11 @@ describe('a polluted Object.prototype', () => {
       const { user, claims, error } = await verifier.auth.verifyToken(token);
       expect(error).toBeNull();
       expect(Object.keys(user!.metadata)).toEqual(['plan', 'roles']);
-      expect(Object.isFrozen(claims) && Object.isFrozen(claims!.roles) && Object.isFrozen(user!.metadata)).toBe(true);
+      expect(
+        Object.isFrozen(claims) &&
+          Object.isFrozen(claims!.roles) &&
+          Object.isFrozen(user!.metadata),
+      ).toBe(true);
     } finally {
       delete proto.injected;
     }

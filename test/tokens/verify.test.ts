@@ -40,7 +40,10 @@ describe('verifyToken: valid tokens', () => {
     for (const typ of ['JWT', 'jwt', 'at+jwt', 'AT+JWT', undefined]) {
       const header: Record<string, unknown> = { alg: 'RS256', kid: k.kid };
       if (typ) header.typ = typ;
-      expect((await v.verify(await signRaw(header, claimsAt(fake.clock), k))).error, String(typ)).toBeNull();
+      expect(
+        (await v.verify(await signRaw(header, claimsAt(fake.clock), k))).error,
+        String(typ),
+      ).toBeNull();
     }
   });
 
@@ -58,8 +61,15 @@ describe('verifyToken: valid tokens', () => {
     const fake = await fakeWith();
     const v = fake.verifier({ revocationCheck: false });
     const k = fake.keys[0]!;
-    const payload = JSON.stringify(claimsAt(fake.clock)).replace(/^\{/, '{"__proto__":{"polluted":true},"constructor":1,');
-    const token = await signRaw({ alg: 'RS256', kid: k.kid }, Buffer.from(payload).toString('base64url'), k);
+    const payload = JSON.stringify(claimsAt(fake.clock)).replace(
+      /^\{/,
+      '{"__proto__":{"polluted":true},"constructor":1,',
+    );
+    const token = await signRaw(
+      { alg: 'RS256', kid: k.kid },
+      Buffer.from(payload).toString('base64url'),
+      k,
+    );
     const { user, error } = await v.verify(token);
     expect(error).toBeNull();
     expect(Object.getPrototypeOf(user!.metadata)).toBe(Object.prototype);
@@ -72,7 +82,9 @@ describe('verifyToken: valid tokens', () => {
     const k = fake.keys[0]!;
     const priv = await crypto.subtle.exportKey('jwk', k.privateKey);
     const joseKey = await importJWK(priv as JWK, 'ES256');
-    const token = await new SignJWT(claimsAt(fake.clock)).setProtectedHeader({ alg: 'ES256', kid: k.kid, typ: 'JWT' }).sign(joseKey);
+    const token = await new SignJWT(claimsAt(fake.clock))
+      .setProtectedHeader({ alg: 'ES256', kid: k.kid, typ: 'JWT' })
+      .sign(joseKey);
     const v = fake.verifier({ revocationCheck: false });
     const ours = await v.verify(token);
     const theirs = await jwtVerify(token, createLocalJWKSet({ keys: [k.jwk as JWK] }), {
@@ -107,7 +119,11 @@ describe('verifyToken: claims', () => {
     const k = fake.keys[0]!;
     let payload = JSON.stringify(claimsAt(fake.clock, extra));
     if (extra.exp === 'INF') payload = payload.replace('"exp":"INF"', '"exp":1e400');
-    const token = await signRaw({ alg: 'RS256', kid: k.kid }, Buffer.from(payload).toString('base64url'), k);
+    const token = await signRaw(
+      { alg: 'RS256', kid: k.kid },
+      Buffer.from(payload).toString('base64url'),
+      k,
+    );
     const { user, claims, error } = await v.verify(token);
     expect(user).toBeNull();
     expect(claims).toBeNull();
@@ -119,7 +135,11 @@ describe('verifyToken: claims', () => {
     const v = fake.verifier({ revocationCheck: false });
     const k = fake.keys[0]!;
     for (const body of ['[1,2]', '"str"', 'null', '{bad json', '']) {
-      const token = await signRaw({ alg: 'RS256', kid: k.kid }, Buffer.from(body).toString('base64url'), k);
+      const token = await signRaw(
+        { alg: 'RS256', kid: k.kid },
+        Buffer.from(body).toString('base64url'),
+        k,
+      );
       expect((await v.verify(token)).error?.code, body).toBe('token_invalid');
     }
   });
@@ -144,7 +164,10 @@ describe('verifyToken: clock tolerance at its edges', () => {
     const v = fake.verifier({ revocationCheck: false, clockTolerance: 5, verifiedCache: false });
     const now = fake.clock.seconds;
     expect((await v.verify(await fake.sign({ nbf: now + 5 }))).error).toBeNull();
-    expect((await v.verify(await fake.sign({ nbf: now + 6 }))).error).toMatchObject({ code: 'token_invalid', details: { reason: 'nbf' } });
+    expect((await v.verify(await fake.sign({ nbf: now + 6 }))).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'nbf' },
+    });
   });
 
   it('iat in the future beyond the tolerance is refused', async () => {
@@ -152,7 +175,10 @@ describe('verifyToken: clock tolerance at its edges', () => {
     const v = fake.verifier({ revocationCheck: false, clockTolerance: 5, verifiedCache: false });
     const now = fake.clock.seconds;
     expect((await v.verify(await fake.sign({ iat: now + 5 }))).error).toBeNull();
-    expect((await v.verify(await fake.sign({ iat: now + 6 }))).error).toMatchObject({ code: 'token_invalid', details: { reason: 'iat' } });
+    expect((await v.verify(await fake.sign({ iat: now + 6 }))).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'iat' },
+    });
   });
 
   it('clockTolerance 0 and 60 are honoured', async () => {
@@ -160,8 +186,13 @@ describe('verifyToken: clock tolerance at its edges', () => {
     const exp = fake.clock.seconds + 10;
     const token = await fake.sign({ exp });
     fake.clock.t = exp * 1000 + 30_000;
-    expect((await fake.verifier({ revocationCheck: false, clockTolerance: 0 }).verify(token)).error?.code).toBe('token_expired');
-    expect((await fake.verifier({ revocationCheck: false, clockTolerance: 60 }).verify(token)).error).toBeNull();
+    expect(
+      (await fake.verifier({ revocationCheck: false, clockTolerance: 0 }).verify(token)).error
+        ?.code,
+    ).toBe('token_expired');
+    expect(
+      (await fake.verifier({ revocationCheck: false, clockTolerance: 60 }).verify(token)).error,
+    ).toBeNull();
   });
 });
 
@@ -169,7 +200,24 @@ describe('verifyToken: inputs that are not tokens', () => {
   it('never throws, whatever the input type', async () => {
     const fake = await fakeWith();
     const v = fake.verifier({ revocationCheck: false });
-    const inputs: unknown[] = [undefined, null, 0, 1n, true, {}, [], Symbol('x'), () => 1, new String('a.b.c'), '', ' ', '...', '.', 'a.b', 'a.b.c.d'];
+    const inputs: unknown[] = [
+      undefined,
+      null,
+      0,
+      1n,
+      true,
+      {},
+      [],
+      Symbol('x'),
+      () => 1,
+      new String('a.b.c'),
+      '',
+      ' ',
+      '...',
+      '.',
+      'a.b',
+      'a.b.c.d',
+    ];
     for (const input of inputs) {
       const r = await v.verify(input);
       expect(r.user).toBeNull();
@@ -195,9 +243,18 @@ describe('verifyToken: inputs that are not tokens', () => {
   it('refuses refresh tokens and MFA tokens by name, and a "Bearer " prefix', async () => {
     const fake = await fakeWith();
     const v = fake.verifier({ revocationCheck: false });
-    expect((await v.verify('rt_8fj3kLmQ0pZx')).error).toMatchObject({ code: 'token_invalid', details: { reason: 'refresh_token' } });
-    expect((await v.verify('mfa_tmp_abc123')).error).toMatchObject({ code: 'token_invalid', details: { reason: 'mfa_token' } });
-    expect((await v.verify(`Bearer ${await fake.sign()}`)).error).toMatchObject({ code: 'token_invalid', details: { reason: 'bearer' } });
+    expect((await v.verify('rt_8fj3kLmQ0pZx')).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'refresh_token' },
+    });
+    expect((await v.verify('mfa_tmp_abc123')).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'mfa_token' },
+    });
+    expect((await v.verify(`Bearer ${await fake.sign()}`)).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'bearer' },
+    });
   });
 
   it('error messages never contain the token or its parts', async () => {
@@ -216,8 +273,15 @@ describe('verifyToken: the key set', () => {
     const fake = await fakeWith();
     const v = fake.verifier({ revocationCheck: false });
     const stranger = await makeKey('RS256');
-    const token = await signRaw({ alg: 'RS256', kid: stranger.kid }, claimsAt(fake.clock), stranger);
-    expect((await v.verify(token)).error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+    const token = await signRaw(
+      { alg: 'RS256', kid: stranger.kid },
+      claimsAt(fake.clock),
+      stranger,
+    );
+    expect((await v.verify(token)).error).toMatchObject({
+      code: 'token_invalid',
+      details: { reason: 'kid' },
+    });
     expect(fake.jwksFetches).toBe(1); // cold fetch; the refetch waits for the cooldown
   });
 
@@ -234,19 +298,33 @@ describe('verifyToken: the key set', () => {
     expect((await v.verify('garbage')).error?.code).toBe('token_invalid');
   });
 
-  it.each(['http404', 'garbage'] as const)('a JWKS answer that is not a key set (%s) counts as unavailable', async (kind) => {
-    const fake = await fakeWith();
-    const token = await fake.sign();
-    fake.jwksOutage = kind;
-    await expect(fake.verifier({ revocationCheck: false }).verify(token)).rejects.toMatchObject({ code: 'jwks_unavailable' });
-  });
+  it.each(['http404', 'garbage'] as const)(
+    'a JWKS answer that is not a key set (%s) counts as unavailable',
+    async (kind) => {
+      const fake = await fakeWith();
+      const token = await fake.sign();
+      fake.jwksOutage = kind;
+      await expect(fake.verifier({ revocationCheck: false }).verify(token)).rejects.toMatchObject({
+        code: 'jwks_unavailable',
+      });
+    },
+  );
 
   it('static jwks: no network for keys at all', async () => {
     const fake = await fakeWith('EdDSA');
-    const v = fake.verifier({ revocationCheck: false, jwks: { keys: fake.keys.map((k) => k.jwk) } });
+    const v = fake.verifier({
+      revocationCheck: false,
+      jwks: { keys: fake.keys.map((k) => k.jwk) },
+    });
     expect((await v.verify(await fake.sign())).error).toBeNull();
     const stranger = await makeKey('EdDSA');
-    expect((await v.verify(await signRaw({ alg: 'EdDSA', kid: stranger.kid }, claimsAt(fake.clock), stranger))).error?.code).toBe('token_invalid');
+    expect(
+      (
+        await v.verify(
+          await signRaw({ alg: 'EdDSA', kid: stranger.kid }, claimsAt(fake.clock), stranger),
+        )
+      ).error?.code,
+    ).toBe('token_invalid');
     expect(fake.requests).toEqual([]);
   });
 });

@@ -52,7 +52,8 @@ describe('LruCache', () => {
         }
       }
       // Every key the model holds is still there, and no other.
-      for (let k = 0; k < 12; k++) expect(cache.get(`k${k}`)).toBe(model.find(([m]) => m === `k${k}`)?.[1]);
+      for (let k = 0; k < 12; k++)
+        expect(cache.get(`k${k}`)).toBe(model.find(([m]) => m === `k${k}`)?.[1]);
     }
   });
 });

@@ -13,7 +13,9 @@ type Bindings = {
   PROTEKT_API_KEY: string;
   /** Optional: another API base URL (a local emulator). */
   PROTEKT_BASE_URL?: string;
-  /** Optional: seconds a revoked token may still pass (default 30; 0 asks Protekt on every request). */
+  /**
+   * Optional: seconds a revoked token may still pass (default 30; 0 asks Protekt on every request).
+   */
   PROTEKT_REVOCATION_MAX_AGE?: string;
   /** Optional KV namespace for the signing keys (see wrangler.toml). */
   JWKS_CACHE?: KVLike;

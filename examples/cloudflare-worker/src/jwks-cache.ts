@@ -11,31 +11,43 @@ export interface KVLike {
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
 }
 
-/** Keys stay stored a day past their freshness: stale keys still verify tokens while Protekt is down. */
+/**
+ * Keys stay stored a day past their freshness: stale keys still verify tokens while Protekt is
+ * down.
+ */
 const KEEP_STALE_SECONDS = 24 * 3600;
 
-const secondsLeft = (value: StoredJwks): number => Math.max(60, Math.ceil((value.expiresAt - Date.now()) / 1000) + KEEP_STALE_SECONDS);
+const secondsLeft = (value: StoredJwks): number =>
+  Math.max(60, Math.ceil((value.expiresAt - Date.now()) / 1000) + KEEP_STALE_SECONDS);
 
 /** A `jwksCache` in Workers KV. */
 export function kvJwksCache(kv: KVLike): JwksCacheStore {
   return {
     get: async (url) => (await kv.get(`jwks:${url}`, 'json')) as StoredJwks | null,
-    set: (url, value) => kv.put(`jwks:${url}`, JSON.stringify(value), { expirationTtl: secondsLeft(value) }),
+    set: (url, value) =>
+      kv.put(`jwks:${url}`, JSON.stringify(value), { expirationTtl: secondsLeft(value) }),
   };
 }
 
 /** A `jwksCache` in the Cache API (`caches.open`). */
 export function cacheApiJwksCache(name = 'protekt-jwks'): JwksCacheStore {
   // The Cache API is keyed by request URL: a private, never-fetched URL per JWKS URL.
-  const keyOf = (url: string) => new Request(`https://jwks.cache.invalid/${encodeURIComponent(url)}`);
+  const keyOf = (url: string) =>
+    new Request(`https://jwks.cache.invalid/${encodeURIComponent(url)}`);
   return {
     async get(url) {
       const hit = await (await caches.open(name)).match(keyOf(url));
       return hit ? ((await hit.json()) as StoredJwks) : null;
     },
     async set(url, value) {
-      const headers = { 'content-type': 'application/json', 'cache-control': `max-age=${secondsLeft(value)}` };
-      await (await caches.open(name)).put(keyOf(url), new Response(JSON.stringify(value), { headers }));
+      const headers = {
+        'content-type': 'application/json',
+        'cache-control': `max-age=${secondsLeft(value)}`,
+      };
+      await (await caches.open(name)).put(
+        keyOf(url),
+        new Response(JSON.stringify(value), { headers }),
+      );
     },
   };
 }

@@ -7,5 +7,7 @@ export const config = { runtime: 'edge' };
 
 export default function handler(request: Request): Response {
   const id = request.headers.get('x-protekt-user-id');
-  return new Response(JSON.stringify({ user: { id } }), { headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify({ user: { id } }), {
+    headers: { 'content-type': 'application/json' },
+  });
 }

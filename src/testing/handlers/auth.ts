@@ -12,10 +12,12 @@ import { cleanMetadata, rateLimit, sendVerification } from './common.js';
 export const signup: Handler = async (c) => {
   const project = projectOf(c);
   const email = normalizeEmail(c.body['email'] as string);
-  if (c.state.store.userByEmail(project.projectId, email)) fail('email_taken', 'A user with this e-mail address already exists.', { field: 'email' });
+  if (c.state.store.userByEmail(project.projectId, email))
+    fail('email_taken', 'A user with this e-mail address already exists.', { field: 'email' });
   const password = await hashPassword(c.body['password'] as string, c.state.pbkdf2Iterations);
   // Re-check after the async hash: a concurrent sign-up may have taken the address.
-  if (c.state.store.userByEmail(project.projectId, email)) fail('email_taken', 'A user with this e-mail address already exists.', { field: 'email' });
+  if (c.state.store.userByEmail(project.projectId, email))
+    fail('email_taken', 'A user with this e-mail address already exists.', { field: 'email' });
   const user = c.state.store.createUser(project.projectId, {
     email,
     emailVerified: false,
@@ -34,14 +36,25 @@ export type PasswordLoginResult =
   | { readonly kind: 'mfa'; readonly body: Record<string, unknown> };
 
 /** Starts an MFA challenge for a user (sends the SMS code when the user has SMS MFA). */
-export function startMfaChallenge(c: OpContext, user: UserRecord, requestedExpiry: unknown): Record<string, unknown> {
+export function startMfaChallenge(
+  c: OpContext,
+  user: UserRecord,
+  requestedExpiry: unknown,
+): Record<string, unknown> {
   const project = projectOf(c);
   const token = randomToken('mfa_tmp_', 24);
   const methods = mfaMethods(user);
   let sms: { code: string; expiresAt: number } | null = null;
   if (user.mfa.sms) {
     sms = { code: randomDigits(6), expiresAt: c.now + 5 * 60_000 };
-    c.state.outbox.push({ to: user.mfa.sms.phone, channel: 'sms', kind: 'mfa_sms', code: sms.code, projectId: project.projectId, at: c.now });
+    c.state.outbox.push({
+      to: user.mfa.sms.phone,
+      channel: 'sms',
+      kind: 'mfa_sms',
+      code: sms.code,
+      projectId: project.projectId,
+      at: c.now,
+    });
   }
   c.state.store.mfaChallenges.set(token, {
     projectId: project.projectId,
@@ -58,7 +71,12 @@ export function startMfaChallenge(c: OpContext, user: UserRecord, requestedExpir
  * The password check shared by `POST /auth/login` and the hosted login page: rate limit,
  * lockout, constant-work password check, account state, then tokens or an MFA challenge.
  */
-export async function passwordLogin(c: OpContext, rawEmail: string, password: string, requestedExpiry: unknown): Promise<PasswordLoginResult> {
+export async function passwordLogin(
+  c: OpContext,
+  rawEmail: string,
+  password: string,
+  requestedExpiry: unknown,
+): Promise<PasswordLoginResult> {
   const project = projectOf(c);
   const email = normalizeEmail(rawEmail);
   const { limits } = c.state;
@@ -68,7 +86,9 @@ export async function passwordLogin(c: OpContext, rawEmail: string, password: st
   if (lockedMs > 0) {
     const retryAfter = Math.ceil(lockedMs / 1000);
     c.headers['retry-after'] = String(retryAfter);
-    fail('account_locked', 'Too many failed sign-in attempts; the account is temporarily locked.', { retry_after: retryAfter });
+    fail('account_locked', 'Too many failed sign-in attempts; the account is temporarily locked.', {
+      retry_after: retryAfter,
+    });
   }
   const user = c.state.store.userByEmail(project.projectId, email);
   const ok = await verifyPassword(password, user?.password ?? undefined, c.state.pbkdf2Iterations);
@@ -81,13 +101,19 @@ export async function passwordLogin(c: OpContext, rawEmail: string, password: st
   if (project.settings.requireEmailVerification && !user.emailVerified) {
     fail('email_not_verified', 'The e-mail address must be verified before signing in.');
   }
-  if (mfaMethods(user).length > 0) return { kind: 'mfa', body: startMfaChallenge(c, user, requestedExpiry) };
+  if (mfaMethods(user).length > 0)
+    return { kind: 'mfa', body: startMfaChallenge(c, user, requestedExpiry) };
   return { kind: 'tokens', body: await openSession(c, user, requestedExpiry) };
 }
 
 /** POST /auth/login */
 export const login: Handler = async (c) => {
-  const result = await passwordLogin(c, c.body['email'] as string, c.body['password'] as string, c.body['token_expiry']);
+  const result = await passwordLogin(
+    c,
+    c.body['email'] as string,
+    c.body['password'] as string,
+    c.body['token_expiry'],
+  );
   return json(result.body, 200);
 };
 
@@ -109,7 +135,8 @@ export const verifyEmail: Handler = async (c) => {
   }
   c.state.store.verificationTokens.delete(token);
   const user = record.userId ? c.state.store.userById(project.projectId, record.userId) : undefined;
-  if (!user || user.email !== record.email) fail('verification_token_invalid', 'The verification link is invalid or has expired.');
+  if (!user || user.email !== record.email)
+    fail('verification_token_invalid', 'The verification link is invalid or has expired.');
   user.emailVerified = true;
   return json({ verified: true, user: userJson(user) });
 };

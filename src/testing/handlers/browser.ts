@@ -1,4 +1,6 @@
-/** Browser flows: social/SSO through the built-in fake identity provider, and the hosted login page. */
+/**
+ * Browser flows: social/SSO through the built-in fake identity provider, and the hosted login page.
+ */
 import { isEmail } from '../../contract/schema.js';
 import { EmulatorError, fail, html, redirect } from '../http.js';
 import { hostedLoginPage, hostedMfaPage, idpPage as renderIdpPage } from '../pages.js';
@@ -22,7 +24,11 @@ function label(request: SsoRequest): string {
   return request.provider.charAt(0).toUpperCase() + request.provider.slice(1);
 }
 
-function connectionFor(c: OpContext): { provider: string; connection: SsoConnection | null; loginHint: string | null } {
+function connectionFor(c: OpContext): {
+  provider: string;
+  connection: SsoConnection | null;
+  loginHint: string | null;
+} {
   const project = projectOf(c);
   const conns = project.settings.ssoConnections;
   const provider = c.query['provider'] as string | undefined;
@@ -30,9 +36,11 @@ function connectionFor(c: OpContext): { provider: string; connection: SsoConnect
   const email = c.query['email'] as string | undefined;
   if (provider !== undefined) {
     const p = provider.toLowerCase();
-    if (SOCIAL_PROVIDERS.includes(p)) return { provider: p, connection: null, loginHint: email ?? null };
+    if (SOCIAL_PROVIDERS.includes(p))
+      return { provider: p, connection: null, loginHint: email ?? null };
     const conn = conns.find((x) => x.name === provider);
-    if (conn) return { provider: conn.provider ?? 'sso', connection: conn, loginHint: email ?? null };
+    if (conn)
+      return { provider: conn.provider ?? 'sso', connection: conn, loginHint: email ?? null };
     fail('invalid_provider', 'Unknown provider or SSO connection.', { field: 'provider' });
   }
   if (connection !== undefined) {
@@ -43,10 +51,15 @@ function connectionFor(c: OpContext): { provider: string; connection: SsoConnect
   if (email !== undefined) {
     const domain = normalizeEmail(email).split('@')[1] ?? '';
     const conn = conns.find((x) => x.domains.includes(domain));
-    if (!conn) fail('invalid_provider', 'No SSO connection is configured for this e-mail domain.', { field: 'email' });
+    if (!conn)
+      fail('invalid_provider', 'No SSO connection is configured for this e-mail domain.', {
+        field: 'email',
+      });
     return { provider: conn.provider ?? 'sso', connection: conn, loginHint: normalizeEmail(email) };
   }
-  fail('invalid_request', 'One of provider, connection or email is required.', { field: 'provider' });
+  fail('invalid_request', 'One of provider, connection or email is required.', {
+    field: 'provider',
+  });
 }
 
 /** GET /auth/sso/authorize */
@@ -65,25 +78,38 @@ export const ssoAuthorize: Handler = async (c) => {
     expiresAt: c.now + REQUEST_LIFETIME_MS,
   };
   c.state.store.ssoRequests.set(request.id, request);
-  return redirect(withParams(`${c.origin}/v1/_idp/authorize`, { request: request.id, login_hint: loginHint }));
+  return redirect(
+    withParams(`${c.origin}/v1/_idp/authorize`, { request: request.id, login_hint: loginHint }),
+  );
 };
 
 function pendingRequest(c: OpContext, id: string): SsoRequest {
   const request = c.state.store.ssoRequests.get(id);
-  if (!request || request.expiresAt <= c.now) fail('invalid_request', 'The sign-in request is unknown or has expired; start again.', { field: 'request' });
+  if (!request || request.expiresAt <= c.now)
+    fail('invalid_request', 'The sign-in request is unknown or has expired; start again.', {
+      field: 'request',
+    });
   return request;
 }
 
 /** The fake IdP's answer to a signed-in e-mail: a code, back to Protekt's callback. */
 function idpAnswer(c: OpContext, request: SsoRequest, rawEmail: string): Response {
-  if (!isEmail(rawEmail.trim())) fail('invalid_email', 'Enter a valid e-mail address.', { field: 'email' });
+  if (!isEmail(rawEmail.trim()))
+    fail('invalid_email', 'Enter a valid e-mail address.', { field: 'email' });
   const email = normalizeEmail(rawEmail);
   if (request.connection && request.connection.domains.length > 0) {
     const domain = email.split('@')[1] ?? '';
-    if (!request.connection.domains.includes(domain)) fail('invalid_email', 'This identity provider does not manage that e-mail domain.', { field: 'email' });
+    if (!request.connection.domains.includes(domain))
+      fail('invalid_email', 'This identity provider does not manage that e-mail domain.', {
+        field: 'email',
+      });
   }
   const code = randomToken('idpc_', 24);
-  c.state.store.ssoCodes.set(code, { requestId: request.id, email, expiresAt: c.now + CODE_LIFETIME_MS });
+  c.state.store.ssoCodes.set(code, {
+    requestId: request.id,
+    email,
+    expiresAt: c.now + CODE_LIFETIME_MS,
+  });
   return redirect(withParams(`${c.origin}/v1/auth/sso/callback`, { code, state: request.id }));
 }
 
@@ -92,7 +118,14 @@ export const idpPage: Handler = async (c) => {
   const request = pendingRequest(c, c.query['request'] as string);
   const email = c.query['email'] as string | undefined;
   if (email !== undefined) return idpAnswer(c, request, email);
-  return html(renderIdpPage({ action: `${c.origin}/v1/_idp/authorize`, request: request.id, providerLabel: label(request), email: request.loginHint ?? '' }));
+  return html(
+    renderIdpPage({
+      action: `${c.origin}/v1/_idp/authorize`,
+      request: request.id,
+      providerLabel: label(request),
+      email: request.loginHint ?? '',
+    }),
+  );
 };
 
 /** POST /_idp/authorize — the form's submission. */
@@ -103,24 +136,41 @@ export const idpSubmit: Handler = async (c) => {
     return idpAnswer(c, request, email);
   } catch (err) {
     if (err instanceof EmulatorError && err.code === 'invalid_email') {
-      return html(renderIdpPage({ action: `${c.origin}/v1/_idp/authorize`, request: request.id, providerLabel: label(request), email, error: err.message }), 400);
+      return html(
+        renderIdpPage({
+          action: `${c.origin}/v1/_idp/authorize`,
+          request: request.id,
+          providerLabel: label(request),
+          email,
+          error: err.message,
+        }),
+        400,
+      );
     }
     throw err;
   }
 };
 
-/** GET /auth/sso/callback — exchanges the single-use code, links or creates the user, redirects with tokens. */
+/**
+ * GET /auth/sso/callback — exchanges the single-use code, links or creates the user, redirects with
+ * tokens.
+ */
 export const ssoCallback: Handler = async (c) => {
   const { store } = c.state;
   const code = c.query['code'] as string;
   const record = store.ssoCodes.get(code);
-  if (!record || record.expiresAt <= c.now) fail('invalid_request', 'The authorization code is invalid, expired or already used.', { field: 'code' });
+  if (!record || record.expiresAt <= c.now)
+    fail('invalid_request', 'The authorization code is invalid, expired or already used.', {
+      field: 'code',
+    });
   const state = c.query['state'] as string | undefined;
-  if (state !== undefined && state !== record.requestId) fail('invalid_request', 'The state does not match the authorization code.', { field: 'state' });
+  if (state !== undefined && state !== record.requestId)
+    fail('invalid_request', 'The state does not match the authorization code.', { field: 'state' });
   store.ssoCodes.delete(code);
   const request = store.ssoRequests.get(record.requestId);
   const project = request ? store.projects.get(request.projectId) : undefined;
-  if (!request || !project) fail('invalid_request', 'The sign-in request has expired; start again.', { field: 'code' });
+  if (!request || !project)
+    fail('invalid_request', 'The sign-in request has expired; start again.', { field: 'code' });
   store.ssoRequests.delete(request.id);
   const ctx: OpContext = { ...c, project };
   const linked = Object.create(null) as Record<string, unknown>;
@@ -129,15 +179,30 @@ export const ssoCallback: Handler = async (c) => {
   else linked['provider_id'] = `${request.provider}|${record.email}`;
   let user = store.userByEmail(project.projectId, record.email);
   if (!user) {
-    user = store.createUser(project.projectId, { email: record.email, emailVerified: true, password: null, metadata: cleanMetadata(linked), now: c.now });
+    user = store.createUser(project.projectId, {
+      email: record.email,
+      emailVerified: true,
+      password: null,
+      metadata: cleanMetadata(linked),
+      now: c.now,
+    });
   } else {
     Object.assign(user.metadata, linked);
     user.emailVerified = true;
   }
-  const back = (params: Record<string, string | null>) => redirect(withParams(request.redirectUrl, { ...params, state: request.state }));
-  if (user.disabled) return back({ error: 'account_disabled', error_description: 'This account has been disabled.' });
+  const back = (params: Record<string, string | null>) =>
+    redirect(withParams(request.redirectUrl, { ...params, state: request.state }));
+  if (user.disabled)
+    return back({
+      error: 'account_disabled',
+      error_description: 'This account has been disabled.',
+    });
   const tokens = await openSession(ctx, user, undefined);
-  return back({ token: tokens['access_token'] as string, refresh_token: tokens['refresh_token'] as string, expires_in: String(tokens['expires_in']) });
+  return back({
+    token: tokens['access_token'] as string,
+    refresh_token: tokens['refresh_token'] as string,
+    expires_in: String(tokens['expires_in']),
+  });
 };
 
 /** GET /auth/authorize — the hosted login page. */
@@ -164,20 +229,66 @@ export const hostedSubmit: Handler = async (c) => {
   const action = `${c.origin}/v1/auth/authorize`;
   const mfaToken = c.body['mfa_token'] as string | undefined;
   const finish = (tokens: Record<string, unknown>) =>
-    redirect(withParams(target, { token: tokens['access_token'] as string, refresh_token: tokens['refresh_token'] as string, expires_in: String(tokens['expires_in']), state }));
+    redirect(
+      withParams(target, {
+        token: tokens['access_token'] as string,
+        refresh_token: tokens['refresh_token'] as string,
+        expires_in: String(tokens['expires_in']),
+        state,
+      }),
+    );
   try {
-    if (mfaToken !== undefined) return finish(await completeMfaChallenge(c, mfaToken, (c.body['code'] as string | undefined) ?? ''));
+    if (mfaToken !== undefined)
+      return finish(
+        await completeMfaChallenge(c, mfaToken, (c.body['code'] as string | undefined) ?? ''),
+      );
     if (!isEmail(email.trim())) fail('invalid_email', 'Enter a valid e-mail address.');
-    const result = await passwordLogin(c, email, (c.body['password'] as string | undefined) ?? '', undefined);
+    const result = await passwordLogin(
+      c,
+      email,
+      (c.body['password'] as string | undefined) ?? '',
+      undefined,
+    );
     if (result.kind === 'mfa') {
-      return html(hostedMfaPage({ action, loginId: project.loginId, redirectUrl: target, state, mfaToken: result.body['mfa_token'] as string, methods: result.body['available_methods'] as string[] }));
+      return html(
+        hostedMfaPage({
+          action,
+          loginId: project.loginId,
+          redirectUrl: target,
+          state,
+          mfaToken: result.body['mfa_token'] as string,
+          methods: result.body['available_methods'] as string[],
+        }),
+      );
     }
     return finish(result.body);
   } catch (err) {
     if (!(err instanceof EmulatorError)) throw err;
     if (mfaToken !== undefined && err.code === 'invalid_mfa_code') {
-      return html(hostedMfaPage({ action, loginId: project.loginId, redirectUrl: target, state, mfaToken, methods: [], error: err.message }), err.status);
+      return html(
+        hostedMfaPage({
+          action,
+          loginId: project.loginId,
+          redirectUrl: target,
+          state,
+          mfaToken,
+          methods: [],
+          error: err.message,
+        }),
+        err.status,
+      );
     }
-    return html(hostedLoginPage({ action, loginId: project.loginId, redirectUrl: target, state, projectName: project.settings.name, email, error: err.message }), err.status);
+    return html(
+      hostedLoginPage({
+        action,
+        loginId: project.loginId,
+        redirectUrl: target,
+        state,
+        projectName: project.settings.name,
+        email,
+        error: err.message,
+      }),
+      err.status,
+    );
   }
 };

@@ -13,8 +13,15 @@ const ENROLL_LIFETIME_MS = 15 * 60_000;
 const SMS_LIFETIME_MS = 10 * 60_000;
 const BACKUP_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
-/** The TOTP step (within ±1 of now) whose code matches and is newer than `lastStep`, else `null`. */
-async function matchTotp(secret: string, code: string, now: number, lastStep: number): Promise<number | null> {
+/**
+ * The TOTP step (within ±1 of now) whose code matches and is newer than `lastStep`, else `null`.
+ */
+async function matchTotp(
+  secret: string,
+  code: string,
+  now: number,
+  lastStep: number,
+): Promise<number | null> {
   if (!/^\d{6}$/.test(code)) return null;
   const key = base32Decode(secret);
   if (!key) return null;
@@ -46,10 +53,20 @@ export const enroll: Handler = async (c) => {
     return json({ method: 'totp', totp_uri: uri, qr_code: qrDataUrl(uri) });
   }
   const phone = c.body['phone'];
-  if (typeof phone !== 'string') fail('invalid_phone', 'An E.164 phone number is required for SMS enrollment.', { field: 'phone' });
+  if (typeof phone !== 'string')
+    fail('invalid_phone', 'An E.164 phone number is required for SMS enrollment.', {
+      field: 'phone',
+    });
   const code = randomDigits(6);
   user.mfa.pendingSms = { phone, code, expiresAt: c.now + SMS_LIFETIME_MS, attempts: 0 };
-  c.state.outbox.push({ to: phone, channel: 'sms', kind: 'mfa_enroll_sms', code, projectId: projectOf(c).projectId, at: c.now });
+  c.state.outbox.push({
+    to: phone,
+    channel: 'sms',
+    kind: 'mfa_enroll_sms',
+    code,
+    projectId: projectOf(c).projectId,
+    at: c.now,
+  });
   return json({ method: 'sms', phone_masked: maskPhone(phone) });
 };
 
@@ -74,7 +91,13 @@ async function completeChallenge(c: OpContext, token: string, code: string): Pro
       ok = true;
     }
   }
-  if (!ok && challenge.sms && challenge.sms.expiresAt > c.now && constantTimeEqualText(code, challenge.sms.code)) ok = true;
+  if (
+    !ok &&
+    challenge.sms &&
+    challenge.sms.expiresAt > c.now &&
+    constantTimeEqualText(code, challenge.sms.code)
+  )
+    ok = true;
   if (!ok) {
     const backup = /^[a-z0-9]{8}$/.test(code) ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
     const idx = user.mfa.backupCodes.findIndex((b) => constantTimeEqualText(b, backup));
@@ -84,7 +107,8 @@ async function completeChallenge(c: OpContext, token: string, code: string): Pro
     }
   }
   // A concurrent verification may have consumed the challenge while we computed.
-  if (store.mfaChallenges.get(token) !== challenge) fail('mfa_token_invalid', 'The MFA token is invalid or has expired; sign in again.');
+  if (store.mfaChallenges.get(token) !== challenge)
+    fail('mfa_token_invalid', 'The MFA token is invalid or has expired; sign in again.');
   if (!ok) {
     challenge.attempts++;
     if (challenge.attempts >= c.state.limits.mfaAttempts) store.mfaChallenges.delete(token);
@@ -95,7 +119,11 @@ async function completeChallenge(c: OpContext, token: string, code: string): Pro
 }
 
 /** Shared with the hosted login page. */
-export async function completeMfaChallenge(c: OpContext, token: string, code: string): Promise<Record<string, unknown>> {
+export async function completeMfaChallenge(
+  c: OpContext,
+  token: string,
+  code: string,
+): Promise<Record<string, unknown>> {
   const res = await completeChallenge(c, token, normalizeCode(code));
   return (await res.json()) as Record<string, unknown>;
 }
@@ -107,8 +135,14 @@ export const verify: Handler = async (c) => {
   if (typeof mfaToken === 'string' && mfaToken !== '') return completeChallenge(c, mfaToken, code);
   const { user } = await requireBearer(c);
   const method = c.body['method'] as 'totp' | 'sms' | undefined;
-  const totp = method !== 'sms' && user.mfa.pendingTotp && user.mfa.pendingTotp.expiresAt > c.now ? user.mfa.pendingTotp : null;
-  const sms = method !== 'totp' && user.mfa.pendingSms && user.mfa.pendingSms.expiresAt > c.now ? user.mfa.pendingSms : null;
+  const totp =
+    method !== 'sms' && user.mfa.pendingTotp && user.mfa.pendingTotp.expiresAt > c.now
+      ? user.mfa.pendingTotp
+      : null;
+  const sms =
+    method !== 'totp' && user.mfa.pendingSms && user.mfa.pendingSms.expiresAt > c.now
+      ? user.mfa.pendingSms
+      : null;
   if (!totp && !sms) fail('mfa_not_enrolled', 'There is no pending MFA enrollment to confirm.');
   if (totp) {
     const step = await matchTotp(totp.secret, code, c.now, -1);
@@ -128,7 +162,8 @@ export const verify: Handler = async (c) => {
       return json({ enrolled: true, method: 'sms', user: userJson(user) });
     }
     sms.attempts++;
-    if (sms.attempts >= c.state.limits.mfaAttempts && user.mfa.pendingSms === sms) user.mfa.pendingSms = null;
+    if (sms.attempts >= c.state.limits.mfaAttempts && user.mfa.pendingSms === sms)
+      user.mfa.pendingSms = null;
   }
   fail('invalid_mfa_code', 'The MFA code is incorrect.');
 };
@@ -136,9 +171,11 @@ export const verify: Handler = async (c) => {
 /** DELETE /auth/mfa/unenroll */
 export const unenroll: Handler = async (c) => {
   const { user } = await requireBearer(c);
-  if (projectOf(c).settings.mfaRequired) fail('mfa_enforced', 'This project requires MFA; a method cannot be removed.');
+  if (projectOf(c).settings.mfaRequired)
+    fail('mfa_enforced', 'This project requires MFA; a method cannot be removed.');
   const method = c.body['method'] as 'totp' | 'sms';
-  if (!mfaMethods(user).includes(method)) fail('mfa_not_enrolled', 'This MFA method is not enrolled.');
+  if (!mfaMethods(user).includes(method))
+    fail('mfa_not_enrolled', 'This MFA method is not enrolled.');
   if (method === 'totp') user.mfa.totp = null;
   else user.mfa.sms = null;
   if (mfaMethods(user).length === 0) user.mfa.backupCodes = [];
@@ -148,7 +185,8 @@ export const unenroll: Handler = async (c) => {
 /** POST /auth/mfa/backup-codes (extension): 10 new codes replace any earlier set. */
 export const backupCodes: Handler = async (c) => {
   const { user } = await requireBearer(c);
-  if (mfaMethods(user).length === 0) fail('mfa_not_enrolled', 'Backup codes need an enrolled MFA method.');
+  if (mfaMethods(user).length === 0)
+    fail('mfa_not_enrolled', 'Backup codes need an enrolled MFA method.');
   const codes: string[] = [];
   while (codes.length < 10) {
     const code = `${randomString(BACKUP_ALPHABET, 4)}-${randomString(BACKUP_ALPHABET, 4)}`;

@@ -17,7 +17,13 @@ function userForEmail(c: OpContext, email: string): UserRecord {
   const { store } = c.state;
   let user = store.userByEmail(project.projectId, email);
   if (!user) {
-    user = store.createUser(project.projectId, { email, emailVerified: true, password: null, metadata: Object.create(null) as Record<string, unknown>, now: c.now });
+    user = store.createUser(project.projectId, {
+      email,
+      emailVerified: true,
+      password: null,
+      metadata: Object.create(null) as Record<string, unknown>,
+      now: c.now,
+    });
   }
   if (user.disabled) fail('account_disabled', 'This account has been disabled.');
   user.emailVerified = true;
@@ -29,18 +35,31 @@ export const sendOtp: Handler = async (c) => {
   const project = projectOf(c);
   const email = c.body['email'] as string | undefined;
   const phone = c.body['phone'] as string | undefined;
-  const channel = (c.body['channel'] as 'email' | 'sms' | undefined) ?? (email === undefined && phone !== undefined ? 'sms' : 'email');
+  const channel =
+    (c.body['channel'] as 'email' | 'sms' | undefined) ??
+    (email === undefined && phone !== undefined ? 'sms' : 'email');
   let to: string;
   if (channel === 'sms') {
-    if (phone === undefined) fail('invalid_request', 'A phone number is required for the sms channel.', { field: 'phone' });
+    if (phone === undefined)
+      fail('invalid_request', 'A phone number is required for the sms channel.', {
+        field: 'phone',
+      });
     to = phone;
   } else {
-    if (email === undefined) fail('invalid_request', 'An e-mail address is required for the email channel.', { field: 'email' });
+    if (email === undefined)
+      fail('invalid_request', 'An e-mail address is required for the email channel.', {
+        field: 'email',
+      });
     to = normalizeEmail(email);
   }
   rateLimit(c, 'otp', to, c.state.limits.otpSend);
   const code = randomDigits(6);
-  c.state.store.otps.set(`${project.projectId}|${to}`, { projectId: project.projectId, code, expiresAt: c.now + OTP_LIFETIME_MS, attempts: 0 });
+  c.state.store.otps.set(`${project.projectId}|${to}`, {
+    projectId: project.projectId,
+    code,
+    expiresAt: c.now + OTP_LIFETIME_MS,
+    attempts: 0,
+  });
   c.state.outbox.push({ to, channel, kind: 'otp', code, projectId: project.projectId, at: c.now });
   return json({ message: 'OTP sent', expires_in: OTP_LIFETIME_MS / 1000 });
 };
@@ -51,7 +70,8 @@ export const verifyOtp: Handler = async (c) => {
   const { store } = c.state;
   const email = c.body['email'] as string | undefined;
   const phone = c.body['phone'] as string | undefined;
-  if (email === undefined && phone === undefined) fail('invalid_request', 'An e-mail address or phone number is required.', { field: 'email' });
+  if (email === undefined && phone === undefined)
+    fail('invalid_request', 'An e-mail address or phone number is required.', { field: 'email' });
   const to = email !== undefined ? normalizeEmail(email) : phone!;
   const key = `${project.projectId}|${to}`;
   const record = store.otps.get(key);
@@ -69,7 +89,8 @@ export const verifyOtp: Handler = async (c) => {
   let user: UserRecord | undefined;
   if (email !== undefined) user = userForEmail(c, to);
   else {
-    for (const u of store.users.values()) if (u.projectId === project.projectId && u.phone === to) user = u;
+    for (const u of store.users.values())
+      if (u.projectId === project.projectId && u.phone === to) user = u;
     if (!user) fail('user_not_found', 'No user has this verified phone number.');
     if (user.disabled) fail('account_disabled', 'This account has been disabled.');
   }

@@ -15,7 +15,8 @@ export const reset: Handler = async (c) => {
   const email = normalizeEmail(c.body['email'] as string);
   rateLimit(c, 'reset', email, c.state.limits.passwordReset);
   const user = c.state.store.userByEmail(project.projectId, email);
-  if (user && !user.disabled) sendLink(c, 'password_reset', email, user, project.settings.redirectUrl, 15 * 60_000);
+  if (user && !user.disabled)
+    sendLink(c, 'password_reset', email, user, project.settings.redirectUrl, 15 * 60_000);
   return json({ message: RESET_MESSAGE });
 };
 
@@ -35,7 +36,8 @@ export const confirm: Handler = async (c) => {
   }
   const hash = await hashPassword(c.body['new_password'] as string, c.state.pbkdf2Iterations);
   // Single use: this token and any other outstanding reset token of the user.
-  if (!store.resetTokens.has(token)) fail('reset_token_invalid', 'The password reset link is invalid or has expired.');
+  if (!store.resetTokens.has(token))
+    fail('reset_token_invalid', 'The password reset link is invalid or has expired.');
   for (const [k, v] of store.resetTokens) if (v.userId === user.id) store.resetTokens.delete(k);
   user.password = hash;
   user.emailVerified = true;
@@ -48,7 +50,11 @@ export const confirm: Handler = async (c) => {
 export const change: Handler = async (c) => {
   const bearer = await requireBearer(c);
   const user = bearer.user;
-  const ok = await verifyPassword(c.body['current_password'] as string, user.password ?? undefined, c.state.pbkdf2Iterations);
+  const ok = await verifyPassword(
+    c.body['current_password'] as string,
+    user.password ?? undefined,
+    c.state.pbkdf2Iterations,
+  );
   if (!ok) fail('invalid_credentials', 'The current password is incorrect.');
   user.password = await hashPassword(c.body['new_password'] as string, c.state.pbkdf2Iterations);
   c.state.store.endUserSessions(user, c.now, bearer.session?.id);

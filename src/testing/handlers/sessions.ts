@@ -6,8 +6,11 @@ import type { Handler } from '../state.js';
 /** GET /auth/sessions */
 export const list: Handler = async (c) => {
   const bearer = await requireBearer(c);
-  const sid = typeof bearer.claims['sid'] === 'string' ? (bearer.claims['sid'] as string) : undefined;
-  const sessions = c.state.store.activeSessions(bearer.user).sort((a, b) => a.createdAt - b.createdAt);
+  const sid =
+    typeof bearer.claims['sid'] === 'string' ? (bearer.claims['sid'] as string) : undefined;
+  const sessions = c.state.store
+    .activeSessions(bearer.user)
+    .sort((a, b) => a.createdAt - b.createdAt);
   return json({ data: sessions.map((s) => sessionJson(s, sid)) });
 };
 
@@ -22,7 +25,12 @@ export const revokeAll: Handler = async (c) => {
 export const revokeOne: Handler = async (c) => {
   const bearer = await requireBearer(c);
   const session = c.state.store.sessions.get(c.params['id'] ?? '');
-  if (!session || session.userId !== bearer.user.id || session.projectId !== bearer.user.projectId || session.endedAt !== null) {
+  if (
+    !session ||
+    session.userId !== bearer.user.id ||
+    session.projectId !== bearer.user.projectId ||
+    session.endedAt !== null
+  ) {
     fail('session_not_found', 'No such active session for this user.');
   }
   c.state.store.endSession(session, c.now);

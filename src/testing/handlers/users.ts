@@ -14,7 +14,8 @@ function encodeCursor(userId: string): string {
 
 function decodeCursor(cursor: string): string {
   const id = cursor.startsWith('cur_') ? decodeBase64urlText(cursor.slice(4)) : null;
-  if (id === null || !/^usr_[a-z0-9]+$/.test(id)) fail('invalid_request', 'The cursor is invalid.', { field: 'cursor' });
+  if (id === null || !/^usr_[a-z0-9]+$/.test(id))
+    fail('invalid_request', 'The cursor is invalid.', { field: 'cursor' });
   return id;
 }
 
@@ -28,8 +29,10 @@ function findUser(c: OpContext): UserRecord {
 export const list: Handler = async (c) => {
   const project = projectOf(c);
   const limit = (c.query['limit'] as number | undefined) ?? 20;
-  const search = typeof c.query['search'] === 'string' ? (c.query['search'] as string).toLowerCase() : undefined;
-  const after = typeof c.query['cursor'] === 'string' ? decodeCursor(c.query['cursor'] as string) : undefined;
+  const search =
+    typeof c.query['search'] === 'string' ? (c.query['search'] as string).toLowerCase() : undefined;
+  const after =
+    typeof c.query['cursor'] === 'string' ? decodeCursor(c.query['cursor'] as string) : undefined;
   const all: UserRecord[] = [];
   for (const u of c.state.store.users.values()) {
     if (u.projectId !== project.projectId) continue;
@@ -49,7 +52,11 @@ export const list: Handler = async (c) => {
   }
   const page = all.slice(start, start + limit);
   const hasMore = start + limit < all.length;
-  return json({ data: page.map(userJson), next_cursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!.id) : null, has_more: hasMore });
+  return json({
+    data: page.map(userJson),
+    next_cursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!.id) : null,
+    has_more: hasMore,
+  });
 };
 
 /** GET /auth/users/{id} */
@@ -64,7 +71,8 @@ export const update: Handler = async (c) => {
     const normalized = normalizeEmail(email);
     if (normalized !== user.email) {
       const other = store.userByEmail(user.projectId, normalized);
-      if (other && other.id !== user.id) fail('email_taken', 'A user with this e-mail address already exists.', { field: 'email' });
+      if (other && other.id !== user.id)
+        fail('email_taken', 'A user with this e-mail address already exists.', { field: 'email' });
     }
   }
   const metadata = c.body['metadata'];

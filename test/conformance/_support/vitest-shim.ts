@@ -26,11 +26,9 @@ function timeoutOf(arg: number | { timeout?: number } | undefined): number {
 
 // node:test hands a `TestContext` (and, for arity 2, a `done` callback) to the function; vitest
 // hands a context object. Portable tests take no argument, so call them with none.
-const run =
-  (fn: TestFn | HookFn) =>
-  async (): Promise<void> => {
-    await fn();
-  };
+const run = (fn: TestFn | HookFn) => async (): Promise<void> => {
+  await fn();
+};
 
 interface TestApi {
   (name: string, fn: TestFn, timeout?: number | { timeout?: number }): void;
