@@ -2,128 +2,19 @@
  * The `Protekt` client: configured once (options checked here, at construction), then used
  * everywhere through its resources `auth`, `users`, `sessions` and `mfa`.
  */
-import { ProtektError } from './errors/protekt-error.js';
-import { createTransport, type FetchLike } from './http/transport.js';
+import { type ProtektOptions, readClientOptions } from './client-options.js';
+import { createTransport } from './http/transport.js';
 import type { AuthResource } from './resources/auth.js';
 import type { MfaResource } from './resources/mfa.js';
 import type { SessionsResource } from './resources/sessions.js';
 import { RESOURCE_METHODS } from './resources/index.js';
 import { buildResource, type MethodTable, type ResourceContext } from './resources/operation.js';
 import type { UsersResource } from './resources/users.js';
-import { createTokenVerifier, type TokenOptions } from './tokens/index.js';
-import { checkNumber, configError } from './tokens/options.js';
+import { createTokenVerifier } from './tokens/index.js';
 import type { DefaultMetadata } from './types.js';
 import { createMock, type ProtektMockOverrides } from './mock.js';
 
-/** Default API base URL; every path of the API hangs below it. */
-export const DEFAULT_BASE_URL = 'https://auth.protekt.io/v1';
-
-/** Options of `new Protekt(...)`. */
-export interface ProtektOptions extends TokenOptions {
-  /** Required. The project's login id (`lp_...`). Public; it is also the token audience. */
-  loginId: string;
-  /** Required. The project API key (`pk_...`). A secret: keep it on the server. */
-  apiKey: string;
-  /**
-   * Access-token lifetime in seconds (60–86400) for tokens issued through this client. Default: the
-   * project's setting.
-   */
-  tokenExpiry?: number;
-  /** Per-attempt HTTP timeout in milliseconds. Default 5000. */
-  timeout?: number;
-  /**
-   * API base URL. Default `https://auth.protekt.io/v1`. Plain `http` only for loopback and
-   * `.localhost`/`.test` hosts.
-   */
-  baseUrl?: string;
-  /**
-   * `true` logs one line per request through `console.debug`; a function receives the lines
-   * instead. Never logs a secret.
-   */
-  debug?: boolean | ((line: string) => void);
-  /** Extra attempts after a network error, timeout, 408, 429 or 5xx (not 501). Default 2. */
-  maxRetries?: number;
-  /**
-   * Longest `Retry-After` (ms) worth waiting for; a longer one ends the call at once. Default
-   * 10000.
-   */
-  maxRetryAfter?: number;
-  /** Replaces the global `fetch` (an emulator's `fetch`, a proxy-aware fetch, a test double). */
-  fetch?: FetchLike;
-  /** The API key is a secret: the client refuses to run in a browser page unless this is `true`. */
-  dangerouslyAllowBrowser?: boolean;
-  /**
-   * Clock in milliseconds, for tests that move time (token expiry, cache ages). Default `Date.now`.
-   */
-  now?: () => number;
-}
-
-// A required id with its prefix; the value itself never appears in a message (the key is a secret).
-function checkId(
-  value: unknown,
-  option: string,
-  what: string,
-  prefix: string,
-  lengths: string,
-): string {
-  if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value))
-    return value;
-  const form = `${prefix}_ followed by ${lengths.replace(',', ' to ')} letters, digits, _ or -`;
-  if (!value) throw configError(option, `is required: ${what} (${form}).`);
-  throw configError(option, `is malformed: it must be ${what}, ${form}.`);
-}
-
-// A number option from `min` to `max`, or `fallback` when unset.
-const numberOption = <T>(
-  options: ProtektOptions,
-  option: 'timeout' | 'maxRetries' | 'maxRetryAfter' | 'tokenExpiry',
-  min: number,
-  max: number,
-  fallback: T,
-  integer?: boolean,
-): number | T =>
-  checkNumber(
-    options[option],
-    option,
-    min,
-    max,
-    integer,
-    `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
-  ) ?? fallback;
-
-/**
- * Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or
- * hash.
- */
-function checkBaseUrl(value: unknown): string {
-  if (value === undefined) return DEFAULT_BASE_URL;
-  let url: URL | undefined;
-  try {
-    url = new URL(value as string);
-  } catch {
-    // not a URL: refused below
-  }
-  const why =
-    typeof value !== 'string' || !url
-      ? 'is not an absolute URL.'
-      : url.username || url.password
-        ? 'must not contain credentials.'
-        : url.search || url.hash
-          ? 'must not contain a query or fragment.'
-          : url.protocol !== 'https:' &&
-              !(
-                url.protocol === 'http:' &&
-                /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(url.hostname)
-              )
-            ? 'must use https (http only for loopback, .localhost, .test).'
-            : '';
-  if (why) throw configError('baseUrl', why);
-  return url!.toString().replace(/\/+$/, '');
-}
-
-function isBrowserPage(): boolean {
-  return typeof (globalThis as { window?: { document?: unknown } }).window?.document === 'object';
-}
+export { DEFAULT_BASE_URL, type ProtektOptions } from './client-options.js';
 
 /**
  * The Protekt client. Create it once per project and reuse it: it keeps the JWKS and
@@ -151,50 +42,9 @@ export class Protekt<M extends object = DefaultMetadata> {
   declare readonly baseUrl: string;
 
   constructor(options: ProtektOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new ProtektError(
-        'config_invalid',
-        'new Protekt(options) needs an options object with at least { loginId, apiKey }.',
-      );
-    }
-    if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
-      throw new ProtektError(
-        'browser_not_allowed',
-        'The API key is a secret every visitor of a browser page could read: call Protekt from your server (see dangerouslyAllowBrowser).',
-      );
-    }
-    const loginId = checkId(options.loginId, 'loginId', "the project's login id", 'lp', '3,128');
-    const apiKey = checkId(options.apiKey, 'apiKey', 'the project API key', 'pk', '8,256');
-    const { fetch, now = Date.now, debug } = options;
-    for (const option of ['fetch', 'now'] as const) {
-      if (options[option] !== undefined && typeof options[option] !== 'function')
-        throw configError(option, 'must be a function.');
-    }
-    if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function')
-      throw configError('debug', 'must be a boolean or a function.');
-
-    const baseUrl = checkBaseUrl(options.baseUrl);
-    const timeout = numberOption(options, 'timeout', 1, 600_000, 5_000);
-    const maxRetries = numberOption(options, 'maxRetries', 0, 10, 2, true);
-    const maxRetryAfter = numberOption(options, 'maxRetryAfter', 0, 3_600_000, 10_000);
-    const tokenExpiry = numberOption(options, 'tokenExpiry', 60, 86_400, undefined, true);
-    const log =
-      typeof debug === 'function'
-        ? debug
-        : debug
-          ? (line: string) => console.debug(line)
-          : undefined;
-
-    const send = createTransport({
-      baseUrl,
-      apiKey,
-      timeout,
-      maxRetries,
-      maxRetryAfter,
-      fetch,
-      log,
-      now,
-    });
+    const settings = readClientOptions(options);
+    const { baseUrl, loginId, fetch, now, timeout, log } = settings;
+    const send = createTransport(settings);
     const verifier = createTokenVerifier<M>({
       jwksUrl: `${baseUrl}/.well-known/jwks.json`,
       issuer: new URL(baseUrl).origin,
@@ -209,15 +59,16 @@ export class Protekt<M extends object = DefaultMetadata> {
     });
     const context: ResourceContext = {
       send,
-      tokenExpiry,
+      tokenExpiry: settings.tokenExpiry,
       verifyToken: verifier.verify,
       baseUrl,
       loginId,
     };
     // Own properties in this order: auth, users, sessions, mfa, loginId, baseUrl.
     const self = this as Record<string, unknown>;
-    for (const [name, table] of Object.entries(RESOURCE_METHODS))
+    for (const [name, table] of Object.entries(RESOURCE_METHODS)) {
       self[name] = buildResource(context, name, table as MethodTable<Record<string, unknown>>);
+    }
     self.loginId = loginId;
     self.baseUrl = baseUrl;
   }

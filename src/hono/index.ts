@@ -169,109 +169,119 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
 export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
   options: ProtektAuthOptions<M, B>,
 ): MiddlewareHandler {
-  const { client, cookie, optional, fromEnv } = options;
-  if (!client === !fromEnv) throw new TypeError('protektAuth: pass either `client` or `fromEnv`');
+  const { cookie, optional } = options;
+  const clientFor = clientResolver(options);
   const realm = `Bearer realm="${(options.realm ?? 'protekt').replace(/["\\]/g, '')}"`;
+
+  const middleware: MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>> = async (
+    c,
+    next,
+  ) => {
+    const token = requestToken(c, cookie);
+    if (token === null) return invalidToken(c, realm, 'token_invalid');
+    if (!token) {
+      if (!optional) {
+        return refuse(c, 401, 'token_missing', 'A bearer token is required', {
+          'WWW-Authenticate': realm,
+        });
+      }
+      c.set('user', null);
+      c.set('claims', null);
+      return next();
+    }
+    const protekt = clientFor(c.env); // a configuration error here is not an outage: let it throw
+    let result: VerifyTokenResult<M>;
+    try {
+      result = await protekt.auth.verifyToken(token);
+    } catch (err) {
+      return outage(c, err);
+    }
+    if (result.error) return invalidToken(c, realm, result.error.code);
+    c.set('user', result.user);
+    c.set('claims', result.claims);
+    return next();
+  };
+  return middleware as MiddlewareHandler;
+}
+
+/**
+ * The client for a request's bindings: the `client` option, or the one `fromEnv` made for these
+ * bindings (found by the env object, or by its values: the same deployment gives the same key).
+ */
+function clientResolver<M extends object, B extends object>({
+  client,
+  fromEnv,
+}: ProtektAuthOptions<M, B>): (env: B) => ProtektTokenClient<M> {
+  if (!client === !fromEnv) throw new TypeError('protektAuth: pass either `client` or `fromEnv`');
+  if (client) return () => client;
   const byEnv = new WeakMap<object, ProtektTokenClient<M>>();
   const byValues = new Map<string, ProtektTokenClient<M>>();
-
-  // The client for these bindings: made once, then found by the env object or its values.
-  const clientFor = (env: B): ProtektTokenClient<M> => {
-    if (client) return client;
-    const e: object = Object(env);
-    let made = byEnv.get(e);
+  return (env) => {
+    const bindings: object = Object(env);
+    let made = byEnv.get(bindings);
     if (!made) {
-      const key = envKey(e);
+      const key = envKey(bindings);
       made = byValues.get(key);
       if (!made) {
         made = fromEnv!(env);
         if (byValues.size > 15) byValues.clear();
         byValues.set(key, made);
       }
-      byEnv.set(e, made);
+      byEnv.set(bindings, made);
     }
     return made;
   };
+}
 
-  const deny = (
-    c: Context,
-    status: 401 | 503,
-    code: string,
-    message: string,
-    header: string,
-    value: string,
-  ): Response =>
-    c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store', [header]: value });
+/**
+ * The request's access token: from `Authorization: Bearer`, else (no bearer header) from the
+ * cookie when one is named. `undefined` when there is none; `null` for a malformed bearer value.
+ */
+function requestToken(c: Context, cookie: string | undefined): string | undefined | null {
+  const header = c.req.header('authorization')?.trim();
+  if (header && /^bearer( |$)/i.test(header)) return BEARER.exec(header)?.[1] ?? null;
+  return (cookie && getCookie(c, cookie)) || undefined;
+}
 
-  const invalid = (c: Context, code: string): Response => {
-    const message =
-      code === 'token_expired'
-        ? 'The access token expired'
-        : code === 'token_revoked'
-          ? 'The access token was revoked'
-          : 'The access token is invalid';
-    if (message.endsWith('invalid')) code = 'token_invalid';
-    return deny(
-      c,
-      401,
-      code,
-      message,
-      'WWW-Authenticate',
-      `${realm}, error="invalid_token", error_description="${message}"`,
-    );
-  };
+/** A refusal: the error envelope, never cached, with its challenge or `Retry-After` header. */
+const refuse = (
+  c: Context,
+  status: 401 | 503,
+  code: string,
+  message: string,
+  headers: Record<string, string>,
+): Response =>
+  c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store', ...headers });
 
-  const middleware: MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>> = async (
-    c,
-    next,
-  ) => {
-    const header = c.req.header('authorization')?.trim();
-    let token: string | undefined;
-    if (header && /^bearer( |$)/i.test(header)) {
-      token = BEARER.exec(header)?.[1];
-      if (!token) return invalid(c, '');
-    } else if (cookie) {
-      token = getCookie(c, cookie) || undefined;
-    }
+// What each refusal of a present token says (fixed texts: nothing from the token is echoed).
+const INVALID_TOKEN_MESSAGES: Readonly<Record<string, string>> = {
+  __proto__: null as never,
+  token_expired: 'The access token expired',
+  token_revoked: 'The access token was revoked',
+  token_invalid: 'The access token is invalid',
+};
 
-    if (!token) {
-      if (!optional)
-        return deny(
-          c,
-          401,
-          'token_missing',
-          'A bearer token is required',
-          'WWW-Authenticate',
-          realm,
-        );
-      c.set('user', null);
-      c.set('claims', null);
-      return next();
-    }
+/** 401 `invalid_token` (RFC 6750 §3.1) for a present token that cannot be used. */
+function invalidToken(c: Context, realm: string, code: string): Response {
+  const known = INVALID_TOKEN_MESSAGES[code] ? code : 'token_invalid';
+  const message = INVALID_TOKEN_MESSAGES[known]!;
+  return refuse(c, 401, known, message, {
+    'WWW-Authenticate': `${realm}, error="invalid_token", error_description="${message}"`,
+  });
+}
 
-    const protekt = clientFor(c.env); // a configuration error here is not an outage: let it throw
-    let result: VerifyTokenResult<M>;
-    try {
-      result = await protekt.auth.verifyToken(token);
-    } catch (err) {
-      // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
-      const e = Object(err) as { details?: { retryAfter?: unknown } };
-      if ((e as Record<symbol, unknown>)[Symbol.for('@protekt/node.ProtektError')] !== true)
-        throw err;
-      const after = e.details?.retryAfter;
-      return deny(
-        c,
-        503,
-        'service_unavailable',
-        'Authentication is temporarily unavailable',
-        'Retry-After',
-        String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5),
-      );
-    }
-    if (result.error) return invalid(c, result.error.code);
-    c.set('user', result.user);
-    c.set('claims', result.claims);
-    return next();
-  };
-  return middleware as MiddlewareHandler;
+/**
+ * 503 with `Retry-After` when verification threw a `ProtektError` (an outage is not the caller's
+ * fault); any other error is rethrown to Hono's error handler.
+ */
+function outage(c: Context, err: unknown): Response {
+  // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
+  const error = Object(err) as { details?: { retryAfter?: unknown } };
+  if ((error as Record<symbol, unknown>)[Symbol.for('@protekt/node.ProtektError')] !== true) {
+    throw err;
+  }
+  const after = error.details?.retryAfter;
+  return refuse(c, 503, 'service_unavailable', 'Authentication is temporarily unavailable', {
+    'Retry-After': String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5),
+  });
 }

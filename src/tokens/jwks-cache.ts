@@ -256,7 +256,7 @@ export class KeySet {
       }
       throw new ProtektError(
         'jwks_unavailable',
-        'The JWKS could not be fetched and no key is cached: check that baseUrl reaches Protekt (details.cause says why).',
+        'No key is cached and the JWKS could not be fetched (details.cause says why): check baseUrl.',
         {
           status: error instanceof ProtektError ? error.status : 0,
           details: { cause: describe(error) },

@@ -154,73 +154,65 @@ function numberIn<T>(
 export function resolveTokenOptions(
   options: TokenOptions & Record<string, unknown>,
 ): ResolvedTokenOptions {
-  const clockTolerance = numberIn(options, 'clockTolerance', 0, 60, 5);
+  return {
+    clockTolerance: numberIn(options, 'clockTolerance', 0, 60, 5),
+    revocation: resolveRevocationCheck(options.revocationCheck),
+    staticKeys: checkStaticKeys(options.jwks),
+    store: checkJwksStore(options.jwksCache),
+    maxTokenLength: numberIn(
+      options,
+      'maxTokenLength',
+      64,
+      1_048_576,
+      8192,
+      'a whole number of characters',
+      true,
+    ),
+    jwksCacheMaxAge: numberIn(options, 'jwksCacheMaxAge', 1, 86_400, null),
+    jwksCooldown: numberIn(options, 'jwksCooldown', 0, 3600, 30),
+    verifiedCacheMax: resolveVerifiedCache(options.verifiedCache),
+  };
+}
 
-  const check = options.revocationCheck;
-  let revocation: ResolvedTokenOptions['revocation'] = null;
-  if (isRecord(check) || check === true || check === undefined) {
-    const given = isRecord(check) ? check : {};
-    const failClosed = given.failClosed ?? false;
-    revocation = {
-      maxAge: numberIn(given, 'maxAge', 0, 86_400, 30),
-      failClosed: failClosed as boolean,
-    };
-    if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'must be a boolean.');
-  } else if (check !== false) {
+/** `revocationCheck`: `false` (off), `true` or an object `{ maxAge, failClosed }`. */
+function resolveRevocationCheck(check: unknown): ResolvedTokenOptions['revocation'] {
+  if (check === false) return null;
+  if (!(isRecord(check) || check === true || check === undefined)) {
     fail('revocationCheck', 'must be false, true or an object { maxAge, failClosed }.');
   }
+  const given = isRecord(check) ? check : {};
+  const maxAge = numberIn(given, 'maxAge', 0, 86_400, 30);
+  const failClosed = given.failClosed ?? false;
+  if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'must be a boolean.');
+  return { maxAge, failClosed };
+}
 
-  const jwks = options.jwks;
-  if (
-    jwks !== undefined &&
-    !(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))
-  ) {
+/** `jwks`: the static keys, `{ keys: [...] }` of objects, or `null` when not given. */
+function checkStaticKeys(jwks: unknown): readonly unknown[] | null {
+  if (jwks === undefined) return null;
+  if (!(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))) {
     fail('jwks', 'must be { keys: [...] } of objects.');
   }
-  const store = options.jwksCache;
-  if (
-    store !== undefined &&
-    !(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')
-  ) {
+  return jwks.keys;
+}
+
+/** `jwksCache`: an object with `get` and `set` methods, or `null` when not given. */
+function checkJwksStore(store: unknown): JwksCacheStore | null {
+  if (store === undefined) return null;
+  if (!(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')) {
     fail('jwksCache', 'must be an object with get and set methods.');
   }
-  const maxTokenLength = numberIn(
-    options,
-    'maxTokenLength',
-    64,
-    1_048_576,
-    8192,
-    'a whole number of characters',
-    true,
-  );
-  const jwksCacheMaxAge = numberIn(options, 'jwksCacheMaxAge', 1, 86_400, null);
-  const jwksCooldown = numberIn(options, 'jwksCooldown', 0, 3600, 30);
+  return store as unknown as JwksCacheStore;
+}
 
-  const cache = options.verifiedCache;
-  let verifiedCacheMax = 0;
-  if (isRecord(cache) || cache === true || cache === undefined) {
-    verifiedCacheMax = numberIn(
-      isRecord(cache) ? cache : {},
-      'max',
-      1,
-      1_000_000,
-      1000,
-      'a whole number of entries',
-      true,
-    );
-  } else if (cache !== false) {
+/** `verifiedCache`: `false` (0: off), `true` or `{ max }`; the most tokens kept. */
+function resolveVerifiedCache(cache: unknown): number {
+  if (cache === false) return 0;
+  if (!(isRecord(cache) || cache === true || cache === undefined)) {
     fail('verifiedCache', 'must be false, true or an object { max }.');
   }
-  return {
-    clockTolerance,
-    revocation,
-    staticKeys: jwks ? (jwks as { keys: unknown[] }).keys : null,
-    store: (store as JwksCacheStore | undefined) ?? null,
-    maxTokenLength,
-    jwksCacheMaxAge,
-    jwksCooldown,
-    verifiedCacheMax,
-  };
+  const given = isRecord(cache) ? cache : {};
+  return numberIn(given, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
 }
 
 /**

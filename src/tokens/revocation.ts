@@ -97,7 +97,7 @@ export class RevocationChecker {
     if (now < this.#downUntil) {
       if (this.#config.failClosed) {
         const message =
-          'The revocation check failed moments ago and is skipped for a few seconds (revocationCheck.failClosed).';
+          'The revocation check failed moments ago; it is skipped for a few seconds (failClosed).';
         throw new ProtektError(this.#downCode, message, { details: { skipped: true } });
       }
       return null;

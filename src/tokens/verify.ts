@@ -246,7 +246,7 @@ async function verifyFresh<M extends object>(
   if (!key) {
     return invalidToken(
       'kid',
-      "The token's kid is not in the JWKS: it comes from another Protekt or environment, or its key was rotated out.",
+      "The token's kid is not in the JWKS: it is from another environment, or its key was rotated out.",
     );
   }
   if (key.alg !== alg) {
