@@ -7,56 +7,56 @@
  * Prints the URL, the base URL and the default project's credentials, then serves until
  * SIGINT/SIGTERM (exit 0). Node only.
  */
-import { createEmulator } from '../testing/index.js';
+import { createEmulator, type Emulator, type EmulatorProject } from '../testing/index.js';
 import { USAGE, parseArgs, type CliOptions } from './args.js';
-import { serveEmulator } from './serve.js';
+import { serveEmulator, type EmulatorServer } from './serve.js';
 
-async function main(): Promise<void> {
-  let options: CliOptions;
+/** Parses the command line; on a bad flag prints the error and the usage and exits 2. */
+function readOptions(): CliOptions {
   try {
-    options = parseArgs(process.argv.slice(2));
+    return parseArgs(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`protekt-emulator: ${(err as Error).message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (options.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  const emulator = createEmulator({
-    project: {
-      ...(options.loginId !== undefined ? { loginId: options.loginId } : {}),
-      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-    },
-  });
-  let server: Awaited<ReturnType<typeof serveEmulator>>;
+}
+
+/** Starts serving; when the address cannot be bound, prints why and exits 1. */
+async function startServer(options: CliOptions, emulator: Emulator): Promise<EmulatorServer> {
   try {
-    server = await serveEmulator({ port: options.port, host: options.host, emulator });
+    return await serveEmulator({ port: options.port, host: options.host, emulator });
   } catch (err) {
     process.stderr.write(
       `protekt-emulator: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`,
     );
     process.exit(1);
   }
-  const { project } = emulator;
-  if (options.json) {
+}
+
+/** Prints the URLs and the default project's credentials: text, or one JSON line. */
+function printBanner(server: EmulatorServer, project: EmulatorProject, json: boolean): void {
+  if (json) {
     process.stdout.write(
       `${JSON.stringify({ url: server.url, baseUrl: server.baseUrl, port: server.port, jwksUrl: `${server.baseUrl}/.well-known/jwks.json`, loginId: project.loginId, apiKey: project.apiKey, projectId: project.projectId })}\n`,
     );
-  } else {
-    process.stdout.write(
-      [
-        `Protekt emulator listening on ${server.url}`,
-        `  Base URL:   ${server.baseUrl}`,
-        `  JWKS:       ${server.baseUrl}/.well-known/jwks.json`,
-        `  Login ID:   ${project.loginId}`,
-        `  API key:    ${project.apiKey}`,
-        `  Project ID: ${project.projectId}`,
-        'In-memory only: everything is gone when it stops. Press Ctrl+C to stop.',
-        '',
-      ].join('\n'),
-    );
+    return;
   }
+  process.stdout.write(
+    [
+      `Protekt emulator listening on ${server.url}`,
+      `  Base URL:   ${server.baseUrl}`,
+      `  JWKS:       ${server.baseUrl}/.well-known/jwks.json`,
+      `  Login ID:   ${project.loginId}`,
+      `  API key:    ${project.apiKey}`,
+      `  Project ID: ${project.projectId}`,
+      'In-memory only: everything is gone when it stops. Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** On SIGINT or SIGTERM, closes the server and exits 0. */
+function stopOnSignals(server: EmulatorServer): void {
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -70,6 +70,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Parses the flags, starts the emulator and its server, prints where, serves until a signal. */
+async function main(): Promise<void> {
+  const options = readOptions();
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const emulator = createEmulator({
+    project: {
+      ...(options.loginId !== undefined ? { loginId: options.loginId } : {}),
+      ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+    },
+  });
+  const server = await startServer(options, emulator);
+  printBanner(server, emulator.project, options.json);
+  stopOnSignals(server);
 }
 
 main().catch((err: unknown) => {

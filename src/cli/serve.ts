@@ -88,22 +88,8 @@ function tooLarge(res: ServerResponse): void {
   res.end(body);
 }
 
-async function handle(
-  emulator: Emulator,
-  fallbackHost: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readBody(req);
-  if (body === 'too_large') {
-    tooLarge(res);
-    return;
-  }
+/** The Node request's headers as Fetch `Headers`, without hop-by-hop ones or any Fetch refuses. */
+function fetchHeaders(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
@@ -117,32 +103,52 @@ async function handle(
       // a header the Fetch API refuses is dropped
     }
   }
+  return headers;
+}
+
+/** The Fetch `Request` for a Node request and its body, or `null` when one cannot be built. */
+function toFetchRequest(
+  req: IncomingMessage,
+  method: string,
+  body: Uint8Array,
+  fallbackHost: string,
+  signal: AbortSignal,
+): Request | null {
+  const headers = fetchHeaders(req);
   const host = req.headers.host ?? fallbackHost;
-  let request: Request;
   try {
-    request = new Request(`http://${host}${req.url ?? '/'}`, {
+    return new Request(`http://${host}${req.url ?? '/'}`, {
       method,
       headers,
       body: body.byteLength > 0 ? (body as unknown as BodyInit) : undefined,
-      signal: controller.signal,
+      signal,
     });
   } catch {
-    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(
-      JSON.stringify({
-        error: { code: 'invalid_request', message: 'The request could not be parsed.' },
-      }),
-    );
-    return;
+    return null;
   }
-  let response: Response;
-  try {
-    response = await emulator.fetch(request);
-  } catch {
-    // A dropped connection (injected fault) or an abort by the client: close the socket.
-    req.socket.destroy();
-    return;
-  }
+}
+
+/** Answers 400 `invalid_request` to a request that could not be turned into a Fetch request. */
+function unparsable(res: ServerResponse): void {
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(
+    JSON.stringify({
+      error: { code: 'invalid_request', message: 'The request could not be parsed.' },
+    }),
+  );
+}
+
+/**
+ * Writes a Fetch `Response` to the Node response: status and headers (each `Set-Cookie` kept
+ * apart), then the body streamed with back-pressure (none for HEAD); a failing stream closes the
+ * socket.
+ */
+async function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: Response,
+  method: string,
+): Promise<void> {
   const out: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     out[name] = value;
@@ -165,6 +171,39 @@ async function handle(
   } catch {
     req.socket.destroy();
   }
+}
+
+/** Serves one Node request: reads the bounded body, asks the emulator, writes its answer. */
+async function handle(
+  emulator: Emulator,
+  fallbackHost: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = method === 'GET' || method === 'HEAD' ? new Uint8Array(0) : await readBody(req);
+  if (body === 'too_large') {
+    tooLarge(res);
+    return;
+  }
+  const request = toFetchRequest(req, method, body, fallbackHost, controller.signal);
+  if (!request) {
+    unparsable(res);
+    return;
+  }
+  let response: Response;
+  try {
+    response = await emulator.fetch(request);
+  } catch {
+    // A dropped connection (injected fault) or an abort by the client: close the socket.
+    req.socket.destroy();
+    return;
+  }
+  await writeResponse(req, res, response, method);
 }
 
 /**

@@ -27,7 +27,7 @@ import {
 } from './http.js';
 import type { EmulatorState, Handler, OpContext } from './state.js';
 import { clientInfo } from './state.js';
-import type { EmulatorProject, StoredAnswer } from './store.js';
+import type { EmulatorProject, IdempotencyRecord, StoredAnswer } from './store.js';
 
 /** Route id → handler. Every route of the table has one (the contract test checks it). */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -120,6 +120,122 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
   });
 }
 
+/** The project of an `apiKey…` route, from `X-Protekt-Key`; fails without a valid key. */
+function apiKeyProject(state: EmulatorState, request: Request): EmulatorProject {
+  const project = projectByKey(state, request);
+  if (!project)
+    fail('invalid_api_key', 'The X-Protekt-Key header is missing or not a valid API key.');
+  return project;
+}
+
+/**
+ * The project of a `loginId` route: named by `login_id` in the query or the form body, else by
+ * `X-Protekt-Key`; fails when neither names a known one.
+ */
+function loginIdProject(
+  state: EmulatorState,
+  request: Request,
+  url: URL,
+  parsed: unknown,
+): EmulatorProject {
+  const fromForm =
+    parsed && typeof parsed === 'object'
+      ? (parsed as Record<string, unknown>)['login_id']
+      : undefined;
+  const loginId =
+    url.searchParams.get('login_id') ?? (typeof fromForm === 'string' ? fromForm : null);
+  const project = loginId
+    ? state.store.projectsByLoginId.get(loginId)
+    : projectByKey(state, request);
+  if (!project)
+    fail('invalid_request', 'The login_id parameter is missing or unknown.', {
+      field: 'login_id',
+    });
+  return project;
+}
+
+/** An operation whose project and body have been read, before its input is validated. */
+type PendingOp = Omit<OpContext, 'origin' | 'body' | 'query' | 'client'>;
+
+/** The body and query checked against the route's schemas (empty when it declares none). */
+function validatedInput(
+  route: RouteSpec,
+  parsed: unknown,
+  url: URL,
+): { body: Record<string, unknown>; query: Record<string, unknown> } {
+  let body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (route.body) {
+    const v = validateBody(route.body.schema, parsed);
+    if (!v.ok) fail(v.code, v.message, { field: v.field });
+    body = v.value;
+  }
+  let query: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  if (route.query) {
+    const v = validateQuery(route.query, url.searchParams);
+    if (!v.ok) fail(v.code, v.message, { field: v.field });
+    query = v.value;
+  }
+  return { body, query };
+}
+
+/**
+ * Validates the input and runs the handler. An `EmulatorError` becomes its envelope here, inside
+ * the idempotent run, so a rejection is remembered and replayed like any other answer; either
+ * answer carries the extra headers the handler set (`op.headers`).
+ */
+async function runHandler(handler: Handler, op: PendingOp, parsed: unknown): Promise<Response> {
+  const { headers } = op;
+  try {
+    const { body, query } = validatedInput(op.route, parsed, op.url);
+    const c: OpContext = {
+      state: op.state,
+      route: op.route,
+      request: op.request,
+      url: op.url,
+      origin: op.url.origin,
+      project: op.project,
+      body,
+      query,
+      params: op.params,
+      client: clientInfo(op.request),
+      headers,
+      now: op.now,
+    };
+    return withHeaders(await handler(c), headers);
+  } catch (err) {
+    if (err instanceof EmulatorError) return withHeaders(fromError(err), headers);
+    throw err;
+  }
+}
+
+/**
+ * The idempotency record id (`projectId|key`) when the request sends an `Idempotency-Key` to an
+ * idempotent route, else `null`; fails when the key is longer than 255 characters.
+ */
+function idempotencyId(
+  route: RouteSpec,
+  request: Request,
+  project: EmulatorProject | undefined,
+): string | null {
+  const key = request.headers.get('idempotency-key');
+  if (!route.idempotent || request.method === 'GET' || !project || key === null || key === '')
+    return null;
+  if (key.length > 255)
+    fail('invalid_request', 'The Idempotency-Key header is longer than 255 characters.', {
+      field: 'Idempotency-Key',
+    });
+  return `${project.projectId}|${key}`;
+}
+
+/** What a repeat with the same key must match: method, path, credentials and body bytes. */
+function requestFingerprint(request: Request, url: URL, raw: Uint8Array): string {
+  return `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n${lenientDecoder.decode(raw)}`;
+}
+
+/**
+ * One request through the route pipeline: identify the project, read and parse the body, then
+ * run the handler, once per `Idempotency-Key` when the route honours one.
+ */
 async function handle(
   state: EmulatorState,
   route: RouteSpec,
@@ -130,73 +246,18 @@ async function handle(
   const url = new URL(request.url);
   const now = state.clock.now();
   try {
-    let project: EmulatorProject | undefined;
-    if (route.auth.startsWith('apiKey')) {
-      project = projectByKey(state, request);
-      if (!project)
-        fail('invalid_api_key', 'The X-Protekt-Key header is missing or not a valid API key.');
-    }
+    let project = route.auth.startsWith('apiKey') ? apiKeyProject(state, request) : undefined;
     const raw =
       request.method === 'GET' || request.method === 'HEAD'
         ? new Uint8Array(0)
         : await readBody(request);
     const parsed = parseBody(route, request, raw);
-    if (route.auth === 'loginId') {
-      const fromForm =
-        parsed && typeof parsed === 'object'
-          ? (parsed as Record<string, unknown>)['login_id']
-          : undefined;
-      const loginId =
-        url.searchParams.get('login_id') ?? (typeof fromForm === 'string' ? fromForm : null);
-      project = loginId ? state.store.projectsByLoginId.get(loginId) : projectByKey(state, request);
-      if (!project)
-        fail('invalid_request', 'The login_id parameter is missing or unknown.', {
-          field: 'login_id',
-        });
-    }
-    const headers: Record<string, string> = {};
-    const run = async (): Promise<Response> => {
-      try {
-        let body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-        if (route.body) {
-          const v = validateBody(route.body.schema, parsed);
-          if (!v.ok) fail(v.code, v.message, { field: v.field });
-          body = v.value;
-        }
-        let query: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-        if (route.query) {
-          const v = validateQuery(route.query, url.searchParams);
-          if (!v.ok) fail(v.code, v.message, { field: v.field });
-          query = v.value;
-        }
-        const c: OpContext = {
-          state,
-          route,
-          request,
-          url,
-          origin: url.origin,
-          project,
-          body,
-          query,
-          params,
-          client: clientInfo(request),
-          headers,
-          now,
-        };
-        return withHeaders(await handler(c), headers);
-      } catch (err) {
-        if (err instanceof EmulatorError) return withHeaders(fromError(err), headers);
-        throw err;
-      }
-    };
-    const key = request.headers.get('idempotency-key');
-    if (route.idempotent && request.method !== 'GET' && project && key !== null && key !== '') {
-      if (key.length > 255)
-        fail('invalid_request', 'The Idempotency-Key header is longer than 255 characters.', {
-          field: 'Idempotency-Key',
-        });
-      const fingerprint = `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n${lenientDecoder.decode(raw)}`;
-      return await idempotent(state, `${project.projectId}|${key}`, fingerprint, now, run);
+    if (route.auth === 'loginId') project = loginIdProject(state, request, url, parsed);
+    const op: PendingOp = { state, route, request, url, project, params, headers: {}, now };
+    const run = (): Promise<Response> => runHandler(handler, op, parsed);
+    const id = idempotencyId(route, request, project);
+    if (id !== null) {
+      return await idempotent(state, id, requestFingerprint(request, url, raw), now, run);
     }
     return await run();
   } catch (err) {
@@ -211,6 +272,10 @@ function replay(answer: StoredAnswer): Response {
   return new Response(answer.body, { status: answer.status, headers });
 }
 
+/**
+ * Runs a request once per idempotency record id: a repeat with the same fingerprint waits for the
+ * first answer and replays it, a different request under the same key is a conflict.
+ */
 async function idempotent(
   state: EmulatorState,
   id: string,
@@ -231,37 +296,51 @@ async function idempotent(
       }
       const answer = await existing.answer;
       if (answer) return replay(answer);
+      // The first run's answer was not kept (it threw or said "try again"): this one runs.
       if (idempotency.get(id) === existing) idempotency.delete(id);
       continue;
     }
-    let settle!: (a: StoredAnswer | null) => void;
-    const answer = new Promise<StoredAnswer | null>((resolve) => {
-      settle = resolve;
-    });
-    const record = { fingerprint, expiresAt: now + IDEMPOTENCY_TTL_MS, answer };
-    idempotency.set(id, record);
-    let response: Response;
-    try {
-      response = await run();
-    } catch (err) {
-      if (idempotency.get(id) === record) idempotency.delete(id);
-      settle(null);
-      throw err;
-    }
-    // Answers that say "try again" are not remembered, so a retry with the same key acts.
-    if (response.status === 429 || response.status >= 500) {
-      if (idempotency.get(id) === record) idempotency.delete(id);
-      settle(null);
-      return response;
-    }
-    const body = await response.text();
-    const headers: [string, string][] = [];
-    response.headers.forEach((v, k) => {
-      headers.push([k, v]);
-    });
-    settle({ status: response.status, headers, body });
-    return new Response(body, { status: response.status, headers });
+    return runAndRemember(idempotency, id, fingerprint, now, run);
   }
+}
+
+/** Runs a request under a new idempotency record and settles the record with its answer. */
+async function runAndRemember(
+  idempotency: Map<string, IdempotencyRecord>,
+  id: string,
+  fingerprint: string,
+  now: number,
+  run: () => Promise<Response>,
+): Promise<Response> {
+  let settle!: (a: StoredAnswer | null) => void;
+  const answer = new Promise<StoredAnswer | null>((resolve) => {
+    settle = resolve;
+  });
+  const record = { fingerprint, expiresAt: now + IDEMPOTENCY_TTL_MS, answer };
+  idempotency.set(id, record);
+  const forget = (): void => {
+    if (idempotency.get(id) === record) idempotency.delete(id);
+    settle(null);
+  };
+  let response: Response;
+  try {
+    response = await run();
+  } catch (err) {
+    forget();
+    throw err;
+  }
+  // Answers that say "try again" are not remembered, so a retry with the same key acts.
+  if (response.status === 429 || response.status >= 500) {
+    forget();
+    return response;
+  }
+  const body = await response.text();
+  const headers: [string, string][] = [];
+  response.headers.forEach((v, k) => {
+    headers.push([k, v]);
+  });
+  settle({ status: response.status, headers, body });
+  return new Response(body, { status: response.status, headers });
 }
 
 function notFound(request: Request): Response {

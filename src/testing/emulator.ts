@@ -19,13 +19,7 @@ import { createOutbox, type Outbox } from './outbox.js';
 import { hashPassword } from './password.js';
 import { openSessionFor, signAccessToken, userJson } from './sessions.js';
 import type { EmulatorState } from './state.js';
-import {
-  Store,
-  normalizeEmail,
-  type EmulatorProject,
-  type ProjectSettings,
-  type UserRecord,
-} from './store.js';
+import { Store, normalizeEmail, type EmulatorProject, type ProjectSettings } from './store.js';
 import { cleanMetadata } from './handlers/common.js';
 import { isEmail } from '../contract/schema.js';
 
@@ -208,6 +202,187 @@ function toRequest(input: RequestInfo | URL, init?: RequestInit): Request {
   return new Request(input, init);
 }
 
+/** Validates the options and builds the state every handler shares. */
+function createState(options: EmulatorOptions): EmulatorState {
+  const algorithm = options.algorithm ?? 'RS256';
+  if (!isSigningAlgorithm(algorithm))
+    throw new TypeError(`createEmulator: unsupported algorithm ${String(algorithm)}`);
+  const iterations = options.pbkdf2Iterations ?? 100_000;
+  if (!Number.isSafeInteger(iterations) || iterations < 1)
+    throw new TypeError('createEmulator: pbkdf2Iterations must be a positive integer');
+  const clock = createClock(options.now);
+  return {
+    clock,
+    outbox: createOutbox(),
+    keys: new KeyRing(clock, algorithm),
+    store: new Store(),
+    limiter: new RateLimiter(),
+    lockout: new Lockout(),
+    limits: resolveRateLimits(options.rateLimits),
+    pbkdf2Iterations: iterations,
+  };
+}
+
+/**
+ * What the object {@link createEmulator} returns delegates to: the state, the fault registry, the
+ * projects and the Hono app. Kept apart so the returned object stays a plain one (own, enumerable
+ * properties, methods that work unbound).
+ */
+class EmulatorCore implements EmulatorStoreView {
+  readonly state: EmulatorState;
+  readonly faults: FaultRegistry = createFaults();
+  private readonly options: EmulatorOptions;
+  private readonly defaultIssuer: string;
+  // Projects get their random ids on first use, not here: Workers refuse random values in
+  // global scope, and `const emulator = createEmulator()` at the top of a Worker must work.
+  private readonly projectList: EmulatorProject[] = [];
+  private app: Hono | undefined;
+
+  /** Checks the options and builds the state; creates no project yet. */
+  constructor(options: EmulatorOptions) {
+    this.state = createState(options);
+    this.options = options;
+    this.defaultIssuer = options.issuer ?? 'https://auth.protekt.io';
+  }
+
+  /** Every project, the default one first; creates the configured ones on first call. */
+  ensureProjects(): EmulatorProject[] {
+    const { projectList, options, state } = this;
+    if (projectList.length === 0) {
+      projectList.push(state.store.addProject(options.project));
+      for (const p of options.projects ?? []) projectList.push(state.store.addProject(p));
+    }
+    return projectList;
+  }
+
+  /** Adds a project after the configured ones. */
+  createProject(settings?: ProjectSettings): EmulatorProject {
+    this.ensureProjects();
+    const p = this.state.store.addProject(settings);
+    this.projectList.push(p);
+    return p;
+  }
+
+  /** A project by id (the default project for `undefined`); throws for an unknown id. */
+  projectFor(projectId: string | undefined): EmulatorProject {
+    const projects = this.ensureProjects();
+    const p = projectId === undefined ? projects[0]! : this.state.store.projects.get(projectId);
+    if (!p) throw new TypeError(`unknown projectId ${String(projectId)}`);
+    return p;
+  }
+
+  /**
+   * {@link Emulator.fetch}: logs the request, applies a "before" fault, runs the app, then applies
+   * an "after" fault.
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = toRequest(input, init);
+    if (request.signal.aborted) throw abortReason(request.signal);
+    this.ensureProjects();
+    const url = new URL(request.url);
+    const path = apiPath(url) ?? url.pathname;
+    const method = request.method.toUpperCase();
+    this.faults.record({
+      method,
+      path,
+      url: request.url,
+      headers: redactHeaders(request.headers),
+      idempotencyKey: request.headers.get('idempotency-key'),
+      at: this.state.clock.now(),
+    });
+    const before = this.faults.take(method, path, 'before');
+    if (before) {
+      const faulted = await applyFault(before, request);
+      if (faulted) return faulted;
+    }
+    const response = await this.runApp(request);
+    const after = this.faults.take(method, path, 'after');
+    if (after) {
+      const faulted = await applyFault(after, request);
+      if (faulted) return faulted;
+    }
+    if (request.signal.aborted) throw abortReason(request.signal);
+    return response;
+  }
+
+  /** The app's answer (built on first use); a throw becomes a 500 `internal_error`. */
+  private async runApp(request: Request): Promise<Response> {
+    this.app ??= buildApp(this.state);
+    try {
+      return await this.app.fetch(request);
+    } catch {
+      return errorResponse(
+        'internal_error',
+        500,
+        'The emulator failed unexpectedly (this is a bug in the emulator).',
+      );
+    }
+  }
+
+  /** {@link Emulator.issueAccessToken}. */
+  async issueAccessToken(opts: IssueAccessTokenOptions): Promise<string> {
+    const { state } = this;
+    const project = this.projectFor(opts.projectId);
+    const user = state.store.userById(project.projectId, opts.userId);
+    if (!user) throw new TypeError(`issueAccessToken: unknown user ${opts.userId}`);
+    const issuer = opts.issuer ?? this.defaultIssuer;
+    const expiresIn = opts.expiresIn ?? project.settings.tokenExpiry;
+    const client = { ip: '127.0.0.1', userAgent: 'emulator' };
+    const body = await openSessionFor(state, issuer, project, user, client, expiresIn);
+    if (opts.extraClaims === undefined) return body['access_token'] as string;
+    const sid = [...state.store.sessions.values()].filter((s) => s.userId === user.id).at(-1)?.id;
+    return signAccessToken(state, issuer, project, user, sid, expiresIn, opts.extraClaims);
+  }
+
+  /** {@link Emulator.createUser}. */
+  async createUser(opts: CreateUserOptions): Promise<Record<string, unknown>> {
+    const { store, pbkdf2Iterations, clock } = this.state;
+    const project = this.projectFor(opts.projectId);
+    if (!isEmail(opts.email)) throw new TypeError('createUser: invalid e-mail address');
+    if (store.userByEmail(project.projectId, opts.email))
+      throw new TypeError('createUser: e-mail already taken');
+    const user = store.createUser(project.projectId, {
+      email: normalizeEmail(opts.email),
+      emailVerified: opts.emailVerified ?? false,
+      password:
+        opts.password === undefined ? null : await hashPassword(opts.password, pbkdf2Iterations),
+      metadata: cleanMetadata(opts.metadata ?? {}),
+      now: clock.now(),
+    });
+    return userJson(user);
+  }
+
+  /** {@link EmulatorStoreView.users}. */
+  users(projectId?: string): Record<string, unknown>[] {
+    const p = this.projectFor(projectId);
+    return [...this.state.store.users.values()]
+      .filter((u) => u.projectId === p.projectId)
+      .map(userJson);
+  }
+
+  /** {@link EmulatorStoreView.user}. */
+  user(idOrEmail: string, projectId?: string): Record<string, unknown> | undefined {
+    const { store } = this.state;
+    const p = this.projectFor(projectId);
+    const u = store.userById(p.projectId, idOrEmail) ?? store.userByEmail(p.projectId, idOrEmail);
+    return u ? userJson(u) : undefined;
+  }
+
+  /** {@link EmulatorStoreView.sessions}. */
+  sessions(userId: string): ReturnType<EmulatorStoreView['sessions']> {
+    return [...this.state.store.sessions.values()]
+      .filter((s) => s.userId === userId)
+      .map((s) => ({
+        id: s.id,
+        active: s.endedAt === null,
+        createdAt: s.createdAt,
+        endedAt: s.endedAt,
+        ip: s.ip,
+        userAgent: s.userAgent,
+      }));
+  }
+}
+
 /**
  * Creates an in-memory Protekt. Cheap and free of side effects: identifiers, keys and the clock
  * offset are produced on first use, so it may be called in a Worker's global scope.
@@ -221,106 +396,23 @@ function toRequest(input: RequestInfo | URL, init?: RequestInit): Request {
  * });
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
-  const algorithm = options.algorithm ?? 'RS256';
-  if (!isSigningAlgorithm(algorithm))
-    throw new TypeError(`createEmulator: unsupported algorithm ${String(algorithm)}`);
-  const iterations = options.pbkdf2Iterations ?? 100_000;
-  if (!Number.isSafeInteger(iterations) || iterations < 1)
-    throw new TypeError('createEmulator: pbkdf2Iterations must be a positive integer');
-  const clock = createClock(options.now);
-  const store = new Store();
-  const state: EmulatorState = {
-    clock,
-    outbox: createOutbox(),
-    keys: new KeyRing(clock, algorithm),
-    store,
-    limiter: new RateLimiter(),
-    lockout: new Lockout(),
-    limits: resolveRateLimits(options.rateLimits),
-    pbkdf2Iterations: iterations,
-  };
-  const faults: FaultRegistry = createFaults();
-  const defaultIssuer = options.issuer ?? 'https://auth.protekt.io';
-  // Projects get their random ids on first use, not here: Workers refuse random values in
-  // global scope, and `const emulator = createEmulator()` at the top of a Worker must work.
-  const projects: EmulatorProject[] = [];
-  const ensureProjects = (): EmulatorProject[] => {
-    if (projects.length === 0) {
-      projects.push(store.addProject(options.project));
-      for (const p of options.projects ?? []) projects.push(store.addProject(p));
-    }
-    return projects;
-  };
-  let app: Hono | undefined;
-
-  const projectFor = (projectId: string | undefined): EmulatorProject => {
-    ensureProjects();
-    const p = projectId === undefined ? projects[0]! : store.projects.get(projectId);
-    if (!p) throw new TypeError(`unknown projectId ${String(projectId)}`);
-    return p;
-  };
-
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = toRequest(input, init);
-    if (request.signal.aborted) throw abortReason(request.signal);
-    ensureProjects();
-    const url = new URL(request.url);
-    const path = apiPath(url) ?? url.pathname;
-    const method = request.method.toUpperCase();
-    faults.record({
-      method,
-      path,
-      url: request.url,
-      headers: redactHeaders(request.headers),
-      idempotencyKey: request.headers.get('idempotency-key'),
-      at: clock.now(),
-    });
-    const before = faults.take(method, path, 'before');
-    if (before) {
-      const faulted = await applyFault(before, request);
-      if (faulted) return faulted;
-    }
-    app ??= buildApp(state);
-    let response: Response;
-    try {
-      response = await app.fetch(request);
-    } catch {
-      response = errorResponse(
-        'internal_error',
-        500,
-        'The emulator failed unexpectedly (this is a bug in the emulator).',
-      );
-    }
-    const after = faults.take(method, path, 'after');
-    if (after) {
-      const faulted = await applyFault(after, request);
-      if (faulted) return faulted;
-    }
-    if (request.signal.aborted) throw abortReason(request.signal);
-    return response;
-  };
-
-  const findUser = (idOrEmail: string, projectId?: string): UserRecord | undefined => {
-    const p = projectFor(projectId);
-    return store.userById(p.projectId, idOrEmail) ?? store.userByEmail(p.projectId, idOrEmail);
-  };
-
-  const emulator: Emulator = {
-    fetch,
+  const core = new EmulatorCore(options);
+  const { state, faults } = core;
+  // A plain object of own properties that work unbound (`const { fetch } = emulator`); the
+  // work is done by `core`.
+  return {
+    fetch: async (input, init) => core.fetch(input, init),
     get project() {
-      return ensureProjects()[0]!;
+      return core.ensureProjects()[0]!;
     },
     get projects() {
-      return ensureProjects();
+      return core.ensureProjects();
     },
     createProject(settings?: ProjectSettings) {
-      ensureProjects();
-      const p = store.addProject(settings);
-      projects.push(p);
-      return p;
+      return core.createProject(settings);
     },
     outbox: state.outbox,
-    clock,
+    clock: state.clock,
     faults,
     get requests() {
       return faults.requests;
@@ -329,67 +421,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     jwks: () => state.keys.jwks(),
     signToken: (payload, opts) => state.keys.sign(payload, opts?.header),
     async issueAccessToken(opts) {
-      const project = projectFor(opts.projectId);
-      const user = store.userById(project.projectId, opts.userId);
-      if (!user) throw new TypeError(`issueAccessToken: unknown user ${opts.userId}`);
-      const issuer = opts.issuer ?? defaultIssuer;
-      const body = await openSessionFor(
-        state,
-        issuer,
-        project,
-        user,
-        { ip: '127.0.0.1', userAgent: 'emulator' },
-        opts.expiresIn ?? project.settings.tokenExpiry,
-      );
-      if (opts.extraClaims === undefined) return body['access_token'] as string;
-      const sid = [...store.sessions.values()].filter((s) => s.userId === user.id).at(-1)?.id;
-      return signAccessToken(
-        state,
-        issuer,
-        project,
-        user,
-        sid,
-        opts.expiresIn ?? project.settings.tokenExpiry,
-        opts.extraClaims,
-      );
+      return core.issueAccessToken(opts);
     },
     async createUser(opts) {
-      const project = projectFor(opts.projectId);
-      if (!isEmail(opts.email)) throw new TypeError('createUser: invalid e-mail address');
-      if (store.userByEmail(project.projectId, opts.email))
-        throw new TypeError('createUser: e-mail already taken');
-      const user = store.createUser(project.projectId, {
-        email: normalizeEmail(opts.email),
-        emailVerified: opts.emailVerified ?? false,
-        password:
-          opts.password === undefined ? null : await hashPassword(opts.password, iterations),
-        metadata: cleanMetadata(opts.metadata ?? {}),
-        now: clock.now(),
-      });
-      return userJson(user);
+      return core.createUser(opts);
     },
     store: {
       users(projectId?: string) {
-        const p = projectFor(projectId);
-        return [...store.users.values()].filter((u) => u.projectId === p.projectId).map(userJson);
+        return core.users(projectId);
       },
       user(idOrEmail: string, projectId?: string) {
-        const u = findUser(idOrEmail, projectId);
-        return u ? userJson(u) : undefined;
+        return core.user(idOrEmail, projectId);
       },
       sessions(userId: string) {
-        return [...store.sessions.values()]
-          .filter((s) => s.userId === userId)
-          .map((s) => ({
-            id: s.id,
-            active: s.endedAt === null,
-            createdAt: s.createdAt,
-            endedAt: s.endedAt,
-            ip: s.ip,
-            userAgent: s.userAgent,
-          }));
+        return core.sessions(userId);
       },
     },
   };
-  return emulator;
 }

@@ -89,27 +89,53 @@ function pathMatches(pattern: string | RegExp, path: string): boolean {
 /** How many requests the log keeps (the oldest are forgotten first). */
 export const MAX_LOGGED_REQUESTS = 10_000;
 
+/** Checks a spec and copies it into a fault with its `times` (default 1) still to go. */
+function activeFault(spec: FaultSpec): ActiveFault {
+  const times = spec.times ?? 1;
+  if (!(times > 0)) throw new TypeError('faults.add: times must be a positive number');
+  if (typeof spec.path !== 'string' && !(spec.path instanceof RegExp))
+    throw new TypeError('faults.add: path must be a string or RegExp');
+  return { spec: { ...spec }, remaining: times };
+}
+
+/** The caller's handle on a fault: its remaining uses, and `remove()` through `withdraw`. */
+function faultHandle(entry: ActiveFault, withdraw: (entry: ActiveFault) => void): FaultHandle {
+  return {
+    get remaining() {
+      return entry.remaining;
+    },
+    remove() {
+      withdraw(entry);
+    },
+  };
+}
+
+/** Whether a fault with uses left applies to a request in a phase. */
+function faultApplies(
+  f: ActiveFault,
+  method: string,
+  path: string,
+  phase: 'before' | 'after',
+): boolean {
+  if (f.remaining <= 0) return false;
+  if (Boolean(f.spec.after) !== (phase === 'after')) return false;
+  if (f.spec.method && f.spec.method.toUpperCase() !== method) return false;
+  return pathMatches(f.spec.path, path);
+}
+
 /** Creates an empty registry. */
 export function createFaults(): FaultRegistry {
   let active: ActiveFault[] = [];
   const requests: RequestRecord[] = [];
+  const withdraw = (entry: ActiveFault): void => {
+    entry.remaining = 0;
+    active = active.filter((f) => f !== entry);
+  };
   return {
     add(spec: FaultSpec): FaultHandle {
-      const times = spec.times ?? 1;
-      if (!(times > 0)) throw new TypeError('faults.add: times must be a positive number');
-      if (typeof spec.path !== 'string' && !(spec.path instanceof RegExp))
-        throw new TypeError('faults.add: path must be a string or RegExp');
-      const entry: ActiveFault = { spec: { ...spec }, remaining: times };
+      const entry = activeFault(spec);
       active.push(entry);
-      return {
-        get remaining() {
-          return entry.remaining;
-        },
-        remove() {
-          entry.remaining = 0;
-          active = active.filter((f) => f !== entry);
-        },
-      };
+      return faultHandle(entry, withdraw);
     },
     clear() {
       for (const f of active) f.remaining = 0;
@@ -122,16 +148,11 @@ export function createFaults(): FaultRegistry {
       ).length;
     },
     take(method: string, path: string, phase: 'before' | 'after') {
-      for (const f of active) {
-        if (f.remaining <= 0) continue;
-        if (Boolean(f.spec.after) !== (phase === 'after')) continue;
-        if (f.spec.method && f.spec.method.toUpperCase() !== method) continue;
-        if (!pathMatches(f.spec.path, path)) continue;
-        f.remaining--;
-        if (f.remaining <= 0) active = active.filter((x) => x !== f);
-        return f.spec;
-      }
-      return undefined;
+      const f = active.find((x) => faultApplies(x, method, path, phase));
+      if (!f) return undefined;
+      f.remaining--;
+      if (f.remaining <= 0) active = active.filter((x) => x !== f);
+      return f.spec;
     },
     record(entry: RequestRecord) {
       requests.push(Object.freeze(entry));

@@ -8,7 +8,12 @@ import { randomId, randomToken } from '../random.js';
 import { openSession } from '../sessions.js';
 import type { Handler, OpContext } from '../state.js';
 import { projectOf } from '../state.js';
-import { normalizeEmail, type SsoConnection, type SsoRequest } from '../store.js';
+import {
+  normalizeEmail,
+  type EmulatorProject,
+  type SsoConnection,
+  type SsoRequest,
+} from '../store.js';
 import { cleanMetadata, resolveRedirect, withParams } from './common.js';
 import { passwordLogin } from './auth.js';
 import { completeMfaChallenge } from './mfa.js';
@@ -220,75 +225,110 @@ export const hostedPage: Handler = async (c) => {
   );
 };
 
-/** POST /auth/authorize — the hosted form: password, then an MFA code when the user has MFA. */
-export const hostedSubmit: Handler = async (c) => {
+/** The hosted form as submitted, and where it sends the browser back. */
+interface HostedForm {
+  readonly project: EmulatorProject;
+  /** The checked `redirect_url`, or the project's default. */
+  readonly target: string;
+  readonly state: string | null;
+  readonly email: string;
+  /** Where the form posts. */
+  readonly action: string;
+  /** Present on the MFA step. */
+  readonly mfaToken: string | undefined;
+}
+
+/** Reads the hosted form's fields; fails when the redirect target is not allowed. */
+function hostedForm(c: OpContext): HostedForm {
   const project = projectOf(c);
-  const target = resolveRedirect(project, c.body['redirect_url']);
-  const state = (c.body['state'] as string | undefined) ?? null;
-  const email = (c.body['email'] as string | undefined) ?? '';
-  const action = `${c.origin}/v1/auth/authorize`;
-  const mfaToken = c.body['mfa_token'] as string | undefined;
-  const finish = (tokens: Record<string, unknown>) =>
-    redirect(
-      withParams(target, {
-        token: tokens['access_token'] as string,
-        refresh_token: tokens['refresh_token'] as string,
-        expires_in: String(tokens['expires_in']),
-        state,
+  return {
+    project,
+    target: resolveRedirect(project, c.body['redirect_url']),
+    state: (c.body['state'] as string | undefined) ?? null,
+    email: (c.body['email'] as string | undefined) ?? '',
+    action: `${c.origin}/v1/auth/authorize`,
+    mfaToken: c.body['mfa_token'] as string | undefined,
+  };
+}
+
+/** Sends the browser back to the form's target with the tokens and `state`. */
+function redirectWithTokens(form: HostedForm, tokens: Record<string, unknown>): Response {
+  return redirect(
+    withParams(form.target, {
+      token: tokens['access_token'] as string,
+      refresh_token: tokens['refresh_token'] as string,
+      expires_in: String(tokens['expires_in']),
+      state: form.state,
+    }),
+  );
+}
+
+/**
+ * Signs in from the hosted form: checks the MFA code on the MFA step, else the password, which
+ * leads to the MFA page when the user has MFA.
+ */
+async function hostedSignIn(c: OpContext, form: HostedForm): Promise<Response> {
+  const { project, mfaToken } = form;
+  if (mfaToken !== undefined) {
+    const code = (c.body['code'] as string | undefined) ?? '';
+    return redirectWithTokens(form, await completeMfaChallenge(c, mfaToken, code));
+  }
+  if (!isEmail(form.email.trim())) fail('invalid_email', 'Enter a valid e-mail address.');
+  const password = (c.body['password'] as string | undefined) ?? '';
+  const result = await passwordLogin(c, form.email, password, undefined);
+  if (result.kind === 'mfa') {
+    return html(
+      hostedMfaPage({
+        action: form.action,
+        loginId: project.loginId,
+        redirectUrl: form.target,
+        state: form.state,
+        mfaToken: result.body['mfa_token'] as string,
+        methods: result.body['available_methods'] as string[],
       }),
     );
-  try {
-    if (mfaToken !== undefined)
-      return finish(
-        await completeMfaChallenge(c, mfaToken, (c.body['code'] as string | undefined) ?? ''),
-      );
-    if (!isEmail(email.trim())) fail('invalid_email', 'Enter a valid e-mail address.');
-    const result = await passwordLogin(
-      c,
-      email,
-      (c.body['password'] as string | undefined) ?? '',
-      undefined,
-    );
-    if (result.kind === 'mfa') {
-      return html(
-        hostedMfaPage({
-          action,
-          loginId: project.loginId,
-          redirectUrl: target,
-          state,
-          mfaToken: result.body['mfa_token'] as string,
-          methods: result.body['available_methods'] as string[],
-        }),
-      );
-    }
-    return finish(result.body);
-  } catch (err) {
-    if (!(err instanceof EmulatorError)) throw err;
-    if (mfaToken !== undefined && err.code === 'invalid_mfa_code') {
-      return html(
-        hostedMfaPage({
-          action,
-          loginId: project.loginId,
-          redirectUrl: target,
-          state,
-          mfaToken,
-          methods: [],
-          error: err.message,
-        }),
-        err.status,
-      );
-    }
+  }
+  return redirectWithTokens(form, result.body);
+}
+
+/** The form again with the error: the MFA page for a wrong code, else the login page. */
+function hostedRetryPage(form: HostedForm, err: EmulatorError): Response {
+  const { project, mfaToken } = form;
+  if (mfaToken !== undefined && err.code === 'invalid_mfa_code') {
     return html(
-      hostedLoginPage({
-        action,
+      hostedMfaPage({
+        action: form.action,
         loginId: project.loginId,
-        redirectUrl: target,
-        state,
-        projectName: project.settings.name,
-        email,
+        redirectUrl: form.target,
+        state: form.state,
+        mfaToken,
+        methods: [],
         error: err.message,
       }),
       err.status,
     );
+  }
+  return html(
+    hostedLoginPage({
+      action: form.action,
+      loginId: project.loginId,
+      redirectUrl: form.target,
+      state: form.state,
+      projectName: project.settings.name,
+      email: form.email,
+      error: err.message,
+    }),
+    err.status,
+  );
+}
+
+/** POST /auth/authorize — the hosted form: password, then an MFA code when the user has MFA. */
+export const hostedSubmit: Handler = async (c) => {
+  const form = hostedForm(c);
+  try {
+    return await hostedSignIn(c, form);
+  } catch (err) {
+    if (!(err instanceof EmulatorError)) throw err;
+    return hostedRetryPage(form, err);
   }
 };
