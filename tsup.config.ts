@@ -1,4 +1,36 @@
-import { defineConfig } from 'tsup';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Options } from 'tsup';
+
+/** What `./testing` and the CLI carry inside them instead of importing. */
+const BUNDLED = ['hono', /^hono\//, 'uqr'];
+
+/**
+ * The MIT notices of the bundled packages, put at the top of the files that carry them (the
+ * licence asks for the notice in every copy). Read from node_modules, so it follows the versions.
+ */
+function bundledNotice(): string {
+  const parts = ['hono', 'uqr'].map((name) => {
+    const dir = `node_modules/${name}`;
+    const { version } = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as {
+      version: string;
+    };
+    return `${name}@${version}\n\n${readFileSync(`${dir}/LICENSE`, 'utf8').trim()}`;
+  });
+  return `/*!\n * Bundled third-party code:\n\n${parts.join('\n\n')}\n */`;
+}
+
+/** Options shared by the web-standard builds (every public entry and the `#crypto` shims). */
+const web = {
+  format: ['esm', 'cjs'],
+  treeshake: true,
+  splitting: false,
+  sourcemap: false,
+  target: 'es2022',
+  platform: 'neutral',
+  // tsup strips `node:` by default; keep it (Deno and Workers need the prefix, and the checks
+  // look for it).
+  removeNodeProtocol: false,
+} satisfies Options;
 
 /**
  * Build of the published package.
@@ -8,35 +40,41 @@ import { defineConfig } from 'tsup';
  * - The two WebCrypto shims that the package's `#crypto` import map chooses between at run time
  *   (`dist/runtime/crypto*.js|cjs`). `#crypto` stays external in every entry, so the choice is made
  *   by the runtime's own resolver (package.json `imports` conditions), never baked into a bundle.
- * - `hono` (optional peer of `./hono`, dependency of `./testing`) and `uqr` are external (tsup
- *   externalises dependencies and peers anyway; listed for clarity). `jose` is a dev-only reference:
- *   the package code must never import it (checked by test/packaging).
+ * - The package has no runtime dependencies. `hono` is an optional peer (`>=4.6 <5`) used by
+ *   `./hono` only, and stays external there: the middleware must use the application's own hono
+ *   (a second copy would make `app.use(protektAuth(…))` fail to type-check). `./index` never
+ *   touches hono.
+ * - `./testing` (the emulator) and the `protekt-emulator` CLI bundle `hono` and `uqr` (both
+ *   devDependencies, exact versions) into their own files, so they work with no hono installed
+ *   and never add a second hono to an application. Their declarations expose no hono type.
+ * - `jose` is a dev-only reference: the package code must never import it (checked by
+ *   test/packaging).
  * - `platform: 'neutral'`: no Node built-in is assumed; a stray `node:` import would be left as an
  *   import and make the workerd/edge runs fail.
  */
 export default defineConfig([
   {
+    ...web,
     entry: {
       index: 'src/index.ts',
       hono: 'src/hono/index.ts',
-      testing: 'src/testing/index.ts',
       'runtime/crypto': 'src/runtime/crypto.ts',
       'runtime/crypto-node': 'src/runtime/crypto-node.ts',
     },
-    format: ['esm', 'cjs'],
+    // All three public declarations in one pass (they share the types chunk).
     dts: {
       entry: { index: 'src/index.ts', hono: 'src/hono/index.ts', testing: 'src/testing/index.ts' },
     },
     clean: true,
-    treeshake: true,
-    splitting: false,
-    sourcemap: false,
-    target: 'es2022',
-    platform: 'neutral',
-    // tsup strips `node:` by default; keep it (Deno and Workers need the prefix, and the checks
-    // look for it).
-    removeNodeProtocol: false,
-    external: ['#crypto', 'hono', /^hono\//, 'uqr', 'node:crypto'],
+    external: ['#crypto', 'hono', /^hono\//, 'node:crypto'],
+  },
+  {
+    ...web,
+    entry: { testing: 'src/testing/index.ts' },
+    clean: false,
+    external: ['#crypto'],
+    noExternal: BUNDLED,
+    banner: { js: bundledNotice() },
   },
   {
     entry: { 'emulator-cli': 'src/cli/emulator-cli.ts' },
@@ -45,7 +83,8 @@ export default defineConfig([
     removeNodeProtocol: false,
     target: 'node18',
     clean: false,
-    external: ['#crypto', 'hono', /^hono\//, 'uqr'],
-    banner: { js: '#!/usr/bin/env node' },
+    external: ['#crypto'],
+    noExternal: BUNDLED,
+    banner: { js: `#!/usr/bin/env node\n${bundledNotice()}` },
   },
 ]);

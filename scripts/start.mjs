@@ -227,7 +227,8 @@ async function walkThrough(app) {
     'GET',
     `${app}/me`,
     { headers: bearer(token), expect: 401 },
-    (d) => `${d.error.code}: the logged-out token no longer works`,
+    (d) =>
+      `${d.error.code}: refused at once by the server that logged it out (another instance learns it within revocationCheck.maxAge, 30 s by default)`,
   );
   void signup;
   return { email, password };
@@ -266,9 +267,11 @@ if (info) {
       PROTEKT_LOGIN_ID: info.loginId,
       PROTEKT_API_KEY: info.apiKey,
       PROTEKT_BASE_URL: info.baseUrl,
-      // Ask Protekt about revocation on every request, so the logout below is refused at once
-      // (the default, 30 s, lets a revoked token pass until its cached answer ages out).
-      PROTEKT_REVOCATION_MAX_AGE: process.env.PROTEKT_REVOCATION_MAX_AGE ?? '0',
+      // The default revocation policy (answers trusted 30 s): the logout below is still refused
+      // at once, because this server's own client ended the session.
+      ...(process.env.PROTEKT_REVOCATION_MAX_AGE
+        ? { PROTEKT_REVOCATION_MAX_AGE: process.env.PROTEKT_REVOCATION_MAX_AGE }
+        : {}),
       HOST,
       PORT: appPort,
     },

@@ -217,7 +217,12 @@ const STEPS = {
         timeoutMs: 300_000,
         append: true,
       });
-      return { res: { ...c, code: a.code || b.code || c.code } };
+      // The type tests (test/types): the public declarations under a user's strictest settings.
+      const d = await exec('typecheck', bin('tsc'), ['-p', 'test/types'], {
+        timeoutMs: 300_000,
+        append: true,
+      });
+      return { res: { ...d, code: a.code || b.code || c.code || d.code } };
     },
   },
   // Formatting and lint of src, test, scripts, bench, examples and runtimes (biome.json); a

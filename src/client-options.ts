@@ -5,8 +5,14 @@
  */
 import { ProtektError } from './errors/protekt-error.js';
 import type { FetchLike } from './http/transport.js';
+import { processEnv } from './runtime/env.js';
 import type { TokenOptions } from './tokens/index.js';
-import { checkNumber, configError } from './tokens/options.js';
+import {
+  checkNumber,
+  configError,
+  refuseUnknownOptions,
+  TOKEN_OPTION_NAMES,
+} from './tokens/options.js';
 
 /** Default API base URL; every path of the API hangs below it. */
 export const DEFAULT_BASE_URL = 'https://auth.protekt.io/v1';
@@ -21,35 +27,58 @@ export interface ProtektOptions extends TokenOptions {
    * Access-token lifetime in seconds (60–86400) for tokens issued through this client. Default: the
    * project's setting.
    */
-  tokenExpiry?: number;
+  tokenExpiry?: number | undefined;
   /** Per-attempt HTTP timeout in milliseconds. Default 5000. */
-  timeout?: number;
+  timeout?: number | undefined;
   /**
    * API base URL. Default `https://auth.protekt.io/v1`. Plain `http` only for loopback and
-   * `.localhost`/`.test` hosts.
+   * `.localhost`/`.test` hosts, unless `allowInsecureHttp`.
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
+  /**
+   * `true` lets `baseUrl` be plain `http` on any host: for an emulator reached by name on a private
+   * network (a docker-compose service, a CI service container). The API key then travels
+   * unencrypted: never for the real Protekt. Default `false`.
+   */
+  allowInsecureHttp?: boolean | undefined;
   /**
    * `true` logs one line per request through `console.debug`; a function receives the lines
    * instead. Never logs a secret.
    */
-  debug?: boolean | ((line: string) => void);
+  debug?: boolean | ((line: string) => void) | undefined;
   /** Extra attempts after a network error, timeout, 408, 429 or 5xx (not 501). Default 2. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /**
    * Longest `Retry-After` (ms) worth waiting for; a longer one ends the call at once. Default
    * 10000.
    */
-  maxRetryAfter?: number;
+  maxRetryAfter?: number | undefined;
   /** Replaces the global `fetch` (an emulator's `fetch`, a proxy-aware fetch, a test double). */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** The API key is a secret: the client refuses to run in a browser page unless this is `true`. */
-  dangerouslyAllowBrowser?: boolean;
+  dangerouslyAllowBrowser?: boolean | undefined;
   /**
    * Clock in milliseconds, for tests that move time (token expiry, cache ages). Default `Date.now`.
    */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
+
+/** Every option `new Protekt()` knows (an unknown one is refused, naming the nearest). */
+const CLIENT_OPTION_NAMES: readonly string[] = [
+  'loginId',
+  'apiKey',
+  'baseUrl',
+  'allowInsecureHttp',
+  'tokenExpiry',
+  'timeout',
+  'maxRetries',
+  'maxRetryAfter',
+  'debug',
+  'fetch',
+  'now',
+  'dangerouslyAllowBrowser',
+  ...TOKEN_OPTION_NAMES,
+];
 
 /** The client's settings: every option checked, with its default applied. */
 export interface ClientSettings {
@@ -80,14 +109,15 @@ export function readClientOptions(options: ProtektOptions): ClientSettings {
       'new Protekt(options) needs an object with at least { loginId, apiKey }.',
     );
   }
+  refuseUnknownOptions(options, CLIENT_OPTION_NAMES);
   if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
     throw new ProtektError(
       'browser_not_allowed',
       'Protekt runs on servers: in a browser page every visitor could read the API key (see dangerouslyAllowBrowser).',
     );
   }
-  const loginId = checkId(options.loginId, 'loginId', "the project's login id", 'lp', '3,128');
-  const apiKey = checkId(options.apiKey, 'apiKey', 'the project API key', 'pk', '8,256');
+  const loginId = checkId(options.loginId, 'loginId');
+  const apiKey = checkId(options.apiKey, 'apiKey');
   const { fetch, now = Date.now, debug } = options;
   for (const option of ['fetch', 'now'] as const) {
     if (options[option] !== undefined && typeof options[option] !== 'function') {
@@ -98,7 +128,7 @@ export function readClientOptions(options: ProtektOptions): ClientSettings {
   return {
     loginId,
     apiKey,
-    baseUrl: checkBaseUrl(options.baseUrl),
+    baseUrl: checkBaseUrl(options.baseUrl, options.allowInsecureHttp),
     timeout: numberOption(options, 'timeout', 1, 600_000, 5_000),
     maxRetries: numberOption(options, 'maxRetries', 0, 10, 2, true),
     maxRetryAfter: numberOption(options, 'maxRetryAfter', 0, 3_600_000, 10_000),
@@ -118,19 +148,29 @@ function debugLog(debug: unknown): ((line: string) => void) | undefined {
 }
 
 // A required id with its prefix; the value itself never appears in a message (the key is a secret).
-function checkId(
-  value: unknown,
-  option: string,
-  what: string,
-  prefix: string,
-  lengths: string,
-): string {
-  if (typeof value === 'string' && new RegExp(`^${prefix}_[\\w-]{${lengths}}$`).test(value))
-    return value;
-  const form = `${prefix}_ followed by ${lengths.replace(',', ' to ')} letters, digits, _ or -`;
+function checkId(value: unknown, option: keyof typeof PROJECT_IDS): string {
+  const { pattern, what, form } = PROJECT_IDS[option];
+  if (typeof value === 'string' && pattern.test(value)) return value;
   if (!value) throw configError(option, `is required: ${what} (${form}).`);
   throw configError(option, `is malformed: it must be ${what}, ${form}.`);
 }
+
+/**
+ * What a login id and an API key look like (the CLI checks its `--login-id` and `--api-key` with
+ * the same rules).
+ */
+export const PROJECT_IDS = {
+  loginId: {
+    pattern: /^lp_[\w-]{3,128}$/,
+    what: "the project's login id",
+    form: 'lp_ followed by 3 to 128 letters, digits, _ or -',
+  },
+  apiKey: {
+    pattern: /^pk_[\w-]{8,256}$/,
+    what: 'the project API key',
+    form: 'pk_ followed by 8 to 256 letters, digits, _ or -',
+  },
+};
 
 // A number option from `min` to `max`, or `fallback` when unset.
 const numberOption = <T>(
@@ -154,7 +194,10 @@ const numberOption = <T>(
  * Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or
  * hash.
  */
-function checkBaseUrl(value: unknown): string {
+function checkBaseUrl(value: unknown, allowInsecureHttp: unknown): string {
+  if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== 'boolean') {
+    throw configError('allowInsecureHttp', 'must be a boolean.');
+  }
   if (value === undefined) return DEFAULT_BASE_URL;
   let url: URL | undefined;
   try {
@@ -165,16 +208,55 @@ function checkBaseUrl(value: unknown): string {
   if (typeof value !== 'string' || !url) throw configError('baseUrl', 'is not an absolute URL.');
   if (url.username || url.password) throw configError('baseUrl', 'must not contain credentials.');
   if (url.search || url.hash) throw configError('baseUrl', 'must not contain a query or fragment.');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLocalHost(url.hostname))) {
-    throw configError('baseUrl', 'must use https (http only for loopback, .localhost, .test).');
+  const http = url.protocol === 'http:';
+  if (!(url.protocol === 'https:' || (http && (allowInsecureHttp || isLocalHost(url.hostname))))) {
+    throw configError(
+      'baseUrl',
+      http
+        ? `must use https: plain http only for loopback, .localhost and .test hosts, or with allowInsecureHttp: true (here ${url.hostname}).`
+        : 'must use https.',
+    );
   }
   return url.toString().replace(/\/+$/, '');
 }
 
 /** Hosts plain http may reach: loopback, and names that never leave the machine. */
-const isLocalHost = (hostname: string): boolean =>
+export const isLocalHost = (hostname: string): boolean =>
   /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|.*\.(localhost|test))$/.test(hostname);
 
 function isBrowserPage(): boolean {
   return typeof (globalThis as { window?: { document?: unknown } }).window?.document === 'object';
+}
+
+/**
+ * `loginId`, `apiKey` and `baseUrl` from `PROTEKT_LOGIN_ID`, `PROTEKT_API_KEY` and
+ * `PROTEKT_BASE_URL` (an empty value counts as unset) of `env`, or of the process environment.
+ */
+export function readEnv(
+  env: Readonly<Record<string, unknown>> | undefined,
+): Pick<ProtektOptions, 'loginId' | 'apiKey' | 'baseUrl'> {
+  const source = env ?? processEnv();
+  if (typeof source !== 'object' || source === null) {
+    throw new ProtektError(
+      'config_invalid',
+      'Protekt.fromEnv() found no environment here: pass the env object, e.g. Protekt.fromEnv(env) in a Worker.',
+    );
+  }
+  const read = (name: string): string | undefined => {
+    const value = source[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  for (const name of ['PROTEKT_LOGIN_ID', 'PROTEKT_API_KEY']) {
+    if (read(name) === undefined) {
+      throw new ProtektError('config_invalid', `Protekt.fromEnv(): ${name} is not set.`, {
+        details: { option: name },
+      });
+    }
+  }
+  const baseUrl = read('PROTEKT_BASE_URL');
+  return {
+    loginId: read('PROTEKT_LOGIN_ID')!,
+    apiKey: read('PROTEKT_API_KEY')!,
+    ...(baseUrl ? { baseUrl } : {}),
+  };
 }

@@ -2,7 +2,7 @@
  * The `Protekt` client: configured once (options checked here, at construction), then used
  * everywhere through its resources `auth`, `users`, `sessions` and `mfa`.
  */
-import { type ProtektOptions, readClientOptions } from './client-options.js';
+import { type ProtektOptions, readClientOptions, readEnv } from './client-options.js';
 import { createTransport } from './http/transport.js';
 import type { AuthResource } from './resources/auth.js';
 import type { MfaResource } from './resources/mfa.js';
@@ -61,6 +61,7 @@ export class Protekt<M extends object = DefaultMetadata> {
       send,
       tokenExpiry: settings.tokenExpiry,
       verifyToken: verifier.verify,
+      endings: verifier.endings,
       baseUrl,
       loginId,
     };
@@ -83,6 +84,29 @@ export class Protekt<M extends object = DefaultMetadata> {
     overrides: ProtektMockOverrides<M> = {},
   ): Protekt<M> {
     return createMock<M>(overrides, Protekt.prototype);
+  }
+
+  /**
+   * A client configured from the environment: `PROTEKT_LOGIN_ID`, `PROTEKT_API_KEY` and, when set
+   * and not empty, `PROTEKT_BASE_URL`. `env` is a Worker's bindings, a Deno or Vercel env object,
+   * or any record of strings; without it, the process environment (`process.env`, or `Deno.env`
+   * with `--allow-env`). `options` adds the other options.
+   *
+   * @example
+   * ```ts
+   * export default {
+   *   fetch: (request: Request, env: Record<string, string>) => handle(request, Protekt.fromEnv(env)),
+   * };
+   * ```
+   *
+   * @throws {ProtektError} `config_invalid` naming the variable that is missing, or the option
+   *   that is wrong (never its value).
+   */
+  static fromEnv<M extends object = DefaultMetadata>(
+    env?: Readonly<Record<string, unknown>>,
+    options: Omit<ProtektOptions, 'loginId' | 'apiKey' | 'baseUrl'> = {},
+  ): Protekt<M> {
+    return new Protekt<M>({ ...options, ...readEnv(env) });
   }
 
   /** Serialises without the API key. */

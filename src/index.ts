@@ -4,6 +4,7 @@
  */
 export { Protekt, DEFAULT_BASE_URL, type ProtektOptions } from './client.js';
 export { ProtektError, type ProtektErrorOptions } from './errors/protekt-error.js';
+export { hasErrorCode } from './errors/api-error.js';
 export {
   API_ERROR_CODES,
   THROWN_ERROR_CODES,

@@ -19,10 +19,10 @@ export type MockMethods<T> = { [K in keyof T as T[K] extends Fn ? K : never]?: T
 export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMethods<
   AuthResource<M>
 > & {
-  auth?: MockMethods<AuthResource<M>>;
-  users?: MockMethods<UsersResource<M>>;
-  sessions?: MockMethods<SessionsResource>;
-  mfa?: MockMethods<MfaResource<M>>;
+  auth?: MockMethods<AuthResource<M>> | undefined;
+  users?: MockMethods<UsersResource<M>> | undefined;
+  sessions?: MockMethods<SessionsResource> | undefined;
+  mfa?: MockMethods<MfaResource<M>> | undefined;
 };
 
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */

@@ -80,12 +80,23 @@ export interface ProtektClaims {
 }
 
 /**
+ * A code an expected failure comes back with: every code the API documents, but the login MFA
+ * challenge's (that one is {@link MfaRequiredError}).
+ */
+export type ReturnedErrorCode = Exclude<ApiErrorCode, 'mfa_required'>;
+
+/**
  * An expected failure, returned in a result's `error` field (never thrown). Plain data: safe to
  * log and to serialise; it never holds a secret.
  */
 export interface ProtektApiError {
-  /** Machine-readable code, e.g. `invalid_credentials`. */
-  code: ApiErrorCode | (string & {});
+  /**
+   * Machine-readable code, e.g. `invalid_credentials`. Typed as the codes this version of the SDK
+   * knows, so a misspelt code does not compile. A code Protekt added after this version arrives
+   * as sent: keep a `default` branch, and test for such a code with
+   * `hasErrorCode(error, 'new_code')`.
+   */
+  code: ReturnedErrorCode;
   /** Human-readable description. */
   message: string;
   /** HTTP status, or 0 for a failure found before any request was sent. */
@@ -95,10 +106,12 @@ export interface ProtektApiError {
 }
 
 /**
- * The login MFA challenge, returned as `error` by `auth.login` when the user has MFA. `mfaToken`
+ * The login MFA challenge, returned as `error` by `auth.login` when the user has MFA. After
+ * `if (login.error?.code === 'mfa_required')`, TypeScript knows `login.error` is this. `mfaToken`
  * is not enumerable, so logging or serialising the error does not leak it.
  */
-export interface MfaRequiredError extends ProtektApiError {
+export interface MfaRequiredError extends Omit<ProtektApiError, 'code'> {
+  /** Always `mfa_required`. */
   code: 'mfa_required';
   /** Short-lived token to pass to `mfa.verifyLogin` with the user's code. */
   readonly mfaToken: string;
@@ -109,19 +122,20 @@ export interface MfaRequiredError extends ProtektApiError {
 /** Per-call options accepted as the last argument of every method that talks to the API. */
 export interface RequestOptions {
   /** Aborts the call (every attempt and every backoff wait). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Per-attempt timeout in milliseconds, overriding the client's `timeout`. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Idempotency key for this call's POST; one is generated when absent. */
-  idempotencyKey?: string;
+  idempotencyKey?: string | undefined;
 }
 
 type Nulls<T> = { [K in keyof T]: null };
 
 /** A result: the fields and `error: null`, or every field `null` and an `error`. */
-export type Result<T extends object, E extends ProtektApiError = ProtektApiError> =
-  | (T & { error: null })
-  | (Nulls<T> & { error: E });
+export type Result<
+  T extends object,
+  E extends ProtektApiError | MfaRequiredError = ProtektApiError,
+> = (T & { error: null }) | (Nulls<T> & { error: E });
 
 /** Tokens and user issued by sign-up, login and the passwordless and MFA flows. */
 export interface AuthTokens<M extends object = DefaultMetadata> {
@@ -139,14 +153,18 @@ export interface AuthTokens<M extends object = DefaultMetadata> {
   mfaEnrollmentRequired: boolean;
 }
 
-/** Result of `signUp`, `login`, `verifyOtp`, `verifyMagicLink` and `mfa.verifyLogin`. */
-export type AuthTokenResponse<M extends object = DefaultMetadata> = Result<AuthTokens<M>>;
-
-/** Result of `login`: tokens, or an error that may be the MFA challenge. */
-export type LoginResult<M extends object = DefaultMetadata> = Result<
+/**
+ * Result of `signUp`, `login`, `verifyOtp`, `verifyMagicLink` and `mfa.verifyLogin`: tokens, or
+ * an error, which for a login may be the MFA challenge (`error.code === 'mfa_required'` narrows
+ * it to {@link MfaRequiredError}).
+ */
+export type AuthTokenResponse<M extends object = DefaultMetadata> = Result<
   AuthTokens<M>,
   ProtektApiError | MfaRequiredError
 >;
+
+/** Result of `login`: tokens, or an error that may be the MFA challenge. */
+export type LoginResult<M extends object = DefaultMetadata> = AuthTokenResponse<M>;
 
 /** Result of `refreshToken`. */
 export type RefreshResult = Result<{

@@ -14,6 +14,8 @@ export declare const BUDGETS: { client: number; middleware: number };
 export interface SizeSnapshot {
   client: { gzip: number; raw: number };
   middleware: { gzip: number; raw: number };
+  /** Gzip bytes the middleware adds to a bundle that has the client. */
+  middlewareBeyondClient?: number;
   /** Minified bytes per source file in the client bundle. */
   clientFiles: Record<string, number>;
 }
@@ -26,6 +28,7 @@ export declare function measure(code: string, options?: { external?: string[] })
 export declare function measureBudgets(): Promise<{
   client: Measured;
   middleware: Measured;
+  middlewareBeyondClient: number;
   honoApp: Measured;
   honoAppWithMiddleware: Measured;
   middlewareDelta: number;

@@ -68,6 +68,8 @@ export const ENTRIES = {
   client: `export { Protekt } from './src/index.ts';`,
   /** The Hono middleware entry, hono left external (it is the app's own dependency). */
   middleware: `export * from './src/hono/index.ts';`,
+  /** The client and the middleware together: an app that uses both (what the budget applies to). */
+  clientWithMiddleware: `export { Protekt } from './src/index.ts'; export * from './src/hono/index.ts';`,
   /** A minimal Hono app, and the same app guarded by the middleware. */
   honoApp: `import { Hono } from 'hono'; export const app = new Hono().get('/api/me', (c) => c.json({ ok: true }));`,
   honoAppWithMiddleware: `import { Hono } from 'hono'; import { protektAuth } from './src/hono/index.ts';
@@ -83,15 +85,20 @@ export const PEER_ENTRIES = {
 
 /** The sizes the budgets apply to. */
 export async function measureBudgets() {
-  const [client, middleware, honoApp, honoAppWithMiddleware] = await Promise.all([
-    measure(ENTRIES.client),
-    measure(ENTRIES.middleware, { external: ['hono', 'hono/*'] }),
-    measure(ENTRIES.honoApp),
-    measure(ENTRIES.honoAppWithMiddleware),
-  ]);
+  const hono = { external: ['hono', 'hono/*'] };
+  const [client, middleware, clientWithMiddleware, honoApp, honoAppWithMiddleware] =
+    await Promise.all([
+      measure(ENTRIES.client),
+      measure(ENTRIES.middleware, hono),
+      measure(ENTRIES.clientWithMiddleware, hono),
+      measure(ENTRIES.honoApp),
+      measure(ENTRIES.honoAppWithMiddleware),
+    ]);
   return {
     client,
     middleware,
+    // What the middleware adds to an app that has the client already (the adapter budget).
+    middlewareBeyondClient: clientWithMiddleware.gzip - client.gzip,
     honoApp,
     honoAppWithMiddleware,
     middlewareDelta: honoAppWithMiddleware.gzip - honoApp.gzip,
@@ -107,6 +114,7 @@ export function sizeSnapshot(budgets) {
   return {
     client: { gzip: budgets.client.gzip, raw: budgets.client.raw },
     middleware: { gzip: budgets.middleware.gzip, raw: budgets.middleware.raw },
+    middlewareBeyondClient: budgets.middlewareBeyondClient,
     clientFiles: files,
   };
 }

@@ -3,6 +3,8 @@
  * server).
  */
 
+import { PROJECT_IDS } from '../client-options.js';
+
 /** Parsed command line. */
 export interface CliOptions {
   port: number;
@@ -26,6 +28,16 @@ Options:
   --json             print one JSON line with the URLs and credentials instead of text
   -h, --help         show this help
 `;
+
+/**
+ * A `--login-id` or `--api-key` checked as the client checks its `loginId` and `apiKey`: the CLI
+ * never serves credentials a client would refuse. The value is not repeated (it may be a key).
+ */
+function projectId(flag: string, value: string, option: keyof typeof PROJECT_IDS): string {
+  const { pattern, what, form } = PROJECT_IDS[option];
+  if (!pattern.test(value)) throw new TypeError(`${flag} must be ${what}: ${form}`);
+  return value;
+}
 
 /** Parses arguments; throws a `TypeError` with a readable message on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -52,10 +64,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         out.host = value();
         break;
       case '--login-id':
-        out.loginId = value();
+        out.loginId = projectId(name, value(), 'loginId');
         break;
       case '--api-key':
-        out.apiKey = value();
+        out.apiKey = projectId(name, value(), 'apiKey');
         break;
       case '--json':
         out.json = true;

@@ -7,6 +7,7 @@
  * Prints the URL, the base URL and the default project's credentials, then serves until
  * SIGINT/SIGTERM (exit 0). Node only.
  */
+import { isLocalHost } from '../client-options.js';
 import { createEmulator, type Emulator, type EmulatorProject } from '../testing/index.js';
 import { USAGE, parseArgs, type CliOptions } from './args.js';
 import { serveEmulator, type EmulatorServer } from './serve.js';
@@ -49,10 +50,23 @@ function printBanner(server: EmulatorServer, project: EmulatorProject, json: boo
       `  Login ID:   ${project.loginId}`,
       `  API key:    ${project.apiKey}`,
       `  Project ID: ${project.projectId}`,
+      ...hostNotes(server.baseUrl),
       'In-memory only: everything is gone when it stops. Press Ctrl+C to stop.',
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * What a client needs to know about a base URL that is not on a loopback host: plain http there is
+ * refused unless the client opts in (the API key would cross the network unencrypted).
+ */
+function hostNotes(baseUrl: string): string[] {
+  const { hostname } = new URL(baseUrl);
+  if (isLocalHost(hostname)) return [];
+  return [
+    `  Clients on other hosts: new Protekt({ baseUrl: '${baseUrl}', allowInsecureHttp: true, ... })`,
+  ];
 }
 
 /** On SIGINT or SIGTERM, closes the server and exits 0. */

@@ -9,11 +9,11 @@ import { createEmulator, type Emulator } from '../testing/index.js';
 /** Options of {@link serveEmulator}. */
 export interface ServeEmulatorOptions {
   /** Port (default 8787; `0` picks a free one). */
-  port?: number;
+  port?: number | undefined;
   /** Interface to bind (default `127.0.0.1`). */
-  host?: string;
+  host?: string | undefined;
   /** The emulator to serve (default: a new one). */
-  emulator?: Emulator;
+  emulator?: Emulator | undefined;
 }
 
 /** A running server. */
@@ -104,6 +104,16 @@ function fetchHeaders(req: IncomingMessage): Headers {
     }
   }
   return headers;
+}
+
+/**
+ * The host to put in the printed URLs: a client cannot connect to an unspecified address
+ * (`0.0.0.0`, `::`), so for one the loopback address it also listens on is printed.
+ */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** The Fetch `Request` for a Node request and its body, or `null` when one cannot be built. */
@@ -249,8 +259,7 @@ export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${hostForUrl}:${port}`;
+  const url = `http://${urlHost(host)}:${port}`;
   return {
     url,
     baseUrl: `${url}/v1`,

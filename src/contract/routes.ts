@@ -9,6 +9,7 @@
  */
 import type { ApiErrorCode } from '../errors/codes.js';
 import type { FieldRule, ObjectSchema } from './schema.js';
+import { TOKEN_MAX_LENGTH } from '../util/limits.js';
 
 /** HTTP methods the API uses. */
 export type RouteMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -264,7 +265,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Check an access token: signature, issuer, audience, expiry, revocation.',
-    body: { type: 'json', required: true, schema: { token: reqStr({ maxLength: 16384 }) } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { token: reqStr({ maxLength: TOKEN_MAX_LENGTH }) },
+    },
     idempotent: false,
     issuesTokens: false,
     success: json(200, {
@@ -288,7 +293,11 @@ export const ROUTES: readonly RouteSpec[] = [
     openapi: true,
     auth: 'apiKey',
     summary: 'Revoke one access token (by jti) or one refresh token.',
-    body: { type: 'json', required: true, schema: { token: reqStr({ maxLength: 16384 }) } },
+    body: {
+      type: 'json',
+      required: true,
+      schema: { token: reqStr({ maxLength: TOKEN_MAX_LENGTH }) },
+    },
     idempotent: true,
     issuesTokens: false,
     success: json(200, { revoked: bool({ required: true }) }),

@@ -8,7 +8,7 @@
  *
  * Web standards only: this module runs inside workerd and the Edge runtime.
  */
-import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
+import { jsonByteLength, METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
 import type { ApiErrorCode } from '../errors/codes.js';
 import { isRecord } from '../util/record.js';
 
@@ -186,11 +186,11 @@ function checkValue(rule: FieldRule, raw: unknown, field: string): ValidationFai
         `The field "${field}" is nested deeper than ${METADATA_MAX_DEPTH} levels.`,
       );
     }
-    if (JSON.stringify(raw).length > METADATA_MAX_BYTES) {
+    if (jsonByteLength(raw) > METADATA_MAX_BYTES) {
       return fail(
         'invalid_request',
         field,
-        `The field "${field}" is larger than ${METADATA_MAX_BYTES} characters as JSON.`,
+        `The field "${field}" is larger than ${METADATA_MAX_BYTES} bytes as UTF-8 JSON.`,
       );
     }
   }

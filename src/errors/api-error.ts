@@ -3,7 +3,7 @@
  * (either of the two envelopes the docs show). Local validation failures are built in
  * `src/resources/validate.ts`.
  */
-import type { ProtektApiError } from '../types.js';
+import type { ProtektApiError, ReturnedErrorCode } from '../types.js';
 import { CODE_ALIASES } from './codes.js';
 import { camelKeys } from '../util/case.js';
 import { isRecord } from '../util/record.js';
@@ -24,7 +24,8 @@ export function parseApiError(status: number, body: unknown): ProtektApiError | 
   const normalised = CODE_ALIASES[code] ?? code;
   const { message, details } = e;
   const error: ProtektApiError = {
-    code: normalised,
+    // A code newer than this version's catalogue is kept as sent (see hasErrorCode).
+    code: normalised as ReturnedErrorCode,
     message:
       typeof message === 'string' && message !== ''
         ? message
@@ -35,4 +36,21 @@ export function parseApiError(status: number, body: unknown): ProtektApiError | 
     error.details = camelKeys(details);
   }
   return error;
+}
+
+/**
+ * Whether `error` has the code `code`, for any code, even one newer than this version of the SDK
+ * (whose types list only the codes it knows, so comparing `error.code` to an unknown code does
+ * not compile).
+ *
+ * @example
+ * ```ts
+ * if (hasErrorCode(result.error, 'passkey_required')) showPasskeyPrompt();
+ * ```
+ */
+export function hasErrorCode(
+  error: { readonly code: string } | null | undefined,
+  code: string,
+): boolean {
+  return error?.code === code;
 }

@@ -7,11 +7,11 @@ const BRAND = Symbol.for('@protekt/node.ProtektError');
 /** Options of a {@link ProtektError}. */
 export interface ProtektErrorOptions {
   /** HTTP status of the last answer, when there was one. */
-  status?: number;
+  status?: number | undefined;
   /** Extra, secret-free context (attempt count, retry delay, option name…). */
-  details?: Record<string, unknown>;
+  details?: Record<string, unknown> | undefined;
   /** The underlying failure (network error, abort reason). */
-  cause?: unknown;
+  cause?: unknown | undefined;
 }
 
 /**

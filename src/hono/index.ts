@@ -16,8 +16,11 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { ProtektError } from '../errors/protekt-error.js';
+import { unknownOption } from '../util/option-names.js';
 import type {
   DefaultMetadata,
+  ProtektApiError,
   ProtektClaims,
   ProtektUser,
   RequestOptions,
@@ -65,15 +68,42 @@ export interface ProtektAuthCommonOptions {
    * Also read the access token from this cookie when the request has no `Authorization: Bearer`
    * header (the header wins when both are present). Off by default.
    */
-  cookie?: string;
+  cookie?: string | undefined;
   /** `realm` of the `WWW-Authenticate` challenge. Default `"protekt"`. */
-  realm?: string;
+  realm?: string | undefined;
   /**
    * `true` lets requests without any token through with `user` and `claims` set to `null`. A token
    * that is present but invalid, expired or revoked is still answered 401, so that the caller
    * learns it must refresh or sign in again. Default `false`.
    */
-  optional?: boolean;
+  optional?: boolean | undefined;
+  /**
+   * Called before the middleware answers a refusal (401) or an outage (503), with what it is
+   * about to report and the context: log it, or return a `Response` to answer instead (your own
+   * envelope, a redirect to the login page). Returning nothing keeps the default answer.
+   */
+  onError?:
+    | ((
+        error: ProtektAuthError,
+        c: Context,
+      ) => Response | undefined | Promise<Response | undefined>)
+    | undefined;
+}
+
+/**
+ * What the middleware refuses a request with: `token_missing`, `token_invalid`, `token_expired`,
+ * `token_revoked` (401) or `service_unavailable` (503). `cause` is the verification's own error
+ * (its `details.reason` says which rule failed) or the thrown `ProtektError` of an outage.
+ */
+export interface ProtektAuthError {
+  /** The code the answer carries. */
+  code: string;
+  /** The fixed message the answer carries (nothing from the token). */
+  message: string;
+  /** The answer's status. */
+  status: 401 | 503;
+  /** What caused it, when something did: never the token itself. */
+  cause?: ProtektApiError | ProtektError | undefined;
 }
 
 /** Options of {@link protektAuth} with a client made once, outside the middleware. */
@@ -169,22 +199,22 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
 export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
   options: ProtektAuthOptions<M, B>,
 ): MiddlewareHandler {
-  const { cookie, optional } = options;
+  checkMiddlewareOptions(options);
+  const { cookie, optional, onError } = options;
   const clientFor = clientResolver(options);
-  const realm = `Bearer realm="${(options.realm ?? 'protekt').replace(/["\\]/g, '')}"`;
+  const realm = `Bearer realm="${options.realm ?? 'protekt'}"`;
+  // Every refusal goes through the onError hook first, which may answer instead.
+  const answer = async (c: Context, refusal: Refusal): Promise<Response> =>
+    (await onError?.(refusal.error, c)) ?? refuse(c, refusal);
 
   const middleware: MiddlewareHandler<ProtektAuthEnv<ProtektOptionalVariables<M>, B>> = async (
     c,
     next,
   ) => {
     const token = requestToken(c, cookie);
-    if (token === null) return invalidToken(c, realm, 'token_invalid');
+    if (token === null) return answer(c, invalidToken(realm, 'token_invalid'));
     if (!token) {
-      if (!optional) {
-        return refuse(c, 401, 'token_missing', 'A bearer token is required', {
-          'WWW-Authenticate': realm,
-        });
-      }
+      if (!optional) return answer(c, missingToken(realm));
       c.set('user', null);
       c.set('claims', null);
       return next();
@@ -194,14 +224,41 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
     try {
       result = await protekt.auth.verifyToken(token);
     } catch (err) {
-      return outage(c, err);
+      return answer(c, outage(err));
     }
-    if (result.error) return invalidToken(c, realm, result.error.code);
+    if (result.error) return answer(c, invalidToken(realm, result.error.code, result.error));
     c.set('user', result.user);
     c.set('claims', result.claims);
     return next();
   };
   return middleware as MiddlewareHandler;
+}
+
+/** The options `protektAuth` knows (an unknown one is refused, naming the nearest). */
+const MIDDLEWARE_OPTION_NAMES = ['client', 'fromEnv', 'cookie', 'realm', 'optional', 'onError'];
+
+/** Mistakes in the middleware's options, refused when the app is built, not on a request. */
+function checkMiddlewareOptions(options: object): void {
+  const refuseOption = (option: string, why: string): never => {
+    throw new ProtektError('config_invalid', `protektAuth option ${option} ${why}`, {
+      details: { option },
+    });
+  };
+  if (typeof options !== 'object' || options === null) {
+    refuseOption('options', 'must be an object { client } or { fromEnv }.');
+  }
+  const unknown = unknownOption(options, MIDDLEWARE_OPTION_NAMES);
+  if (unknown) refuseOption(unknown.name, unknown.why);
+  const { realm, onError } = options as ProtektAuthCommonOptions;
+  // The realm goes into a header: a quote, a backslash or a line break would break every 401.
+  if (
+    realm !== undefined &&
+    !(typeof realm === 'string' && /^[\x20-\x7e]*$/.test(realm) && !/["\\]/.test(realm))
+  ) {
+    refuseOption('realm', 'must be printable ASCII without quotes or backslashes.');
+  }
+  if (onError !== undefined && typeof onError !== 'function')
+    refuseOption('onError', 'must be a function.');
 }
 
 /**
@@ -243,15 +300,29 @@ function requestToken(c: Context, cookie: string | undefined): string | undefine
   return (cookie && getCookie(c, cookie)) || undefined;
 }
 
-/** A refusal: the error envelope, never cached, with its challenge or `Retry-After` header. */
-const refuse = (
-  c: Context,
-  status: 401 | 503,
-  code: string,
-  message: string,
-  headers: Record<string, string>,
-): Response =>
-  c.json({ error: { code, message } }, status, { 'Cache-Control': 'no-store', ...headers });
+/**
+ * A refusal the middleware is about to answer: the error it reports (what `onError` receives) and
+ * the HTTP answer's status and headers.
+ */
+interface Refusal {
+  error: ProtektAuthError;
+  status: 401 | 503;
+  headers: Record<string, string>;
+}
+
+/** A refusal's answer: the error envelope, never cached, with its challenge or `Retry-After`. */
+const refuse = (c: Context, { error, status, headers }: Refusal): Response =>
+  c.json({ error: { code: error.code, message: error.message } }, status, {
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+
+/** 401 without an error code (RFC 6750 §3.1): the request carried no token at all. */
+const missingToken = (realm: string): Refusal => ({
+  error: { code: 'token_missing', message: 'A bearer token is required', status: 401 },
+  status: 401,
+  headers: { 'WWW-Authenticate': realm },
+});
 
 // What each refusal of a present token says (fixed texts: nothing from the token is echoed).
 const INVALID_TOKEN_MESSAGES: Readonly<Record<string, string>> = {
@@ -261,27 +332,40 @@ const INVALID_TOKEN_MESSAGES: Readonly<Record<string, string>> = {
   token_invalid: 'The access token is invalid',
 };
 
-/** 401 `invalid_token` (RFC 6750 §3.1) for a present token that cannot be used. */
-function invalidToken(c: Context, realm: string, code: string): Response {
+/**
+ * 401 `invalid_token` (RFC 6750 §3.1) for a present token that cannot be used; `cause` is the
+ * verification's own error (with its reason), for `onError`.
+ */
+function invalidToken(realm: string, code: string, cause?: ProtektApiError): Refusal {
   const known = INVALID_TOKEN_MESSAGES[code] ? code : 'token_invalid';
   const message = INVALID_TOKEN_MESSAGES[known]!;
-  return refuse(c, 401, known, message, {
-    'WWW-Authenticate': `${realm}, error="invalid_token", error_description="${message}"`,
-  });
+  return {
+    error: { code: known, message, status: 401, cause },
+    status: 401,
+    headers: {
+      'WWW-Authenticate': `${realm}, error="invalid_token", error_description="${message}"`,
+    },
+  };
 }
 
 /**
- * 503 with `Retry-After` when verification threw a `ProtektError` (an outage is not the caller's
- * fault); any other error is rethrown to Hono's error handler.
+ * 503 with a bounded `Retry-After` when verification threw a `ProtektError` (an outage is not the
+ * caller's fault); any other error is rethrown to Hono's error handler.
  */
-function outage(c: Context, err: unknown): Response {
+function outage(err: unknown): Refusal {
   // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
-  const error = Object(err) as { details?: { retryAfter?: unknown } };
-  if ((error as Record<symbol, unknown>)[Symbol.for('@protekt/node.ProtektError')] !== true) {
-    throw err;
-  }
-  const after = error.details?.retryAfter;
-  return refuse(c, 503, 'service_unavailable', 'Authentication is temporarily unavailable', {
-    'Retry-After': String(typeof after === 'number' && after > 0 ? Math.ceil(after) : 5),
-  });
+  if (!(err instanceof ProtektError)) throw err;
+  const after = err.details.retryAfter;
+  // Protekt's own Retry-After, kept between 1 s and 5 min: never an answer that parks a client.
+  const seconds = typeof after === 'number' && after > 0 ? Math.min(Math.ceil(after), 300) : 5;
+  return {
+    error: {
+      code: 'service_unavailable',
+      message: 'Authentication is temporarily unavailable',
+      status: 503,
+      cause: err,
+    },
+    status: 503,
+    headers: { 'Retry-After': String(seconds) },
+  };
 }

@@ -3,7 +3,7 @@
  * throw. Nothing here throws; the transport acts on the {@link Outcome}.
  */
 import { ProtektError } from '../errors/protekt-error.js';
-import { parseApiError } from '../errors/api-error.js';
+import { hasErrorCode, parseApiError } from '../errors/api-error.js';
 import { isRecord } from '../util/record.js';
 import type { Call } from './transport.js';
 import type { ApiResponse } from './types.js';
@@ -59,7 +59,7 @@ export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): 
       ` but a body that is not a JSON object: ${CHECK_BASE_URL}`,
     );
   }
-  if (status === 401 && error?.code === 'invalid_api_key') {
+  if (status === 401 && hasErrorCode(error, 'invalid_api_key')) {
     const message =
       "Protekt rejected the apiKey option (X-Protekt-Key): check it against the project's API keys.";
     return new ProtektError('invalid_api_key', message, { status });

@@ -16,6 +16,7 @@ import { classifyAnswer, type Outcome } from './answer.js';
 import { MAX_BODY_BYTES, runAttempt } from './attempt.js';
 import type { ApiRequest, ApiResponse, HttpMethod } from './types.js';
 import { backoffDelay } from './retry.js';
+import { unknownOption } from '../util/option-names.js';
 
 /** The fetch signature the transport needs (the global `fetch` fits, and so does an emulator's). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -138,14 +139,17 @@ function waitBeforeRetry(waitMs: number, signal: AbortSignal | undefined): Promi
 }
 
 /**
- * The debug line of one attempt. The path only: a query string may carry an e-mail; no header is
- * printed.
+ * The debug line of one attempt, with the API's base URL (a misconfigured one shows at once) and
+ * the path, never the query string (it may carry an e-mail) or a header.
  */
 function logLine(call: Call, attempt: number, started: number, outcome: string): void {
   call.log?.(
-    `[Protekt] ${call.method} ${call.path} -> ${outcome} (${Math.round(call.now() - started)} ms)${attempt ? ` [attempt ${attempt + 1}]` : ''}`,
+    `[Protekt] ${call.method} ${call.baseUrl}${call.path} -> ${outcome} (${Math.round(call.now() - started)} ms)${attempt ? ` [attempt ${attempt + 1}]` : ''}`,
   );
 }
+
+/** The per-call options every method takes as its last argument. */
+const REQUEST_OPTION_NAMES = ['signal', 'timeout', 'idempotencyKey'];
 
 /**
  * Checks a method's last argument, `{ signal, timeout, idempotencyKey }`: a malformed one is a
@@ -155,30 +159,33 @@ function logLine(call: Call, attempt: number, started: number, outcome: string):
  */
 export function checkRequestOptions(options: unknown): void {
   if (options === undefined || options === null) return;
-  const refuseOption = (option: string, what: string): never => {
-    throw new ProtektError('invalid_argument', `The per-call option ${option} must be ${what}.`, {
+  const refuseOption = (option: string, why: string): never => {
+    throw new ProtektError('invalid_argument', `The per-call option ${option} ${why}`, {
       details: { option },
     });
   };
   if (typeof options !== 'object' || Array.isArray(options)) {
     refuseOption(
       'options',
-      "an object { signal, timeout, idempotencyKey } (a method's last argument) or left out",
+      "must be an object { signal, timeout, idempotencyKey } (a method's last argument) or left out.",
     );
   }
+  const unknown = unknownOption(options as object, REQUEST_OPTION_NAMES);
+  if (unknown) refuseOption(unknown.name, unknown.why);
   const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
-  if (signal !== undefined && !isAbortSignal(signal)) refuseOption('signal', 'an AbortSignal');
+  if (signal !== undefined && !isAbortSignal(signal))
+    refuseOption('signal', 'must be an AbortSignal.');
   if (
     timeout !== undefined &&
     (typeof timeout !== 'number' || !(timeout >= 1 && timeout <= 600_000))
   ) {
-    refuseOption('timeout', '1 to 600000 ms (per attempt)');
+    refuseOption('timeout', 'must be 1 to 600000 ms (per attempt).');
   }
   if (
     idempotencyKey !== undefined &&
     (typeof idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey))
   ) {
-    refuseOption('idempotencyKey', '1 to 255 visible ASCII characters');
+    refuseOption('idempotencyKey', 'must be 1 to 255 visible ASCII characters.');
   }
 }
 

@@ -67,10 +67,10 @@ export interface SignUpParams<M extends object = DefaultMetadata> {
   email: string;
   /** A new password, 8 to 1024 characters. */
   password: string;
-  /** Project-defined data stored with the user (a JSON object of at most 16 KiB). */
-  metadata?: Partial<M>;
+  /** Project-defined data stored with the user (a JSON object of at most 8 KiB of UTF-8). */
+  metadata?: Partial<M> | undefined;
   /** E-mails a verification link to the address. */
-  sendVerification?: boolean;
+  sendVerification?: boolean | undefined;
 }
 
 /** Parameters of `auth.login`. */
@@ -84,19 +84,19 @@ export interface LoginParams {
 /** Parameters of `auth.sendOtp`: an e-mail or an E.164 phone. */
 export interface SendOtpParams {
   /** Where the code goes by e-mail. */
-  email?: string;
+  email?: string | undefined;
   /** Where the code goes by SMS, in E.164 form (`+14155550123`). */
-  phone?: string;
+  phone?: string | undefined;
   /** How the code is sent. Default: e-mail when `email` is given, else SMS. */
-  channel?: 'email' | 'sms';
+  channel?: 'email' | 'sms' | undefined;
 }
 
 /** Parameters of `auth.verifyOtp`. */
 export interface VerifyOtpParams {
   /** The e-mail address the code was sent to. */
-  email?: string;
+  email?: string | undefined;
   /** The phone number the code was sent to. */
-  phone?: string;
+  phone?: string | undefined;
   /** The one-time passcode the user received. */
   otp: string;
 }
@@ -126,15 +126,15 @@ export interface AuthResource<M extends object = DefaultMetadata> {
   /** URL that starts a social login with `provider`. Synchronous; carries no secret. */
   getSocialLoginUrl(params: {
     provider: SocialProvider;
-    redirectUrl?: string;
-    state?: string;
+    redirectUrl?: string | undefined;
+    state?: string | undefined;
   }): string;
   /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
   getSsoUrl(params: {
-    connection?: string;
-    email?: string;
-    redirectUrl?: string;
-    state?: string;
+    connection?: string | undefined;
+    email?: string | undefined;
+    redirectUrl?: string | undefined;
+    state?: string | undefined;
   }): string;
   /** E-mails a single-use sign-in link (15 minutes). */
   sendMagicLink(
@@ -169,9 +169,9 @@ export interface LoginUrlParams {
   /**
    * Where Protekt sends the user back, with the tokens appended. Default: the project's setting.
    */
-  redirectUrl?: string;
+  redirectUrl?: string | undefined;
   /** An opaque value returned unchanged with the redirect (CSRF protection). */
-  state?: string;
+  state?: string | undefined;
 }
 
 /** Parameters of `auth.getSocialLoginUrl`. */
@@ -183,9 +183,9 @@ export interface SocialLoginUrlParams extends LoginUrlParams {
 /** Parameters of `auth.getSsoUrl`: a connection name, or an e-mail whose domain chooses it. */
 export interface SsoUrlParams extends LoginUrlParams {
   /** The SSO connection's name, as configured for the project. */
-  connection?: string;
+  connection?: string | undefined;
   /** The user's e-mail address: its domain chooses the connection. */
-  email?: string;
+  email?: string | undefined;
 }
 
 /** Parameters of `auth.sendMagicLink`. */
@@ -193,7 +193,7 @@ export interface SendMagicLinkParams {
   /** The address the link is e-mailed to. */
   email: string;
   /** Where the link lands. Default: the project's redirect URL. */
-  redirectUrl?: string;
+  redirectUrl?: string | undefined;
 }
 
 /** Parameters of `auth.confirmPasswordReset`. */
@@ -442,7 +442,12 @@ export const AUTH_METHODS = {
     issuesTokens: true,
     readAnswer: readLoginAnswer,
   }),
-  logout: operation({ route: 'POST /auth/logout', args: [bearerArg()], result: {} }),
+  logout: operation({
+    route: 'POST /auth/logout',
+    args: [bearerArg()],
+    result: {},
+    ends: (endings, [accessToken]) => endings.sessionOf(accessToken as string),
+  }),
   // The verifier checks the per-call options itself (a bad one rejects, as with every method):
   // no wrapper, so the same-token path pays no extra promise.
   verifyToken: Object.assign(
@@ -456,6 +461,7 @@ export const AUTH_METHODS = {
     route: 'POST /auth/token/revoke',
     args: [bodyArg('token', 'token', text('token_invalid'))],
     result: {},
+    ends: (endings, [token]) => endings.token(token as string),
   }),
   getLoginUrl: urlBuilder<LoginUrlParams | undefined>('/auth/authorize', {}),
   getSocialLoginUrl: urlBuilder<SocialLoginUrlParams>('/auth/sso/authorize', {
@@ -537,6 +543,8 @@ export const AUTH_METHODS = {
       bearerArg(),
     ],
     result: {},
+    // Protekt ends the user's other sessions.
+    ends: (endings, [, accessToken]) => endings.sessionsOfUser(accessToken as string, true),
   }),
   verifyEmail: operation({
     route: 'POST /auth/email/verify',

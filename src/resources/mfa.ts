@@ -36,7 +36,7 @@ export interface MfaEnrollParams {
   /** The method to enroll: an authenticator app (`totp`) or SMS codes (`sms`). */
   method: MfaMethod;
   /** E.164 phone number: required for `sms`. */
-  phone?: string;
+  phone?: string | undefined;
 }
 
 /** Parameters of `mfa.verify`. */
@@ -47,7 +47,7 @@ export interface MfaVerifyParams {
    * The login challenge's token (`error.mfaToken` of `auth.login`); absent to confirm an
    * enrollment.
    */
-  mfaToken?: string;
+  mfaToken?: string | undefined;
 }
 
 /** Parameters of `mfa.verifyLogin`. */

@@ -11,7 +11,8 @@
  */
 import type { Send } from '../http/transport.js';
 import type { ApiRequest, HttpMethod } from '../http/types.js';
-import type { ProtektApiError, RequestOptions } from '../types.js';
+import type { TokenEndings } from '../tokens/verify.js';
+import type { MfaRequiredError, ProtektApiError, RequestOptions } from '../types.js';
 import { isRecord } from '../util/record.js';
 import { type InputCheck, type InputRule, accessToken, inputError } from './validate.js';
 import { readResult, type Reader, type WireObject } from './wire.js';
@@ -24,6 +25,8 @@ export interface ResourceContext {
   readonly tokenExpiry: number | undefined;
   /** The client's token verifier (`auth.verifyToken` is its `verify`). */
   readonly verifyToken: (token: unknown, options?: RequestOptions) => Promise<unknown>;
+  /** Where a call that ended tokens tells the verifier, so that it refuses them at once. */
+  readonly endings: TokenEndings;
   /** The API base URL (for `auth`'s URL builders). */
   readonly baseUrl: string;
   /** The project's login id (for `auth`'s URL builders). */
@@ -169,6 +172,11 @@ export interface OperationSpec<F> {
   /** Completes the body built from the arguments (a default that depends on other fields). */
   readonly completeBody?: (body: WireObject) => WireObject;
   /**
+   * What a success ends (a session, a user's tokens), told to this client's verifier so that its
+   * `verifyToken` refuses those tokens at once; `values` are the method's arguments.
+   */
+  readonly ends?: (endings: TokenEndings, values: readonly unknown[]) => void;
+  /**
    * Reads the answer when the result fields alone cannot (the login MFA challenge): a whole result.
    */
   readonly readAnswer?: (answer: WireObject) => WireObject;
@@ -189,7 +197,7 @@ export type DescribedOperation = Omit<OperationSpec<unknown>, 'args' | 'result'>
  */
 export function failedResult(
   result: Readonly<Record<string, unknown>>,
-  error: ProtektApiError,
+  error: ProtektApiError | MfaRequiredError,
 ): never {
   const out: WireObject = {};
   for (const key in result) out[key] = null;
@@ -212,6 +220,7 @@ export function operation<F>(typedSpec: OperationSpec<F>): MethodBuilder<F> {
       }
       const response = await context.send(request);
       if (response.error) return failedResult(spec.result, response.error);
+      spec.ends?.(context.endings, values);
       const answer = response.data ?? {};
       const result = spec.readAnswer ? spec.readAnswer(answer) : readResult(spec.result, answer);
       // `readAnswer` may return a whole failed result (the login MFA challenge).

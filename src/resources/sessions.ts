@@ -18,7 +18,7 @@ import { listField, numberField, readSession } from './wire.js';
 /** Parameters of `sessions.revokeAll`. */
 export interface RevokeAllSessionsParams {
   /** Keeps the session of the access token used for the call ("sign out every other device"). */
-  keepCurrent?: boolean;
+  keepCurrent?: boolean | undefined;
 }
 
 /** The `sessions` resource. */
@@ -53,6 +53,11 @@ const revokeAllOperation = operation<
     paramsArg<RevokeAllSessionsParams>({ keepCurrent: field('keep_current', boolean) }),
   ],
   result: REVOKE_ALL_RESULT,
+  ends: (endings, [accessToken, params]) =>
+    endings.sessionsOfUser(
+      accessToken as string,
+      (params as RevokeAllSessionsParams).keepCurrent === true,
+    ),
 });
 
 /**
@@ -91,6 +96,7 @@ export const SESSIONS_METHODS = {
     route: 'DELETE /auth/sessions/{sessionId}',
     args: [pathArg('sessionId', text()), bearerArg()],
     result: {},
+    ends: (endings, [sessionId]) => endings.session(sessionId as string),
   }),
   revokeAll,
 } satisfies MethodTable<SessionsResource>;

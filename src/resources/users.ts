@@ -32,21 +32,21 @@ import { flagField, listField, optionalStringField, readUser } from './wire.js';
 /** Parameters of `users.list`. */
 export interface ListUsersParams {
   /** Page size, 1 to 100 (default 20). */
-  limit?: number;
+  limit?: number | undefined;
   /** Cursor from the previous page's `nextCursor`. */
-  cursor?: string;
+  cursor?: string | undefined;
   /** Partial e-mail match. */
-  search?: string;
+  search?: string | undefined;
 }
 
 /** Parameters of `users.update`. */
 export interface UpdateUserParams<M extends object = DefaultMetadata> {
   /** New e-mail (it must be verified again). */
-  email?: string;
+  email?: string | undefined;
   /** Keys merged into the existing metadata. */
-  metadata?: Partial<M>;
+  metadata?: Partial<M> | undefined;
   /** `true` locks the account and ends its sessions. */
-  disabled?: boolean;
+  disabled?: boolean | undefined;
 }
 
 /** The `users` resource. */
@@ -155,6 +155,16 @@ export const USERS_METHODS = {
       }),
     ],
     result: USER_RESULT,
+    // Disabling ends the user's tokens; enabling lets new ones through.
+    ends: (endings, [userId, params]) => {
+      const { disabled } = params as UpdateUserParams;
+      if (disabled !== undefined) endings.user(userId as string, disabled);
+    },
   }),
-  delete: operation({ route: 'DELETE /auth/users/{userId}', args: [userIdArg], result: {} }),
+  delete: operation({
+    route: 'DELETE /auth/users/{userId}',
+    args: [userIdArg],
+    result: {},
+    ends: (endings, [userId]) => endings.user(userId as string, true),
+  }),
 } satisfies MethodTable<UsersResource>;

@@ -4,10 +4,14 @@
  * Each rule takes the value and the field name and returns `null` when the value is fine; a rule
  * across several fields is the `check` of a parameter object (see operation.ts).
  */
-import { METADATA_MAX_BYTES, METADATA_MAX_DEPTH } from '../util/limits.js';
-import type { ProtektApiError } from '../types.js';
+import {
+  jsonByteLength,
+  METADATA_MAX_BYTES,
+  METADATA_MAX_DEPTH,
+  TOKEN_MAX_LENGTH,
+} from '../util/limits.js';
+import type { ProtektApiError, ReturnedErrorCode } from '../types.js';
 import { isSafeKey } from '../util/case.js';
-import type { ApiErrorCode } from '../errors/codes.js';
 
 /** A failed check, or `null`. */
 export type InputCheck = ProtektApiError | null;
@@ -15,15 +19,15 @@ export type InputCheck = ProtektApiError | null;
 export type InputRule = (value: unknown, field: string) => InputCheck;
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-/** Longest token the client will send; real tokens are far shorter. */
-export const MAX_TOKEN_LENGTH = 16_384;
+/** Longest token the client will send (what the API reads). */
+export const MAX_TOKEN_LENGTH = TOKEN_MAX_LENGTH;
 
 /**
  * One local error (status 0: nothing was sent): the message starts with `name`, usually the
  * field's; `details.field` names the field.
  */
 export function inputError(
-  code: ApiErrorCode,
+  code: ReturnedErrorCode,
   name: string,
   text: string,
   extra?: Record<string, unknown>,
@@ -60,7 +64,7 @@ export const password: InputRule = (value, field) =>
 
 /** A token, code or id: a non-empty string of bounded length; a failure has `code`. */
 export const text =
-  (code: ApiErrorCode = 'invalid_request'): InputRule =>
+  (code: ReturnedErrorCode = 'invalid_request'): InputRule =>
   (value, field) =>
     // A lone surrogate is not text (and encodeURIComponent throws on it).
     typeof value === 'string' &&
@@ -118,7 +122,7 @@ export const url = optional((value, field) => {
 });
 
 /**
- * Metadata, when given: a plain JSON object, at most 16 KiB serialised, with no key that could
+ * Metadata, when given: a plain JSON object, at most 8 KiB of UTF-8 JSON, with no key that could
  * pollute a prototype (`__proto__`, `constructor`, `prototype`) at any depth.
  */
 export const metadata = optional((value, field) => {
@@ -129,11 +133,11 @@ export const metadata = optional((value, field) => {
     proto === Object.prototype || proto === null ? findUnsafeKey(value as object, 0) : '';
   if (unsafe) return inputError('invalid_request', field, `must not contain the key '${unsafe}'.`);
   try {
-    if (unsafe === null && JSON.stringify(value).length <= METADATA_MAX_BYTES) return null;
+    if (unsafe === null && jsonByteLength(value) <= METADATA_MAX_BYTES) return null;
   } catch {
     // not serialisable (a cycle, a BigInt, a toJSON giving nothing): refused below
   }
-  return inputError('invalid_request', field, 'must be a JSON object of at most 16 KiB.');
+  return inputError('invalid_request', field, 'must be a JSON object of at most 8 KiB (UTF-8).');
 });
 
 /**

@@ -28,28 +28,28 @@ export interface EmulatorOptions {
   /** PBKDF2 iterations for password hashes (default 100 000; tests may pass e.g. 1 000). */
   pbkdf2Iterations?: number;
   /** Algorithm of the first signing key (default `RS256`). */
-  algorithm?: SigningAlgorithm;
+  algorithm?: SigningAlgorithm | undefined;
   /** Initial emulator time in ms since the epoch (default: real time). */
-  now?: number;
+  now?: number | undefined;
   /** Rate limits and lockout (defaults in {@link RateLimitOptions}). */
-  rateLimits?: RateLimitOptions;
+  rateLimits?: RateLimitOptions | undefined;
   /** Settings of the default project. */
-  project?: ProjectSettings;
+  project?: ProjectSettings | undefined;
   /** More projects to create up front (`emulator.projects[1…]`). */
-  projects?: ProjectSettings[];
+  projects?: ProjectSettings[] | undefined;
   /**
    * Issuer used by {@link Emulator.issueAccessToken} and {@link Emulator.signToken} by default
    * (`https://auth.protekt.io`).
    */
-  issuer?: string;
+  issuer?: string | undefined;
 }
 
 /** Options of {@link Emulator.signToken}. */
 export interface SignTokenOptions {
   /** Header entries overriding `{ alg, kid, typ: 'JWT' }`. */
-  header?: Record<string, unknown>;
+  header?: Record<string, unknown> | undefined;
   /** Which key signs (only the current key today). */
-  key?: 'current';
+  key?: 'current' | undefined;
 }
 
 /** Options of {@link Emulator.issueAccessToken}. */
@@ -57,13 +57,13 @@ export interface IssueAccessTokenOptions {
   /** The user (must exist). */
   userId: string;
   /** The user's project (default: the default project). */
-  projectId?: string;
+  projectId?: string | undefined;
   /** Lifetime in seconds (default: the project's `tokenExpiry`; not clamped). */
-  expiresIn?: number;
+  expiresIn?: number | undefined;
   /** Claims added to (or overriding) the usual ones. */
-  extraClaims?: Record<string, unknown>;
+  extraClaims?: Record<string, unknown> | undefined;
   /** Issuer (default: the emulator's `issuer` option). */
-  issuer?: string;
+  issuer?: string | undefined;
 }
 
 /** Options of {@link Emulator.createUser}. */
@@ -71,13 +71,13 @@ export interface CreateUserOptions {
   /** E-mail address (must be free in the project). */
   email: string;
   /** Password (hashed like sign-up); absent = a passwordless user. */
-  password?: string;
+  password?: string | undefined;
   /** Whether the address counts as verified (default false). */
-  emailVerified?: boolean;
+  emailVerified?: boolean | undefined;
   /** Metadata (sanitized like the API's: no prototype-polluting keys). */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
   /** Default: the default project. */
-  projectId?: string;
+  projectId?: string | undefined;
 }
 
 /** A read-only peek into the emulator's data, for assertions. Go through the API for behaviour. */
@@ -107,6 +107,17 @@ export interface Emulator {
   readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
   /** The default project. */
   readonly project: EmulatorProject;
+  /**
+   * What a client needs to reach this emulator in-process as its default project: its `loginId`,
+   * `apiKey` and this emulator's `fetch`. `new Protekt({ ...emulator.clientOptions, debug: true })`.
+   * (Spreading `emulator.project` itself passes its settings too, which the client refuses as
+   * unknown options.)
+   */
+  readonly clientOptions: {
+    readonly loginId: string;
+    readonly apiKey: string;
+    readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  };
   /** Every project, the default one first. */
   readonly projects: readonly EmulatorProject[];
   /** Adds a project. All projects share one issuer and one JWKS. */
@@ -400,10 +411,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const { state, faults } = core;
   // A plain object of own properties that work unbound (`const { fetch } = emulator`); the
   // work is done by `core`.
+  const fetch: Emulator['fetch'] = async (input, init) => core.fetch(input, init);
   return {
-    fetch: async (input, init) => core.fetch(input, init),
+    fetch,
     get project() {
       return core.ensureProjects()[0]!;
+    },
+    get clientOptions() {
+      const { loginId, apiKey } = core.ensureProjects()[0]!;
+      return { loginId, apiKey, fetch };
     },
     get projects() {
       return core.ensureProjects();

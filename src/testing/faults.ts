@@ -5,26 +5,26 @@ export interface FaultSpec {
   /** Path below `/v1` (exact, query ignored), e.g. `'/auth/login'`, or a RegExp tested on it. */
   path: string | RegExp;
   /** Only for this method (case-insensitive); any method when absent. */
-  method?: string;
+  method?: string | undefined;
   /** How many matching requests it applies to (default 1; `Infinity` for all). */
-  times?: number;
+  times?: number | undefined;
   /** Answer with this status instead of processing the request. */
-  status?: number;
+  status?: number | undefined;
   /** `Retry-After` header: seconds, or an HTTP date string. */
-  retryAfter?: number | string;
+  retryAfter?: number | string | undefined;
   /** Wait this long (real timers) first, honouring the request's abort signal. */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Reject `fetch` with a `TypeError`, as a dropped connection does. */
-  drop?: boolean;
+  drop?: boolean | undefined;
   /** Raw answer body (e.g. non-JSON or truncated JSON) instead of the JSON error envelope. */
-  body?: string;
+  body?: string | undefined;
   /** Extra answer headers. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /**
    * Apply after the emulator has processed the request: the request takes effect, then its
    * answer is replaced (status/body) or lost (`drop`). Tests idempotent retries. Default false.
    */
-  after?: boolean;
+  after?: boolean | undefined;
 }
 
 /** One request the emulator saw (secrets redacted). */

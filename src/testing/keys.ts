@@ -10,6 +10,7 @@ import {
   encodeBase64urlText,
 } from '../util/base64url.js';
 import { isRecord } from '../util/record.js';
+import { TOKEN_MAX_LENGTH } from '../util/limits.js';
 import type { EmulatorClock } from './clock.js';
 import { randomId } from './random.js';
 
@@ -190,7 +191,7 @@ export class KeyRing {
    * header `alg` to be that key's algorithm. `null` when malformed, unknown or badly signed.
    */
   async verify(token: string): Promise<VerifiedJwt | null> {
-    if (token.length > 16384) return null;
+    if (token.length > TOKEN_MAX_LENGTH) return null;
     const parts = token.split('.');
     if (parts.length !== 3) return null;
     const [h, p, s] = parts as [string, string, string];

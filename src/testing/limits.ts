@@ -11,19 +11,19 @@ export interface RateLimitRule {
 /** Limits of the emulator (all configurable through `createEmulator({ rateLimits })`). */
 export interface RateLimitOptions {
   /** Password login attempts per e-mail address (default 10 per minute). */
-  login?: RateLimitRule;
+  login?: RateLimitRule | undefined;
   /** OTP sends per e-mail address or phone number (default 3 per hour). */
-  otpSend?: RateLimitRule;
+  otpSend?: RateLimitRule | undefined;
   /** Magic-link sends per e-mail address (default 5 per hour). */
-  magicLinkSend?: RateLimitRule;
+  magicLinkSend?: RateLimitRule | undefined;
   /** Password-reset requests per e-mail address (default 5 per hour). */
-  passwordReset?: RateLimitRule;
+  passwordReset?: RateLimitRule | undefined;
   /** Lockout after consecutive wrong passwords (default 5 failures, 15 minutes). */
-  lockout?: { attempts: number; durationMs: number };
+  lockout?: { attempts: number; durationMs: number } | undefined;
   /** Wrong OTP entries before the code is invalidated (default 5). */
-  otpAttempts?: number;
+  otpAttempts?: number | undefined;
   /** Wrong MFA codes before the mfa_token is invalidated (default 5). */
-  mfaAttempts?: number;
+  mfaAttempts?: number | undefined;
 }
 
 /** Limits with every default filled in. */

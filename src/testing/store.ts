@@ -9,46 +9,46 @@ export interface SsoConnection {
   /** E-mail domains routed to this connection (`email=` on the authorize URL). */
   domains: string[];
   /** Identity provider label stored in the user's `metadata.provider` (default `'sso'`). */
-  provider?: string;
+  provider?: string | undefined;
 }
 
 /** Settings of a project. All optional on input. */
 export interface ProjectSettings {
   /** Display name. */
-  name?: string;
+  name?: string | undefined;
   /** Access token lifetime in seconds when the caller sends no `token_expiry` (default 3600). */
-  tokenExpiry?: number;
+  tokenExpiry?: number | undefined;
   /** Refresh token lifetime in seconds, renewed on each rotation (default 2592000 = 30 days). */
-  refreshTokenExpiry?: number;
+  refreshTokenExpiry?: number | undefined;
   /**
    * Every user must use MFA: logins of users without MFA carry `mfa_enrollment_required`, unenroll
    * is refused (default false).
    */
-  mfaRequired?: boolean;
+  mfaRequired?: boolean | undefined;
   /**
    * Password login is refused with `email_not_verified` until the address is verified (default
    * false).
    */
-  requireEmailVerification?: boolean;
+  requireEmailVerification?: boolean | undefined;
   /**
    * Default redirect target of magic links, SSO and the hosted login page (default
    * `http://localhost:3000/auth/callback`).
    */
-  redirectUrl?: string;
+  redirectUrl?: string | undefined;
   /**
    * More origins a `redirect_url` may point to; `https://*.example.com` allows subdomains. The
    * `redirectUrl` origin is always allowed. Default: `https://example.com` and
    * `https://*.example.com`.
    */
-  allowedOrigins?: string[];
+  allowedOrigins?: string[] | undefined;
   /** SSO connections, e.g. `[{ name: 'acme-okta', domains: ['acme.com'] }]`. */
-  ssoConnections?: SsoConnection[];
+  ssoConnections?: SsoConnection[] | undefined;
   /** Pin the login id (default random `lp_…`). */
-  loginId?: string;
+  loginId?: string | undefined;
   /** Pin the API key (default random `pk_test_…`). */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Pin the project id (default random `proj_…`). */
-  projectId?: string;
+  projectId?: string | undefined;
 }
 
 /** Resolved, live settings of a project (tests may change them in place). */

@@ -4,7 +4,9 @@
  * once, at startup, never on a request.
  */
 import { ProtektError } from '../errors/protekt-error.js';
+import { unknownOption } from '../util/option-names.js';
 import { isRecord } from '../util/record.js';
+import { TOKEN_MAX_LENGTH } from '../util/limits.js';
 
 /** A key set as persisted by a {@link JwksCacheStore}. Times are milliseconds since the epoch. */
 export interface StoredJwks {
@@ -36,53 +38,69 @@ export interface RevocationCheckOptions {
    * Seconds a remote answer is trusted for a given token (default 30). `0` asks on every call.
    * A revoked token is refused at the latest `maxAge` seconds after its revocation.
    */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /**
    * When the remote check cannot be completed (network failure, timeout, 5xx, rate limit):
    * `false` (default) keeps the local answer (fail-open); `true` throws the `ProtektError`, so
    * that a middleware answers 503 instead of letting the request in (fail-closed).
    */
-  failClosed?: boolean;
+  failClosed?: boolean | undefined;
 }
 
 /** Options of a verified-token cache. */
 export interface VerifiedCacheOptions {
   /** Most tokens kept (default 1,000); the least recently used one is evicted first. */
-  max?: number;
+  max?: number | undefined;
 }
 
 /** Token verification options, given to the client constructor. */
 export interface TokenOptions {
   /** Leeway in seconds for `exp`, `nbf` and `iat` (default 5, at most 60). */
-  clockTolerance?: number;
+  clockTolerance?: number | undefined;
   /**
    * Remote revocation check after local verification (on by default). `false` verifies locally
    * only: once the keys are cached, no request is made at all.
    */
-  revocationCheck?: boolean | RevocationCheckOptions;
+  revocationCheck?: boolean | RevocationCheckOptions | undefined;
   /** Static public keys: when set, keys are never fetched. */
-  jwks?: { keys: JsonWebKey[] };
+  jwks?: { keys: JsonWebKey[] } | undefined;
   /** Persistence hook for fetched keys (e.g. Workers KV), shared across isolates. */
-  jwksCache?: JwksCacheStore;
-  /** Longest token accepted, in characters (default 8,192), checked before any parsing. */
-  maxTokenLength?: number;
+  jwksCache?: JwksCacheStore | undefined;
+  /**
+   * Longest token accepted, in characters, checked before any parsing. Default 16,384: room for a
+   * user with the largest metadata the emulator stores (8 KiB of UTF-8 JSON, whose top-level keys
+   * become claims) under any supported signature.
+   */
+  maxTokenLength?: number | undefined;
   /**
    * Seconds fetched keys are used before being fetched again. When unset, the endpoint's
    * `Cache-Control: max-age` decides (kept between 60 s and 24 h), or 600 s without one.
    */
-  jwksCacheMaxAge?: number;
+  jwksCacheMaxAge?: number | undefined;
   /**
    * Least seconds between two fetches of the keys caused by unknown `kid`s or failed refreshes
    * (default 30).
    */
-  jwksCooldown?: number;
+  jwksCooldown?: number | undefined;
   /**
    * Cache of tokens already verified, so that the same token verified again costs a map lookup.
    * Expiry and revocation are still checked on every hit. `false` turns it off. Default `{ max:
    * 1000 }`.
    */
-  verifiedCache?: boolean | VerifiedCacheOptions;
+  verifiedCache?: boolean | VerifiedCacheOptions | undefined;
 }
+
+/** The names of the token options (for the unknown-option check and the clean copy). */
+export const TOKEN_OPTION_NAMES = [
+  'clockTolerance',
+  'revocationCheck',
+  'jwks',
+  'jwksCache',
+  'maxTokenLength',
+  'jwksCacheMaxAge',
+  'jwksCooldown',
+  'verifiedCache',
+] as const;
 
 /** Options with every default applied. Internal. */
 export interface ResolvedTokenOptions {
@@ -102,6 +120,12 @@ export const configError = (option: string, why: string): ProtektError =>
 
 function fail(option: string, why: string): never {
   throw configError(option, why);
+}
+
+/** Refuses the first key of `options` not in `known` (`prefix` names the object holding it). */
+export function refuseUnknownOptions(options: object, known: readonly string[], prefix = ''): void {
+  const unknown = unknownOption(options, known);
+  if (unknown) fail(prefix + unknown.name, unknown.why);
 }
 
 /**
@@ -164,7 +188,7 @@ export function resolveTokenOptions(
       'maxTokenLength',
       64,
       1_048_576,
-      8192,
+      TOKEN_MAX_LENGTH,
       'a whole number of characters',
       true,
     ),
@@ -181,6 +205,7 @@ function resolveRevocationCheck(check: unknown): ResolvedTokenOptions['revocatio
     fail('revocationCheck', 'must be false, true or an object { maxAge, failClosed }.');
   }
   const given = isRecord(check) ? check : {};
+  refuseUnknownOptions(given, ['maxAge', 'failClosed'], 'revocationCheck.');
   const maxAge = numberIn(given, 'maxAge', 0, 86_400, 30);
   const failClosed = given.failClosed ?? false;
   if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'must be a boolean.');
@@ -212,6 +237,7 @@ function resolveVerifiedCache(cache: unknown): number {
     fail('verifiedCache', 'must be false, true or an object { max }.');
   }
   const given = isRecord(cache) ? cache : {};
+  refuseUnknownOptions(given, ['max'], 'verifiedCache.');
   return numberIn(given, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
 }
 
@@ -230,16 +256,7 @@ export function validateTokenOptions(options: unknown): TokenOptions {
   resolveTokenOptions(options);
   const given = (options ?? {}) as TokenOptions & Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of [
-    'clockTolerance',
-    'revocationCheck',
-    'jwks',
-    'jwksCache',
-    'maxTokenLength',
-    'jwksCacheMaxAge',
-    'jwksCooldown',
-    'verifiedCache',
-  ] as const) {
+  for (const key of TOKEN_OPTION_NAMES) {
     const value = given[key];
     if (value !== undefined) out[key] = value;
   }

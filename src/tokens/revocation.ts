@@ -105,6 +105,13 @@ export class RevocationChecker {
     return undefined;
   }
 
+  /** Forgets every cached pass: the next verification of each token asks Protekt again. */
+  forgetPasses(): void {
+    for (const [key, answer] of this.#answers.entries()) {
+      if (!answer.failure) this.#answers.delete(key);
+    }
+  }
+
   /** Asks Protekt about a token whose answer is not cached; `exp` is its expiry (seconds). */
   check(
     token: string,

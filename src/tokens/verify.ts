@@ -15,7 +15,8 @@ import type {
   VerifyTokenResult,
 } from '../types.js';
 import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
-import { invalidToken, type TokenFailure } from './token-failure.js';
+import { invalidToken, tokenFailure, type TokenFailure } from './token-failure.js';
+import { LocalRevocations, readUnverified } from './local-revocations.js';
 import {
   type FetchedJwks,
   jwksTtl,
@@ -67,6 +68,28 @@ export interface TokenVerifier<M extends object = DefaultMetadata> {
    *   completed; `invalid_api_key` or `aborted` from the revocation check.
    */
   verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+  /** What this client ended, refused by `verify` from now on (see {@link TokenEndings}). */
+  readonly endings: TokenEndings;
+}
+
+/**
+ * Tells the verifier what this client just ended, so that its `verify` refuses those tokens at
+ * once (`token_revoked`) instead of trusting its caches until they expire.
+ */
+export interface TokenEndings {
+  /** `auth.revokeToken`: this token (an access token; anything else is ignored). */
+  token(token: string): void;
+  /** `auth.logout`: this access token and every token of its session. */
+  sessionOf(accessToken: string): void;
+  /** `sessions.revoke`: every token of the session `sid`. */
+  session(sid: string): void;
+  /**
+   * `sessions.revokeAll` and `auth.changePassword`: every token of the user of `accessToken` this
+   * client has verified, but those of its own session when `keepCurrent`.
+   */
+  sessionsOfUser(accessToken: string, keepCurrent: boolean): void;
+  /** `users.delete` and `users.update({ disabled })`: every token of the user, or none any more. */
+  user(userId: string, ended: boolean): void;
 }
 
 // What a cache hit needs: the key (still published?), the frozen claims (times, exp) and user
@@ -82,6 +105,7 @@ interface VerifiedEntry<M extends object> {
 // and how it fetches and judges its JWKS (the KeyLookup its key set is asked with).
 interface VerifierState<M extends object> extends KeyLookup {
   rules: ClaimRules;
+  local: LocalRevocations;
   maxLength: number;
   now: () => number;
   keys: KeySet;
@@ -100,6 +124,7 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(
   const { log, send, jwksUrl: url } = config;
   const state: VerifierState<M> = {
     rules: { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance },
+    local: new LocalRevocations(opts.clockTolerance),
     maxLength: opts.maxTokenLength,
     now: config.now,
     keys: opts.staticKeys
@@ -117,7 +142,58 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(
     timeout: config.timeout,
     log,
   };
-  return { verify: (token, options) => verifyToken(state, token, options) };
+  return {
+    verify: (token, options) => verifyToken(state, token, options),
+    endings: tokenEndings(state),
+  };
+}
+
+// What the resources tell the verifier after a call that ended tokens (see TokenEndings).
+function tokenEndings<M extends object>(state: VerifierState<M>): TokenEndings {
+  const { local } = state;
+  const ownSession = (accessToken: string) => readUnverified(accessToken);
+  return {
+    token(token) {
+      const read = ownSession(token);
+      if (read) local.endToken(read.signature);
+    },
+    sessionOf(accessToken) {
+      const read = ownSession(accessToken);
+      if (!read) return;
+      local.endToken(read.signature);
+      if (read.claims.sid) local.endSession(read.claims.sid);
+    },
+    session: (sid) => local.endSession(sid),
+    sessionsOfUser(accessToken, keepCurrent) {
+      const read = ownSession(accessToken);
+      if (!read?.claims.sub) return;
+      if (!keepCurrent) local.endToken(read.signature);
+      endVerifiedTokensOf(state, read.claims.sub, keepCurrent ? read.claims.sid : undefined);
+    },
+    user(userId, ended) {
+      if (ended) local.endUser(userId, state.now());
+      else local.reopenUser(userId);
+    },
+  };
+}
+
+// Ends every token of `sub` this verifier holds (but those of the session `keep`): the user's
+// other sessions were ended, and tokens it never verified go to the remote check anyway. Without
+// a verified-token cache the tokens cannot be told apart: every cached pass is forgotten instead.
+function endVerifiedTokensOf<M extends object>(
+  state: VerifierState<M>,
+  sub: string,
+  keep: string | undefined,
+): void {
+  if (!state.verified) {
+    state.revocation?.forgetPasses();
+    return;
+  }
+  for (const [, { claims, signatureSegment }] of state.verified.entries()) {
+    if (claims.sub === sub && (keep === undefined || claims.sid !== keep)) {
+      state.local.endToken(signatureSegment);
+    }
+  }
 }
 
 // Fetches the JWKS endpoint through the client's transport: its keys and `max-age`.
@@ -150,7 +226,7 @@ async function verifyToken<M extends object>(
 ): Promise<VerifyTokenResult<M>> {
   checkRequestOptions(options);
   const token = checkInput(input, state.maxLength);
-  if (typeof token !== 'string') return refused(token);
+  if (typeof token !== 'string') return refuse(state, token);
   const now = state.now();
   const signal = options?.signal;
   const { keys, verified, revocation } = state;
@@ -164,13 +240,17 @@ async function verifyToken<M extends object>(
       : (keys.cachedKey(key.kid, state, now) ??
         (await keys.resolveKey(key.kid, state, now, signal)));
     const failure = checkCachedEntry(state, token, entry, published, now);
-    if (failure) return refused(failure);
+    if (failure) return refuse(state, failure);
   } else {
     const fresh = await verifyFresh(state, token, now, signal);
-    if ('code' in fresh) return refused(fresh);
+    if ('code' in fresh) return refuse(state, fresh);
     entry = fresh;
   }
 
+  if (state.local.ended(entry.claims, entry.signatureSegment)) {
+    verified?.delete(token);
+    return refuse(state, endedHere());
+  }
   if (revocation) {
     // Keyed by the signature, never the jti: a jti is the issuer's to choose and may repeat.
     const key = entry.signatureSegment;
@@ -182,7 +262,7 @@ async function verifyToken<M extends object>(
     if (revoked) {
       // Forget the token, so no later fail-open can bring it back from this cache.
       verified?.delete(token);
-      return refused(revoked);
+      return refuse(state, revoked);
     }
   }
   return accepted(state, token, entry);
@@ -199,11 +279,13 @@ function checkInput(token: unknown, maxLength: number): string | TokenFailure {
   }
   if (token.length === 0)
     return invalidToken('empty', 'The token is empty: did the request carry one?');
-  if (token.length > maxLength)
-    return invalidToken(
+  if (token.length > maxLength) {
+    const failure = invalidToken(
       'size',
       `The token is longer than maxTokenLength (${maxLength} characters).`,
     );
+    return explained(failure, `${token.length} characters`);
+  }
   return token;
 }
 
@@ -244,10 +326,11 @@ async function verifyFresh<M extends object>(
   const { keys } = state;
   const key = keys.cachedKey(kid, state, now) ?? (await keys.resolveKey(kid, state, now, signal));
   if (!key) {
-    return invalidToken(
+    const failure = invalidToken(
       'kid',
       "The token's kid is not in the JWKS: it is from another environment, or its key was rotated out.",
     );
+    return explained(failure, `kid ${quoted(kid)} is not published at ${state.url}`);
   }
   if (key.alg !== alg) {
     // Both are fixed names (the header's alg was checked against RS256, ES256 and EdDSA).
@@ -258,7 +341,7 @@ async function verifyFresh<M extends object>(
   const decoded = decodeSegment(parsed.payloadSegment, 'payload');
   if ('code' in decoded) return decoded;
   const claimsFailure = checkClaims(decoded.json, state.rules, now);
-  if (claimsFailure) return claimsFailure;
+  if (claimsFailure) return explainClaims(claimsFailure, decoded.json, state.rules);
   return {
     key,
     claims: decoded.json as ProtektClaims,
@@ -319,8 +402,51 @@ function notAJws(token: string, failure: TokenFailure): TokenFailure {
   return failure;
 }
 
-const refused = <M extends object>(error: TokenFailure): VerifyTokenResult<M> => ({
-  user: null,
-  claims: null,
-  error,
-});
+// A token this client itself ended (see LocalRevocations).
+const endedHere = (): TokenFailure =>
+  tokenFailure(
+    'token_revoked',
+    'ended_here',
+    'The token was ended by this client (logout, revoked session, user disabled or deleted): the user must sign in again.',
+  );
+
+// What a refusal's debug line adds to its code and reason: the expected and the found value of a
+// claim, the kid, the size. Kept beside the failure, never in it: the error users see and send
+// back stays the fixed text, and no line ever holds the token itself.
+const refusalDetails = new WeakMap<TokenFailure, string>();
+
+function explained(failure: TokenFailure, detail: string): TokenFailure {
+  refusalDetails.set(failure, detail);
+  return failure;
+}
+
+// A value from the token, quoted and cut short for a debug line.
+const quoted = (value: unknown): string => (JSON.stringify(value) ?? String(value)).slice(0, 100);
+
+// The issuer or audience found, beside the one expected: the usual misconfiguration (a client on
+// localhost with tokens minted on 127.0.0.1, a wrong loginId).
+function explainClaims(
+  failure: TokenFailure,
+  claims: Record<string, unknown>,
+  rules: ClaimRules,
+): TokenFailure {
+  const { reason } = failure.details;
+  if (reason === 'iss')
+    return explained(failure, `expected ${rules.issuer}, found ${quoted(claims.iss)}`);
+  if (reason === 'aud') {
+    return explained(failure, `expected ${rules.audience} in aud, found ${quoted(claims.aud)}`);
+  }
+  return failure;
+}
+
+// A refused verification: one debug line with its code, reason and detail, and the result.
+function refuse<M extends object>(
+  state: VerifierState<M>,
+  error: TokenFailure,
+): VerifyTokenResult<M> {
+  const detail = refusalDetails.get(error);
+  state.log?.(
+    `[Protekt] verifyToken: refused ${error.code} (${error.details.reason})${detail ? `: ${detail}` : ''}`,
+  );
+  return { user: null, claims: null, error };
+}

@@ -51,4 +51,19 @@ export class LruCache<V> {
   delete(key: string): boolean {
     return this.#map.delete(key);
   }
+
+  /** Whether `key` is held, without marking it as used. */
+  has(key: string): boolean {
+    return this.#map.has(key);
+  }
+
+  /** The entry, without marking it as used. */
+  peek(key: string): V | undefined {
+    return this.#map.get(key);
+  }
+
+  /** Every entry, oldest first, without marking any as used. */
+  entries(): IterableIterator<[string, V]> {
+    return this.#map.entries();
+  }
 }

@@ -168,8 +168,9 @@ describe('debug logging', () => {
       await client.auth.refreshToken(refreshToken!);
       await client.auth.logout(accessToken!);
       expect(lines).toHaveLength(4);
-      expect(lines[1]).toMatch(
-        /^\[Protekt\] POST \/auth\/login -> 401 invalid_credentials \(\d+ ms\)$/,
+      // The base URL in use is on the line: a misconfigured one shows at once.
+      expect(lines[1]).toBe(
+        `[Protekt] POST ${client.baseUrl}/auth/login -> 401 invalid_credentials (${/\((\d+) ms\)/.exec(lines[1]!)?.[1]} ms)`,
       );
       for (const secret of [
         h.emulator.project.apiKey,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
+import { Protekt } from '../../src/index.js';
 import { serveEmulator, type EmulatorServer } from '../../src/cli/serve.js';
 import { PASSWORD, claimsOf, email, fastEmulator } from './_helpers.js';
 
@@ -142,6 +143,20 @@ describe('argument parsing', () => {
     expect(() => parseArgs(['--port'])).toThrow(/needs a value/);
     expect(() => parseArgs(['--nope'])).toThrow(/unknown option/);
   });
+
+  it('checks --login-id and --api-key as the client does, without repeating the value', () => {
+    expect(() => parseArgs(['--login-id', 'nope'])).toThrow(
+      "--login-id must be the project's login id: lp_ followed by 3 to 128 letters, digits, _ or -",
+    );
+    expect(() => parseArgs(['--api-key=sk_live_secretvalue'])).toThrow(
+      '--api-key must be the project API key: pk_ followed by 8 to 256 letters, digits, _ or -',
+    );
+    try {
+      parseArgs(['--api-key=sk_live_secretvalue']);
+    } catch (error) {
+      expect(String(error)).not.toContain('secretvalue');
+    }
+  });
 });
 
 /** Starts the bin, resolves with the child and its first stdout line(s). */
@@ -218,6 +233,48 @@ describe('the protekt-emulator bin', () => {
     const exited = exitCode(child);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('--host 0.0.0.0 prints URLs a client can use (loopback), and the client works with them', async () => {
+    const { child, out } = await start(bin, [
+      '--port',
+      '0',
+      '--host',
+      '0.0.0.0',
+      '--json',
+      '--login-id',
+      'lp_anyhost',
+      '--api-key',
+      'pk_test_anyhost',
+    ]);
+    const info = JSON.parse(out().split('\n')[0]!);
+    expect(info.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const protekt = new Protekt({
+      loginId: info.loginId,
+      apiKey: info.apiKey,
+      baseUrl: info.baseUrl,
+    });
+    const { accessToken, error } = await protekt.auth.signUp({
+      email: email(),
+      password: PASSWORD,
+    });
+    expect(error).toBeNull();
+    expect((await protekt.auth.verifyToken(accessToken!)).error).toBeNull();
+    const exited = exitCode(child);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('a bad --login-id is refused before serving: exit 2, the rule printed', async () => {
+    const child = spawn(process.execPath, [bin, '--port', '0', '--login-id', 'nope'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain("--login-id must be the project's login id");
   });
 
   it('prints a readable banner and exits 0 on SIGINT', async () => {

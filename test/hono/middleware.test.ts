@@ -221,14 +221,26 @@ describe('protektAuth: required mode', () => {
     expect(r.body.error.code).toBe('token_revoked');
   });
 
-  it('revoked token, default window (30 s): still served from the cache inside it, refused after it', async () => {
+  it('revoked by another instance, default window (30 s): served from the cache inside it, refused after it', async () => {
+    const app = appWith(client());
+    expect((await app.request('/api/me', bearer(token))).status).toBe(200);
+    // Another server (another client) revokes it: this one learns it when its answer expires.
+    expect((await client().auth.revokeToken(token)).error).toBeNull();
+    expect((await app.request('/api/me', bearer(token))).status).toBe(200);
+    emulator.clock.advance(31_000);
+    expect((await app.request('/api/me', bearer(token))).status).toBe(401);
+  });
+
+  it('revoked through the same client: refused at once', async () => {
     const protekt = client();
     const app = appWith(protekt);
     expect((await app.request('/api/me', bearer(token))).status).toBe(200);
     expect((await protekt.auth.revokeToken(token)).error).toBeNull();
-    expect((await app.request('/api/me', bearer(token))).status).toBe(200);
-    emulator.clock.advance(31_000);
-    expect((await app.request('/api/me', bearer(token))).status).toBe(401);
+    const res = await challenge(await app.request('/api/me', bearer(token)));
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({
+      error: { code: 'token_revoked', message: 'The access token was revoked' },
+    });
   });
 
   it('JWKS down with a cold cache: 503 service_unavailable with Retry-After, not 401', async () => {
@@ -287,11 +299,19 @@ describe('protektAuth: required mode', () => {
     expect(text).not.toContain(token.slice(0, 20));
   });
 
-  it('a realm option is used (and quotes are stripped from it)', async () => {
+  it('a realm option is used', async () => {
     const app = new Hono();
-    app.use(protektAuth({ client: client(), realm: 'my "api"' }));
+    app.use(protektAuth({ client: client(), realm: 'my api' }));
     app.get('/', (c) => c.text('x'));
     expect((await app.request('/')).headers.get('www-authenticate')).toBe('Bearer realm="my api"');
+  });
+
+  it('a realm that would break the header is refused when the app is built', () => {
+    for (const realm of ['my "api"', 'a\\b', 'line\r\nSet-Cookie: x=1', 'é']) {
+      expect(() => protektAuth({ client: client(), realm })).toThrow(
+        expect.objectContaining({ code: 'config_invalid', details: { option: 'realm' } }),
+      );
+    }
   });
 });
 
@@ -496,5 +516,79 @@ describe('protektAuth: types', () => {
     const typed = new Hono<{ Variables: ProtektOptionalVariables<Meta> }>();
     typed.use(protektAuth({ client: protekt, optional: true }));
     expectTypeOf<ProtektVariables<Meta>['user']>().toEqualTypeOf<ProtektUser<Meta>>();
+  });
+});
+
+describe('protektAuth: mistakes and the onError hook', () => {
+  it('an unknown option is refused when the app is built, naming the nearest', () => {
+    expect(() => protektAuth({ client: client(), cookies: 'session' } as never)).toThrow(
+      expect.objectContaining({
+        code: 'config_invalid',
+        message: 'protektAuth option cookies is unknown: did you mean cookie?',
+        details: { option: 'cookies' },
+      }),
+    );
+  });
+
+  it('onError sees every refusal with its cause, and the default answer stands', async () => {
+    const seen: { code: string; status: number; reason: unknown }[] = [];
+    const app = new Hono();
+    app.use(
+      '/api/*',
+      protektAuth({
+        client: client(),
+        onError: (error) => {
+          const reason = (error.cause as { details?: { reason?: unknown } } | undefined)?.details
+            ?.reason;
+          seen.push({ code: error.code, status: error.status, reason });
+          return undefined;
+        },
+      }),
+    );
+    app.get('/api/me', (c) => c.text('ok'));
+    expect((await app.request('/api/me')).status).toBe(401);
+    const forged = `${token.slice(0, -4)}AAAA`;
+    expect((await app.request('/api/me', bearer(forged))).status).toBe(401);
+    expect((await app.request('/api/me', bearer(token))).status).toBe(200);
+    expect(seen).toEqual([
+      { code: 'token_missing', status: 401, reason: undefined },
+      { code: 'token_invalid', status: 401, reason: 'signature' },
+    ]);
+  });
+
+  it('onError may answer instead (a redirect to the login page)', async () => {
+    const app = new Hono();
+    app.use(
+      '/app/*',
+      protektAuth({
+        client: client(),
+        onError: (error, c) =>
+          error.status === 401 ? c.redirect('/login?reason=' + error.code, 302) : undefined,
+      }),
+    );
+    app.get('/app/home', (c) => c.text('home'));
+    const res = await app.request('/app/home');
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/login?reason=token_missing');
+  });
+
+  it('an outage reaches onError with the thrown ProtektError, and Retry-After is bounded', async () => {
+    const causes: unknown[] = [];
+    const down = Protekt.mock<Meta>({
+      verifyToken: async () => {
+        throw new ProtektError('service_unavailable', 'down', {
+          status: 503,
+          details: { retryAfter: 99_999_999 },
+        });
+      },
+    });
+    const app = new Hono();
+    app.use('*', protektAuth({ client: down, onError: (e) => void causes.push(e.cause) }));
+    app.get('/', (c) => c.text('x'));
+    const res = await app.request('/', bearer(token));
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('300');
+    expect(causes).toHaveLength(1);
+    expect(causes[0]).toBeInstanceOf(ProtektError);
   });
 });

@@ -5,13 +5,18 @@
  * precise message.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  dependencies?: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  devDependencies: Record<string, string>;
   exports: Record<string, unknown>;
   imports: Record<string, Record<string, Record<string, string>>>;
   sideEffects: boolean;
@@ -36,18 +41,45 @@ const WEB_FILES = ['index', 'hono', 'testing', 'runtime/crypto'].flatMap((n) => 
   `dist/${n}.cjs`,
 ]);
 
-/** `import … from "x"`, `import("x")`, `export … from "x"` and `require("x")` specifiers. */
-function specifiers(code: string): string[] {
-  const out = new Set<string>();
-  const res = [
-    /\bfrom\s*["']([^"']+)["']/g,
-    /\bimport\s*["']([^"']+)["']/g,
-    /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
-    /\brequire\s*\(\s*["']([^"']+)["']\s*\)/g,
-  ];
-  for (const re of res) for (const m of code.matchAll(re)) out.add(m[1]!);
-  return [...out];
+/**
+ * The modules a built file imports or requires, as its runtime would see them: esbuild parses the
+ * file (comments and strings do not count, unlike a text search; the bundled hono's doc comments
+ * are full of `import … from 'hono'` examples) and every specifier is recorded and left external.
+ */
+const importsCache = new Map<string, Promise<string[]>>();
+function imports(rel: string): Promise<string[]> {
+  let found = importsCache.get(rel);
+  if (!found) {
+    found = (async () => {
+      const seen = new Set<string>();
+      await build({
+        entryPoints: [join(root, rel)],
+        bundle: true,
+        write: false,
+        logLevel: 'silent',
+        platform: 'neutral',
+        format: 'esm',
+        plugins: [
+          {
+            name: 'record-imports',
+            setup(b) {
+              b.onResolve({ filter: /.*/ }, (args) => {
+                if (args.kind === 'entry-point') return undefined;
+                seen.add(args.path);
+                return { path: args.path, external: true };
+              });
+            },
+          },
+        ],
+      });
+      return [...seen];
+    })();
+    importsCache.set(rel, found);
+  }
+  return found;
 }
+
+const isHono = (s: string) => s === 'hono' || s.startsWith('hono/');
 
 describe('package.json', () => {
   it('points every export condition at a built file', () => {
@@ -109,6 +141,27 @@ describe('package.json', () => {
     }
   });
 
+  it('has no runtime dependency: hono is an optional peer (>=4.6 <5), hono and uqr are dev-only', () => {
+    // An Express user installs @protekt/node alone; a Hono user keeps the one hono of the app.
+    expect(pkg.dependencies, 'no `dependencies` key').toBeUndefined();
+    expect(pkg.peerDependencies).toEqual({ hono: '>=4.6 <5' });
+    expect(pkg.peerDependenciesMeta).toEqual({ hono: { optional: true } });
+    // Exact versions: what ./testing and the CLI bundle is what was tested.
+    expect(pkg.devDependencies.hono).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.devDependencies.uqr).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('declaration files other than those of ./hono never import hono or uqr (types need no hono)', () => {
+    const files = readdirSync(join(root, 'dist'))
+      .filter((n) => /\.d\.c?ts$/.test(n) && !n.startsWith('hono.'))
+      .map((n) => `dist/${n}`);
+    expect(files).toEqual(expect.arrayContaining(['dist/testing.d.ts', 'dist/testing.d.cts']));
+    for (const f of files) {
+      expect(read(f), f).not.toMatch(/\bfrom\s*["'](hono|uqr)(\/[^"']*)?["']/);
+      expect(read(f), f).not.toMatch(/\bimport\s*\(\s*["'](hono|uqr)(\/[^"']*)?["']/);
+    }
+  });
+
   it('declares sideEffects: false, engines node >= 18 and ships only dist/', () => {
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.engines.node).toBe('>=18');
@@ -117,9 +170,9 @@ describe('package.json', () => {
 });
 
 describe('dist/', () => {
-  it('has no Node built-in in the web entries (only the node:crypto shim may import one)', () => {
+  it('has no Node built-in in the web entries (only the node:crypto shim may import one)', async () => {
     for (const f of WEB_FILES) {
-      const bad = specifiers(read(f)).filter(
+      const bad = (await imports(f)).filter(
         (s) =>
           s.startsWith('node:') ||
           /^(crypto|buffer|fs|path|util|stream|events|http|https|net|os|url|process)$/.test(s),
@@ -128,7 +181,7 @@ describe('dist/', () => {
       expect(read(f), f).not.toMatch(/\bBuffer\.(from|alloc|isBuffer|concat)\b/);
     }
     for (const f of ['dist/runtime/crypto-node.js', 'dist/runtime/crypto-node.cjs']) {
-      expect(specifiers(read(f)).filter((s) => s.startsWith('node:'))).toEqual(['node:crypto']);
+      expect((await imports(f)).filter((s) => s.startsWith('node:'))).toEqual(['node:crypto']);
     }
   });
 
@@ -143,24 +196,52 @@ describe('dist/', () => {
     }
   });
 
-  it('does not contain or import jose (the core verifies tokens on WebCrypto directly)', () => {
-    for (const f of WEB_FILES) {
+  it('does not contain or import jose (the core verifies tokens on WebCrypto directly)', async () => {
+    for (const f of [...WEB_FILES, 'dist/emulator-cli.js']) {
       expect(
-        specifiers(read(f)).filter((s) => s === 'jose' || s.startsWith('jose/')),
+        (await imports(f)).filter((s) => s === 'jose' || s.startsWith('jose/')),
         f,
       ).toEqual([]);
       expect(read(f), f).not.toMatch(/\bJOSEError\b|\bJWSSignatureVerificationFailed\b/);
     }
   });
 
-  it('leaves hono external (optional peer of ./hono, dependency of ./testing)', () => {
-    for (const f of WEB_FILES)
-      expect(read(f), f).not.toMatch(/\bclass Hono\b|\bvar Hono = class\b|\bHonoBase\b/);
+  it('keeps hono external in ./hono and out of the core (the app brings its own hono)', async () => {
+    const bundledHono = /\bclass Hono\b|\bvar Hono\d* = class\b|\bHonoBase\b|\bHonoRequest\b/;
     for (const f of ['dist/index.js', 'dist/index.cjs']) {
+      // The core imports nothing but the #crypto shim: no hono, no uqr, no other package.
+      expect(await imports(f), `${f} must not need hono`).toEqual(['#crypto']);
+      expect(read(f), f).not.toMatch(bundledHono);
+    }
+    for (const f of ['dist/hono.js', 'dist/hono.cjs']) {
+      // The middleware imports the application's hono (here `hono/cookie`), never a copy of it,
+      // and nothing else.
+      const deps = await imports(f);
+      expect(deps.length, `${f} imports hono`).toBeGreaterThan(0);
       expect(
-        specifiers(read(f)).filter((s) => s === 'hono' || s.startsWith('hono/')),
-        `${f} must not need hono`,
+        deps.filter((s) => !isHono(s)),
+        f,
       ).toEqual([]);
+      expect(read(f), f).not.toMatch(bundledHono);
+    }
+  });
+
+  it('bundles hono and uqr into ./testing and the CLI (they run with no hono installed)', async () => {
+    for (const f of ['dist/testing.js', 'dist/testing.cjs', 'dist/emulator-cli.js']) {
+      const deps = await imports(f);
+      expect(
+        deps.filter((s) => isHono(s) || s === 'uqr'),
+        `${f} must not import hono or uqr`,
+      ).toEqual([]);
+      // Only the #crypto shim and, for the CLI, Node built-ins: nothing left to install.
+      expect(
+        deps.filter((s) => s !== '#crypto' && !s.startsWith('node:')),
+        f,
+      ).toEqual([]);
+      expect(read(f), `${f} carries hono`).toMatch(/\bvar Hono\d* = class\b/);
+      // The MIT notices of what is bundled travel with it.
+      expect(read(f), f).toContain('Yusuke Wada and Hono contributors');
+      expect(read(f), f).toContain('Project Nayuki');
     }
   });
 });

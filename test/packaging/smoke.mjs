@@ -6,11 +6,29 @@
 //   - the same .mjs from Deno and from Bun
 //   - a Worker under `wrangler dev`, fetched over 127.0.0.1
 //   - wrangler's, Deno's and Bun's bundlers: each must pick the web `#crypto` shim
-// Each target runs test/packaging/fixtures/flow.js (emulator + client + sign-up + verifyToken).
+// Each of those runs test/packaging/fixtures/flow.js (emulator + client + sign-up + verifyToken).
+// The package has no dependencies; that project installs hono beside it, as a Hono user does.
+// Then fresh projects of their own (installed on first use):
+//   - `nohono`: the tarball alone (an Express user): only @protekt/node lands in node_modules; the
+//     flow runs from .mjs and .cjs (./testing carries its own hono; ./hono must fail to load);
+//     `protekt-emulator` starts, serves its JWKS over 127.0.0.1 and stops on SIGTERM; a
+//     TypeScript file using ./testing type-checks without hono.
+//   - `hono-<version>`: the tarball + one hono, the lowest of the peer range and the newest 4.x;
+//     the documented Hono middleware snippet (fixtures/hono-app.ts, kept equal to the README's and
+//     docs/middleware.md's) type-checks with `--strict --exactOptionalPropertyTypes` under the
+//     bundler and node16 resolutions, against exactly one hono in the tree.
 // Prints one line per target and `N passed, N failed`; exit code 1 on any failure.
 // Needs dist/ (scripts/test.mjs builds first). Usage: node test/packaging/smoke.mjs [target...]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +39,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = join(root, 'test', 'packaging', 'fixtures');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const keep = process.env.PROTEKT_SMOKE_KEEP === '1';
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+// The hono versions the documented middleware snippet is type-checked against: the lowest the
+// peer range (`>=4.6 <5`) admits, and the newest hono 4 when this was written
+// (`npm view hono@4 version`). Pinned, so that a run today and a run next year test the same
+// thing; raise HONO_NEWEST when a newer 4.x comes out (the first install fetches it once).
+const HONO_OLDEST = '4.6.0';
+const HONO_NEWEST = '4.13.19';
+/** The hono of the main smoke project: the repository's own (already in the npm cache). */
+const HONO_DEV = rootPkg.devDependencies.hono;
 
 const env = {
   ...process.env,
@@ -150,6 +178,174 @@ function webShimOnly(file) {
   return `web shim (${(code.length / 1024).toFixed(0)} kB bundle)`;
 }
 
+/** `npm install` into a consumer project: the npm cache first, the registry only if missing. */
+function npmInstall(cwd, specs) {
+  sh(
+    'npm',
+    [
+      'install',
+      ...specs,
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--loglevel=error',
+    ],
+    { cwd },
+  );
+}
+
+/** Every installed copy of `name` under `dir/node_modules`, nested ones included. */
+function installedCopies(dir, name) {
+  const found = [];
+  const walk = (nm) => {
+    if (!existsSync(nm)) return;
+    for (const entry of readdirSync(nm, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === '.bin') continue;
+      const scoped = entry.name.startsWith('@');
+      const pkgDirs = scoped
+        ? readdirSync(join(nm, entry.name)).map((n) => join(nm, entry.name, n))
+        : [join(nm, entry.name)];
+      for (const d of pkgDirs) {
+        if ((scoped ? `${entry.name}/${d.split('/').pop()}` : entry.name) === name) {
+          const { version } = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8'));
+          found.push({ dir: d, version });
+        }
+        walk(join(d, 'node_modules'));
+      }
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  return found;
+}
+
+/** Type-checks `files` in `cwd` as a strict user would, under the bundler and node16 resolutions. */
+function typeCheck(cwd, files) {
+  const done = [];
+  for (const [resolution, module] of [
+    ['bundler', 'esnext'],
+    ['node16', 'node16'],
+  ]) {
+    try {
+      sh(
+        bin('tsc'),
+        [
+          '--strict',
+          '--exactOptionalPropertyTypes',
+          '--noEmit',
+          '--target',
+          'es2022',
+          '--lib',
+          'es2022,dom,dom.iterable',
+          '--module',
+          module,
+          '--moduleResolution',
+          resolution,
+          ...files,
+        ],
+        { cwd },
+      );
+      done.push(resolution);
+    } catch (err) {
+      throw new Error(
+        `tsc (${resolution}) failed:\n${[err.stdout, err.stderr].filter(Boolean).join('\n').trim()}`,
+      );
+    }
+  }
+  return `tsc --strict --exactOptionalPropertyTypes: ${done.join(' + ')}`;
+}
+
+/** The first ```ts block after the line `heading` of a Markdown file. */
+function snippetAfter(rel, heading) {
+  const text = readFileSync(join(root, rel), 'utf8');
+  const at = text.split('\n').findIndex((line) => line.trim() === heading);
+  if (at === -1) throw new Error(`${rel}: no heading "${heading}"`);
+  const rest = text
+    .split('\n')
+    .slice(at + 1)
+    .join('\n');
+  const m = rest.match(/```ts\n([\s\S]*?)\n```/);
+  if (!m) throw new Error(`${rel}: no ts block under "${heading}"`);
+  return m[1];
+}
+
+/** fixtures/hono-app.ts is the documented snippet, character for character. */
+function checkHonoSnippet() {
+  const fixture = readFileSync(join(fixtures, 'hono-app.ts'), 'utf8').trimEnd();
+  for (const [rel, heading] of [
+    ['README.md', '## Hono middleware'],
+    ['docs/middleware.md', '## `@protekt/node/hono`'],
+  ]) {
+    if (snippetAfter(rel, heading).trimEnd() !== fixture)
+      throw new Error(
+        `${rel}: the Hono snippet under "${heading}" differs from test/packaging/fixtures/hono-app.ts; make them equal again`,
+      );
+  }
+}
+
+/**
+ * Starts the installed `protekt-emulator` (its .bin link, as `npx` would) on a free port, reads
+ * its first line (`--json`: URLs and credentials), fetches the JWKS over 127.0.0.1, then stops it
+ * with SIGTERM to its pid and expects exit code 0.
+ */
+async function runCli(cwd) {
+  const child = spawn(
+    join(cwd, 'node_modules', '.bin', 'protekt-emulator'),
+    ['--port', '0', '--json'],
+    { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  let running = true;
+  exited.then(() => {
+    running = false;
+  });
+  try {
+    const firstLine = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no first line within 20 s')), 20_000);
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const nl = stdout.indexOf('\n');
+        if (nl !== -1) {
+          clearTimeout(timer);
+          resolve(stdout.slice(0, nl));
+        }
+      });
+      exited.then(({ code }) => {
+        clearTimeout(timer);
+        reject(new Error(`exited early with code ${code}`));
+      });
+    });
+    const banner = JSON.parse(firstLine);
+    const jwksUrl = new URL(banner.jwksUrl);
+    if (jwksUrl.hostname !== '127.0.0.1') throw new Error(`JWKS not on 127.0.0.1: ${jwksUrl}`);
+    const res = await fetch(jwksUrl, { signal: AbortSignal.timeout(10_000) });
+    const jwks = await res.json();
+    if (res.status !== 200 || !Array.isArray(jwks.keys) || jwks.keys.length === 0)
+      throw new Error(`JWKS answer ${res.status}: ${JSON.stringify(jwks)}`);
+    if (!jwks.keys.every((k) => typeof k.kid === 'string' && typeof k.kty === 'string'))
+      throw new Error(`JWKS keys without kid/kty: ${JSON.stringify(jwks)}`);
+    if (!running) throw new Error('exited while serving');
+    process.kill(child.pid, 'SIGTERM');
+    const stop = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const { code, signal } = await exited;
+    clearTimeout(stop);
+    if (code !== 0) throw new Error(`after SIGTERM: exit code ${code}, signal ${signal}`);
+    return `${jwks.keys.length} key(s) from ${jwksUrl.host}, SIGTERM → exit 0`;
+  } catch (err) {
+    throw new Error(`${err.message}\nstdout: ${stdout.trim()}\nstderr: ${stderr.trim()}`);
+  } finally {
+    if (running) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  }
+}
+
 // ---- set up the consumer project ----------------------------------------------------------------
 
 const only = process.argv.slice(2);
@@ -181,21 +377,9 @@ try {
     join(app, 'package.json'),
     JSON.stringify({ name: 'protekt-smoke-app', private: true, version: '0.0.0' }, null, 2),
   );
-  // Dependencies (hono, uqr) come from the npm cache that `npm ci` filled; the registry only if
-  // missing.
-  sh(
-    'npm',
-    [
-      'install',
-      tgz,
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--loglevel=error',
-    ],
-    { cwd: app },
-  );
+  // The package has no dependencies. This project is a Hono user (the flow also loads ./hono), so
+  // it installs the repository's hono beside it, from the npm cache that `npm ci` filled.
+  npmInstall(app, [tgz, `hono@${HONO_DEV}`]);
   const flow = readFileSync(join(fixtures, 'flow.js'), 'utf8');
   for (const f of ['app.mjs', 'app.cjs', 'worker.mjs']) {
     writeFileSync(join(app, f), readFileSync(join(fixtures, f), 'utf8').replace('/*FLOW*/', flow));
@@ -239,6 +423,78 @@ try {
     });
     return webShimOnly(join(dir, 'bundle-bun', 'app.js'));
   });
+
+  // ---- fresh projects of their own, installed on first use ----
+  const projects = new Map();
+  /** The project `name` with the tarball and `specs` installed (once). */
+  const projectWith = (name, specs, files) => {
+    if (!projects.has(name)) {
+      const cwd = join(dir, name);
+      mkdirSync(cwd);
+      writeFileSync(
+        join(cwd, 'package.json'),
+        JSON.stringify({ name: `protekt-smoke-${name}`, private: true, type: 'module' }, null, 2),
+      );
+      for (const [to, from] of Object.entries(files)) {
+        writeFileSync(
+          join(cwd, to),
+          readFileSync(join(fixtures, from), 'utf8').replace('/*FLOW*/', flow),
+        );
+      }
+      // Memoised as a settled promise: a failed install fails every target of the project.
+      projects.set(
+        name,
+        Promise.resolve().then(() => {
+          npmInstall(cwd, [tgz, ...specs]);
+          return cwd;
+        }),
+      );
+    }
+    return projects.get(name);
+  };
+
+  // Without hono: an Express user's install, the emulator and the CLI need no hono.
+  const noHono = () =>
+    projectWith('nohono', [], {
+      'app.mjs': 'nohono.mjs',
+      'app.cjs': 'nohono.cjs',
+      'testing-app.ts': 'testing-app.ts',
+    });
+  await target('nohono-install', async () => {
+    const cwd = await noHono();
+    const installed = readdirSync(join(cwd, 'node_modules')).filter((n) => !n.startsWith('.'));
+    const scoped = readdirSync(join(cwd, 'node_modules', '@protekt'));
+    if (installed.join() !== '@protekt' || scoped.join() !== 'node')
+      throw new Error(
+        `expected only @protekt/node, got ${installed.join(', ')} (@protekt: ${scoped})`,
+      );
+    return 'only @protekt/node in node_modules';
+  });
+  await target('nohono-esm', async () =>
+    runApp(process.execPath, ['app.mjs', 'nohono-esm'], await noHono()),
+  );
+  await target('nohono-cjs', async () =>
+    runApp(process.execPath, ['app.cjs', 'nohono-cjs'], await noHono()),
+  );
+  await target('nohono-cli', async () => runCli(await noHono()));
+  await target('nohono-types', async () => typeCheck(await noHono(), ['testing-app.ts']));
+
+  // With one hono (the peer range's lowest, the newest 4.x): the documented middleware snippet.
+  for (const version of [HONO_OLDEST, HONO_NEWEST]) {
+    await target(`hono-${version}-types`, async () => {
+      checkHonoSnippet();
+      const cwd = await projectWith(`hono-${version}`, [`hono@${version}`], {
+        'hono-app.ts': 'hono-app.ts',
+        'ambient.d.ts': 'ambient.d.ts',
+      });
+      const copies = installedCopies(cwd, 'hono');
+      if (copies.length !== 1 || copies[0].version !== version)
+        throw new Error(
+          `expected exactly hono ${version}, found ${copies.map((c) => `${c.version} in ${c.dir}`).join('; ') || 'none'}`,
+        );
+      return `one hono ${version}; ${typeCheck(cwd, ['hono-app.ts', 'ambient.d.ts'])}`;
+    });
+  }
 } catch (err) {
   results.push({ name: 'setup', ok: false });
   console.log(

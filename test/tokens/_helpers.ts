@@ -5,6 +5,7 @@
  */
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import type { ApiRequest, ApiResponse } from '../../src/http/types.js';
+import type { ReturnedErrorCode } from '../../src/types.js';
 import {
   createTokenVerifier,
   type TokenOptions,
@@ -175,7 +176,7 @@ export class FakeProtekt {
           status: outage.status,
           headers,
           data: null,
-          error: { code: outage.code, message: 'x', status: outage.status },
+          error: { code: outage.code as ReturnedErrorCode, message: 'x', status: outage.status },
         };
       const token = (req.body as { token: string }).token;
       const payload = JSON.parse(

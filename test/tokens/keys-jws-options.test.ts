@@ -111,7 +111,7 @@ describe('validateTokenOptions', () => {
       loginId: 'lp_x',
       apiKey: 'pk_secret',
       clockTolerance: 10,
-      revocationCheck: { maxAge: 0, failClosed: true, extra: 1 },
+      revocationCheck: { maxAge: 0, failClosed: true },
       jwks: { keys: [{ kty: 'RSA' }] },
       jwksCache: store,
       maxTokenLength: 4096,

@@ -3,6 +3,7 @@ import { decodeBase64urlText, encodeBase64urlText } from '../../util/base64url.j
 import { sanitizeJson } from '../../contract/schema.js';
 import { fail, json } from '../http.js';
 import { userJson } from '../sessions.js';
+import { jsonByteLength, METADATA_MAX_BYTES } from '../../util/limits.js';
 import type { Handler, OpContext } from '../state.js';
 import { projectOf } from '../state.js';
 import { normalizeEmail, type UserRecord } from '../store.js';
@@ -81,6 +82,16 @@ export const update: Handler = async (c) => {
     for (const [k, v] of Object.entries(metadata as Record<string, unknown>)) {
       if (v === null) delete merged[k];
       else merged[k] = sanitizeJson(v);
+    }
+    // The merge may not grow past the limit a single write has (the keys become token claims).
+    if (jsonByteLength(merged) > METADATA_MAX_BYTES) {
+      fail(
+        'invalid_request',
+        `The merged metadata would be larger than ${METADATA_MAX_BYTES} bytes.`,
+        {
+          field: 'metadata',
+        },
+      );
     }
     user.metadata = merged;
   }
