@@ -15,12 +15,19 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * Budgets in gzip bytes, with room on purpose: the whole client (every resource, `Protekt.mock`,
- * `verifyToken`, and what is still to come: the Account API, the request guard) within 15 kB, a
- * framework adapter within 1.2 kB beyond the client. Below a budget, bytes are informational:
- * clear code and clear messages come first. A growth is reported against `bench/size-report.json`
- * (the sizes recorded at the last `npm run size -- --record`), never a failure.
+ * `verifyToken`, and what is still to come: the Account API, the request guard), and a framework
+ * adapter beyond the client (what it adds to an app that has the client). Below a budget, bytes
+ * are informational: clear code and clear messages come first. A growth is reported against
+ * `bench/size-report.json` (the sizes recorded at the last `npm run size -- --record`).
+ *
+ * The client's budget was 15 kB when the readability rework set it (the rework itself landed at
+ * 14.998 kB: typed specs, named steps and full messages cost 2.0 kB over the 12.98 kB before).
+ * Issue 14's seams (unknown options named with the nearest, refusals explained in debug lines,
+ * revocation this client knows about, `Protekt.fromEnv`, `allowInsecureHttp`) measured 1.6 kB
+ * more; the budget moved to 18 kB so that the Account API and the request guard still have the
+ * room the 15 kB figure meant to leave them. Raise it again only with the reason written here.
  */
-export const BUDGETS = { client: 15_000, middleware: 1_200 };
+export const BUDGETS = { client: 18_000, middleware: 1_200 };
 
 /** The esbuild options every size is measured with. */
 export const SIZE_OPTIONS = {

@@ -30,6 +30,41 @@ afterEach(() => {
   emulator.faults.clear();
 });
 
+describe('user seams', () => {
+  it('logout, then verifyToken on the same client: token_revoked at once, with the default window', async () => {
+    const protekt = new Protekt(emulator.clientOptions);
+    const signup = await protekt.auth.signUp({ email: email(), password: PASSWORD });
+    if (signup.error) throw new Error(signup.error.code);
+    expect((await protekt.auth.verifyToken(signup.accessToken)).error).toBeNull();
+    expect(await protekt.auth.logout(signup.accessToken)).toEqual({ error: null });
+    const after = await protekt.auth.verifyToken(signup.accessToken);
+    expect(after.error?.code).toBe('token_revoked');
+  });
+
+  it('an unknown option names the nearest known one', () => {
+    let message = '';
+    try {
+      new Protekt({ ...emulator.clientOptions, ...{ timout: 100 } });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ProtektError);
+      message = (error as ProtektError).message;
+    }
+    expect(message).toBe('Protekt option timout is unknown: did you mean timeout?');
+  });
+
+  it('Protekt.fromEnv reads an env object (a Worker binding, a Deno env)', () => {
+    const protekt = Protekt.fromEnv({
+      PROTEKT_LOGIN_ID: emulator.project.loginId,
+      PROTEKT_API_KEY: emulator.project.apiKey,
+      PROTEKT_BASE_URL: '',
+    });
+    expect(protekt.toJSON()).toEqual({
+      loginId: emulator.project.loginId,
+      baseUrl: 'https://auth.protekt.io/v1',
+    });
+  });
+});
+
 describe('client flows', () => {
   it('sign-up, login, verify, refresh, sessions, logout', async () => {
     const protekt = client({ revocationCheck: { maxAge: 0 } });
