@@ -16,6 +16,7 @@ import type {
 } from '../types.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
 import { shareInFlight, withSignal } from '../runtime/in-flight.js';
+import { isRecord, ownProps } from '../util/record.js';
 import {
   bearerArg,
   describedBy,
@@ -99,69 +100,6 @@ export interface VerifyOtpParams {
   phone?: string | undefined;
   /** The one-time passcode the user received. */
   otp: string;
-}
-
-/** The `auth` resource. */
-export interface AuthResource<M extends object = DefaultMetadata> {
-  /** Creates a user with e-mail and password and signs them in. */
-  signUp(params: SignUpParams<M>, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
-  /**
-   * Signs a user in with e-mail and password. When the user has MFA, `error.code` is
-   * `'mfa_required'` and `error.mfaToken` / `error.availableMethods` start the challenge.
-   */
-  login(params: LoginParams, options?: RequestOptions): Promise<LoginResult<M>>;
-  /** Ends the session of `accessToken` (its access and refresh tokens stop working). */
-  logout(accessToken: string, options?: RequestOptions): Promise<EmptyResult>;
-  /**
-   * Verifies an access token locally (signature, issuer, audience, expiry) with the cached JWKS,
-   * then against the revocation list as the client's `revocationCheck` decides.
-   */
-  verifyToken(token: string, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
-  /** Exchanges a refresh token for a new pair (the old refresh token is rotated out). */
-  refreshToken(refreshToken: string, options?: RequestOptions): Promise<RefreshResult>;
-  /** Revokes one access or refresh token without ending the whole session. */
-  revokeToken(token: string, options?: RequestOptions): Promise<EmptyResult>;
-  /** URL of the hosted login page. Synchronous; carries the login id, never a secret. */
-  getLoginUrl(params?: { redirectUrl?: string; state?: string }): string;
-  /** URL that starts a social login with `provider`. Synchronous; carries no secret. */
-  getSocialLoginUrl(params: {
-    provider: SocialProvider;
-    redirectUrl?: string | undefined;
-    state?: string | undefined;
-  }): string;
-  /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
-  getSsoUrl(params: {
-    connection?: string | undefined;
-    email?: string | undefined;
-    redirectUrl?: string | undefined;
-    state?: string | undefined;
-  }): string;
-  /** E-mails a single-use sign-in link (15 minutes). */
-  sendMagicLink(
-    params: { email: string; redirectUrl?: string },
-    options?: RequestOptions,
-  ): Promise<SendCodeResult>;
-  /** Exchanges the token of a magic link for a session. */
-  verifyMagicLink(token: string, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
-  /** Sends a one-time passcode by e-mail or SMS (10 minutes). */
-  sendOtp(params: SendOtpParams, options?: RequestOptions): Promise<SendCodeResult>;
-  /** Exchanges a one-time passcode for a session. */
-  verifyOtp(params: VerifyOtpParams, options?: RequestOptions): Promise<AuthTokenResponse<M>>;
-  /** Starts a password reset. Succeeds whether or not the e-mail exists (no enumeration). */
-  requestPasswordReset(params: { email: string }, options?: RequestOptions): Promise<EmptyResult>;
-  /** Sets a new password with the token from the reset e-mail. */
-  confirmPasswordReset(
-    params: { resetToken: string; newPassword: string },
-    options?: RequestOptions,
-  ): Promise<EmptyResult>;
-  /** Changes the password of the user of `accessToken`. */
-  changePassword(
-    params: { currentPassword: string; newPassword: string },
-    accessToken: string,
-    options?: RequestOptions,
-  ): Promise<EmptyResult>;
-  /** Confirms an e-mail address with the token of the verification e-mail. */
-  verifyEmail(token: string, options?: RequestOptions): Promise<VerifyEmailResult<M>>;
 }
 
 /** Parameters of `auth.getLoginUrl`. */
@@ -290,7 +228,9 @@ function urlBuilder<P>(
   const fields = { ...choosers, ...REDIRECT_FIELDS };
   const build =
     (context: ResourceContext, name: string) =>
-    (params: unknown = {}) => {
+    (input: unknown = {}) => {
+      // Own properties only: a `redirectUrl` on a polluted Object.prototype is not put in the URL.
+      const params = isRecord(input) ? ownProps(input) : input;
       const refusal = checkParams(params, fields, name, checkAcross);
       if (refusal)
         throw new ProtektError('invalid_argument', refusal.message, {
@@ -396,8 +336,8 @@ const refreshToken: MethodBuilder<AuthResource['refreshToken']> = Object.assign(
       // A bad token: its failed result, nothing sent, whatever the options.
       const refusal = refreshTokenRule(token, 'refreshToken');
       if (refusal) return failedResult(TOKEN_PAIR_READERS, refusal);
-      checkRequestOptions(options);
-      const signal = options?.signal;
+      const checked = checkRequestOptions(options);
+      const signal = checked?.signal;
       if (signal?.aborted) throw abortedError(signal.reason);
       return shareInFlight(
         refreshing,
