@@ -11,7 +11,8 @@ const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.u
  * - `conformance`: test/conformance against the BUILT package, imported by name through its
  *   `exports` and `imports` (no alias: Node's own conditions pick `#crypto`).
  * - `packaging`: test/packaging, static checks of dist/ and of what `npm pack` ships (the packed
- *   tarball smoke run, test/packaging/smoke.mjs, is a step of its own in scripts/test.mjs).
+ *   tarball smoke run, test/packaging/smoke.mjs, is a step of its own in scripts/test.mjs); and
+ *   test/docs, every code block of the docs type-checked against dist/*.d.ts.
  * The repo-root vitest.config.ts re-exports this, so `npx vitest` runs the same.
  */
 export default defineConfig({
@@ -26,7 +27,12 @@ export default defineConfig({
           name: 'unit',
           root,
           include: ['test/**/*.test.ts'],
-          exclude: ['test/conformance/**', 'test/packaging/**', '**/node_modules/**'],
+          exclude: [
+            'test/conformance/**',
+            'test/packaging/**',
+            'test/docs/**',
+            '**/node_modules/**',
+          ],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },
@@ -44,7 +50,7 @@ export default defineConfig({
         test: {
           name: 'packaging',
           root,
-          include: ['test/packaging/**/*.test.ts'],
+          include: ['test/packaging/**/*.test.ts', 'test/docs/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },
