@@ -4,6 +4,7 @@
  */
 
 import { PROJECT_IDS } from '../client-options.js';
+import { publicOrigin } from './origin.js';
 
 /** Parsed command line. */
 export interface CliOptions {
@@ -11,6 +12,8 @@ export interface CliOptions {
   host: string;
   loginId?: string;
   apiKey?: string;
+  /** `--public-url`: the origin clients reach the server by (checked by `publicOrigin`). */
+  publicUrl?: string;
   json: boolean;
   help: boolean;
 }
@@ -23,6 +26,9 @@ Serves a local, in-memory Protekt Authentication API below /v1.
 Options:
   --port <n>         port to listen on (default 8787; 0 picks a free port)
   --host <addr>      interface to bind (default 127.0.0.1)
+  --public-url <url> the origin clients reach it by, when not the bound address (behind a
+                     proxy, in a container: http://protekt:8787); the token issuer and the
+                     start of every redirect. Never taken from a request's Host header
   --login-id <id>    pin the default project's login id (default: random lp_…)
   --api-key <key>    pin the default project's API key (default: random pk_test_…)
   --json             print one JSON line with the URLs and credentials instead of text
@@ -62,6 +68,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       }
       case '--host':
         out.host = value();
+        break;
+      case '--public-url':
+        out.publicUrl = value();
+        publicOrigin(out.publicUrl, name);
         break;
       case '--login-id':
         out.loginId = projectId(name, value(), 'loginId');

@@ -1,8 +1,8 @@
 /**
  * `protekt-emulator`: serves a local Protekt on 127.0.0.1 for a client in any language.
  *
- *   protekt-emulator [--port 8787] [--host 127.0.0.1] [--login-id lp_…]
- *                    [--api-key pk_test_…] [--json]
+ *   protekt-emulator [--port 8787] [--host 127.0.0.1] [--public-url http://…]
+ *                    [--login-id lp_…] [--api-key pk_test_…] [--json]
  *
  * Prints the URL, the base URL and the default project's credentials, then serves until
  * SIGINT/SIGTERM (exit 0). Node only.
@@ -25,7 +25,12 @@ function readOptions(): CliOptions {
 /** Starts serving; when the address cannot be bound, prints why and exits 1. */
 async function startServer(options: CliOptions, emulator: Emulator): Promise<EmulatorServer> {
   try {
-    return await serveEmulator({ port: options.port, host: options.host, emulator });
+    return await serveEmulator({
+      port: options.port,
+      host: options.host,
+      publicUrl: options.publicUrl,
+      emulator,
+    });
   } catch (err) {
     process.stderr.write(
       `protekt-emulator: cannot listen on ${options.host}:${options.port}: ${(err as Error).message}\n`,
@@ -62,8 +67,9 @@ function printBanner(server: EmulatorServer, project: EmulatorProject, json: boo
  * refused unless the client opts in (the API key would cross the network unencrypted).
  */
 function hostNotes(baseUrl: string): string[] {
-  const { hostname } = new URL(baseUrl);
-  if (isLocalHost(hostname)) return [];
+  const { hostname, protocol } = new URL(baseUrl);
+  // An https public URL (a TLS proxy in front) needs no opt-in.
+  if (isLocalHost(hostname) || protocol === 'https:') return [];
   return [
     `  Clients on other hosts: new Protekt({ baseUrl: '${baseUrl}', allowInsecureHttp: true, ... })`,
   ];

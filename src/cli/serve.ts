@@ -2,9 +2,10 @@
  * Serves an emulator over HTTP with Node's `http` module (Node only). Request bodies are
  * bounded at 64 KiB; answers are streamed; a `drop` fault destroys the socket.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createEmulator, type Emulator } from '../testing/index.js';
+import { publicOrigin } from './origin.js';
 
 /** Options of {@link serveEmulator}. */
 export interface ServeEmulatorOptions {
@@ -14,11 +15,20 @@ export interface ServeEmulatorOptions {
   host?: string | undefined;
   /** The emulator to serve (default: a new one). */
   emulator?: Emulator | undefined;
+  /**
+   * The origin clients reach the server by, when it is not the bound address: behind a proxy or
+   * in a container (`http://protekt:8787`). It becomes `url`, the token issuer and the start of
+   * every redirect. Default: `http://host:port` of the bound address. Never taken from a request.
+   */
+  publicUrl?: string | undefined;
 }
 
 /** A running server. */
 export interface EmulatorServer {
-  /** `http://host:port` (no trailing slash). */
+  /**
+   * `http://host:port` (no trailing slash), or the `publicUrl` origin: the origin of every request
+   * the emulator sees, so the issuer of its tokens and the start of its redirects.
+   */
   readonly url: string;
   /** The API base URL, `url + '/v1'`. */
   readonly baseUrl: string;
@@ -116,20 +126,48 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/**
+ * The Fetch URL of a request target: the server's own origin and the target's path and query. The
+ * Host header never takes part: it is the client's to write, and the URL's origin becomes the
+ * token issuer and the start of every redirect and form action the emulator writes, so a forged
+ * `Host: evil.test` (or `Host: x/v1/auth/users?limit=1#`, which would splice a path in) must not
+ * steer them. An absolute-form target (`GET http://other/v1/… HTTP/1.1`, as sent to a proxy) keeps
+ * only its path and query. `null` for a target that is neither (`*`, `@evil.test/`).
+ */
+export function requestUrl(origin: string, target: string): string | null {
+  let path: string;
+  if (target.startsWith('/')) path = target;
+  else if (/^https?:\/\//i.test(target)) {
+    try {
+      const absolute = new URL(target);
+      path = `${absolute.pathname}${absolute.search}`;
+    } catch {
+      return null;
+    }
+  } else return null;
+  // Concatenated, not resolved against the origin: `//evil.test/x` resolved would change host.
+  try {
+    const url = new URL(`${origin}${path}`);
+    return url.origin === origin ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The Fetch `Request` for a Node request and its body, or `null` when one cannot be built. */
 function toFetchRequest(
   req: IncomingMessage,
   method: string,
   body: Uint8Array,
-  fallbackHost: string,
+  origin: string,
   signal: AbortSignal,
 ): Request | null {
-  const headers = fetchHeaders(req);
-  const host = req.headers.host ?? fallbackHost;
+  const url = requestUrl(origin, req.url ?? '/');
+  if (url === null) return null;
   try {
-    return new Request(`http://${host}${req.url ?? '/'}`, {
+    return new Request(url, {
       method,
-      headers,
+      headers: fetchHeaders(req),
       body: body.byteLength > 0 ? (body as unknown as BodyInit) : undefined,
       signal,
     });
@@ -183,10 +221,13 @@ async function writeResponse(
   }
 }
 
-/** Serves one Node request: reads the bounded body, asks the emulator, writes its answer. */
+/**
+ * Serves one Node request: reads the bounded body, asks the emulator, writes its answer. `origin`
+ * is the server's printed one (`http://host:port`), the origin of every Fetch request it builds.
+ */
 async function handle(
   emulator: Emulator,
-  fallbackHost: string,
+  origin: string,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -200,7 +241,7 @@ async function handle(
     tooLarge(res);
     return;
   }
-  const request = toFetchRequest(req, method, body, fallbackHost, controller.signal);
+  const request = toFetchRequest(req, method, body, origin, controller.signal);
   if (!request) {
     unparsable(res);
     return;
@@ -216,6 +257,46 @@ async function handle(
   await writeResponse(req, res, response, method);
 }
 
+/** Answers 500 to a request whose handling threw, or closes its socket when headers are out. */
+function failed(req: IncomingMessage, res: ServerResponse): void {
+  if (res.headersSent) {
+    req.socket.destroy();
+    return;
+  }
+  res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(
+    JSON.stringify({
+      error: { code: 'internal_error', message: 'The emulator server failed unexpectedly.' },
+    }),
+  );
+}
+
+/**
+ * The server's origin, printed as its `url`: the public origin when one is given, else
+ * `http://host:port` of the bound address, as `URL` spells it (lower-case host, so the printed
+ * URL and the issuer are the same string). A host no URL can carry (an IPv6 zone id,
+ * `fe80::1%eth0`) gets the loopback origin of its family.
+ */
+function serverOrigin(host: string, port: number, publicUrl: string | undefined): string {
+  if (publicUrl !== undefined) return publicOrigin(publicUrl);
+  try {
+    return new URL(`http://${urlHost(host)}:${port}`).origin;
+  } catch {
+    return `http://${host.includes(':') ? '[::1]' : '127.0.0.1'}:${port}`;
+  }
+}
+
+/** Listens on `port` and `host`; rejects when the address cannot be bound. */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 /**
  * Starts an HTTP server for an emulator.
  *
@@ -228,41 +309,23 @@ async function handle(
  */
 export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise<EmulatorServer> {
   const host = options.host ?? '127.0.0.1';
+  // Checked before binding, so a bad one leaves no server behind.
+  if (options.publicUrl !== undefined) publicOrigin(options.publicUrl);
   const emulator = options.emulator ?? createEmulator();
+  // Set once bound, before any connection is accepted: every request URL is built on it.
+  let origin = '';
   const server = createServer((req, res) => {
-    handle(
-      emulator,
-      `${host}:${(server.address() as AddressInfo | null)?.port ?? ''}`,
-      req,
-      res,
-    ).catch(() => {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(
-          JSON.stringify({
-            error: { code: 'internal_error', message: 'The emulator server failed unexpectedly.' },
-          }),
-        );
-      } else {
-        req.socket.destroy();
-      }
-    });
+    handle(emulator, origin, req, res).catch(() => failed(req, res));
   });
   // Connections are reused as a real server's are: undici keeps a socket only when the server's
   // keep-alive hint exceeds its 1 s safety margin, so a 1 s hint made every request reconnect.
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8787, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, options.port ?? 8787, host);
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${urlHost(host)}:${port}`;
+  origin = serverOrigin(host, port, options.publicUrl);
   return {
-    url,
-    baseUrl: `${url}/v1`,
+    url: origin,
+    baseUrl: `${origin}/v1`,
     port,
     emulator,
     close: () =>

@@ -3,9 +3,12 @@
  * same pipeline — identify the project, read and bound the body, honour `Idempotency-Key`,
  * validate with the route's schema, run the handler, answer errors in the envelope.
  */
+import { getCrypto } from '#crypto';
 import { Hono } from 'hono';
 import { ROUTES, pathPattern, type RouteSpec } from '../contract/routes.js';
 import { validateBody, validateQuery } from '../contract/schema.js';
+import { encodeBase64url } from '../util/base64url.js';
+import { MAX_IDEMPOTENCY_RECORDS, makeRoom } from './bounded.js';
 import * as auth from './handlers/auth.js';
 import * as browser from './handlers/browser.js';
 import * as mfa from './handlers/mfa.js';
@@ -67,7 +70,6 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 };
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
-const lenientDecoder = new TextDecoder();
 
 /** The path below `/v1`, or `null` when the request is not under `/v1`. */
 export function apiPath(url: URL): string | null {
@@ -227,9 +229,19 @@ function idempotencyId(
   return `${project.projectId}|${key}`;
 }
 
-/** What a repeat with the same key must match: method, path, credentials and body bytes. */
-function requestFingerprint(request: Request, url: URL, raw: Uint8Array): string {
-  return `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n${lenientDecoder.decode(raw)}`;
+/**
+ * What a repeat with the same key must match: method, path, credentials and body bytes, as a
+ * SHA-256 digest, so a record keeps 43 characters rather than a body of up to 64 KiB.
+ */
+async function requestFingerprint(request: Request, url: URL, raw: Uint8Array): Promise<string> {
+  const head = new TextEncoder().encode(
+    `${request.method} ${url.pathname}\n${request.headers.get('authorization') ?? ''}\n`,
+  );
+  const bytes = new Uint8Array(head.byteLength + raw.byteLength);
+  bytes.set(head, 0);
+  bytes.set(raw, head.byteLength);
+  const digest = await getCrypto().subtle.digest('SHA-256', bytes);
+  return encodeBase64url(new Uint8Array(digest));
 }
 
 /**
@@ -257,7 +269,8 @@ async function handle(
     const run = (): Promise<Response> => runHandler(handler, op, parsed);
     const id = idempotencyId(route, request, project);
     if (id !== null) {
-      return await idempotent(state, id, requestFingerprint(request, url, raw), now, run);
+      const fingerprint = await requestFingerprint(request, url, raw);
+      return await idempotent(state, id, fingerprint, now, run);
     }
     return await run();
   } catch (err) {
@@ -317,6 +330,8 @@ async function runAndRemember(
     settle = resolve;
   });
   const record = { fingerprint, expiresAt: now + IDEMPOTENCY_TTL_MS, answer };
+  // Bounded (see bounded.ts): the expired first, then the oldest.
+  makeRoom(idempotency, MAX_IDEMPOTENCY_RECORDS, (r) => r.expiresAt <= now);
   idempotency.set(id, record);
   const forget = (): void => {
     if (idempotency.get(id) === record) idempotency.delete(id);
@@ -364,6 +379,14 @@ function notFound(request: Request): Response {
   return errorResponse('not_found', 404, 'No such endpoint.');
 }
 
+/** Drops every expired record, rate-limit window and spent lockout counter. */
+function sweep(state: EmulatorState): void {
+  const now = state.clock.now();
+  state.store.sweep(now);
+  state.limiter.sweep(now);
+  state.lockout.sweep(now);
+}
+
 /** Builds the Hono app for a state. */
 export function buildApp(state: EmulatorState): Hono {
   const app = new Hono();
@@ -373,8 +396,9 @@ export function buildApp(state: EmulatorState): Hono {
     if (!handler) continue;
     const path = `/v1${route.path.replace(/\{(\w+)\}/g, ':$1')}`;
     app.on(route.method, path, (c) => {
-      // Drop expired codes, tokens and idempotency records now and then.
-      if (++requests % 64 === 0) state.store.sweep(state.clock.now());
+      // Drop expired codes, tokens, idempotency records and rate-limit state now and then; each
+      // insert also drops the expired at its map's front, so this only catches the stragglers.
+      if (++requests % 64 === 0) sweep(state);
       return handle(state, route, handler, c.req.raw, c.req.param() as Record<string, string>);
     });
   }

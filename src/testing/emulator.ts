@@ -128,7 +128,10 @@ export interface Emulator {
   readonly clock: EmulatorClock;
   /** Fault injection, and `faults.hits(path)` request counts. */
   readonly faults: Faults;
-  /** The latest 10 000 requests, oldest first (secrets redacted, `idempotencyKey` kept). */
+  /**
+   * The latest requests, oldest first (secrets redacted, `idempotencyKey` kept): at most 10 000,
+   * and fewer when they are huge (8 Mi characters of URLs and headers in all).
+   */
   readonly requests: readonly RequestRecord[];
   /** Makes a new signing key current; the old one stays published until its tokens have expired. */
   rotateKeys(options?: { alg?: SigningAlgorithm }): Promise<{ kid: string; alg: SigningAlgorithm }>;
@@ -395,6 +398,12 @@ class EmulatorCore implements EmulatorStoreView {
 }
 
 /**
+ * The state behind each emulator, for the emulator's own tests (the sizes of its bounded maps).
+ * Created on first use: nothing runs at module scope.
+ */
+let states: WeakMap<Emulator, EmulatorState> | undefined;
+
+/**
  * Creates an in-memory Protekt. Cheap and free of side effects: identifiers, keys and the clock
  * offset are produced on first use, so it may be called in a Worker's global scope.
  *
@@ -408,9 +417,28 @@ class EmulatorCore implements EmulatorStoreView {
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const core = new EmulatorCore(options);
+  const emulator = emulatorObject(core);
+  states ??= new WeakMap();
+  states.set(emulator, core.state);
+  return emulator;
+}
+
+/**
+ * The shared state behind an emulator made by {@link createEmulator}, or `undefined`. For the
+ * emulator's own tests (they assert the sizes of its bounded maps); not part of the package.
+ *
+ * @internal
+ */
+export function stateOf(emulator: Emulator): EmulatorState | undefined {
+  return states?.get(emulator);
+}
+
+/**
+ * The object {@link createEmulator} returns: own properties that work unbound
+ * (`const { fetch } = emulator`); the work is done by `core`.
+ */
+function emulatorObject(core: EmulatorCore): Emulator {
   const { state, faults } = core;
-  // A plain object of own properties that work unbound (`const { fetch } = emulator`); the
-  // work is done by `core`.
   const fetch: Emulator['fetch'] = async (input, init) => core.fetch(input, init);
   return {
     fetch,

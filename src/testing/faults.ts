@@ -89,6 +89,57 @@ function pathMatches(pattern: string | RegExp, path: string): boolean {
 /** How many requests the log keeps (the oldest are forgotten first). */
 export const MAX_LOGGED_REQUESTS = 10_000;
 
+/**
+ * How many characters of URLs and headers the log keeps in all (the oldest requests are forgotten
+ * first): 4 Mi characters measured 4.2 MB of heap. An SDK request logs about 300 characters, so
+ * 10,000 of them fit; this bites only when requests are huge, as 10,000 of 16 KiB each
+ * (4,096-character query parameters, or headers at Node's limit) would otherwise hold 160 MB.
+ */
+export const MAX_LOGGED_CHARS = 4 * 1024 * 1024;
+
+/** The characters a logged request holds: its URL and every header name and value. */
+function loggedChars(entry: RequestRecord): number {
+  let n = entry.url.length + entry.path.length;
+  for (const [name, value] of Object.entries(entry.headers)) n += name.length + value.length;
+  return n;
+}
+
+/**
+ * The request log, newest last: at most {@link MAX_LOGGED_REQUESTS} requests and
+ * {@link MAX_LOGGED_CHARS} characters, so a long-running `protekt-emulator` does not grow without
+ * end under any traffic.
+ */
+function createRequestLog(): {
+  readonly requests: RequestRecord[];
+  record(entry: RequestRecord): void;
+  clear(): void;
+} {
+  const requests: RequestRecord[] = [];
+  const sizes: number[] = [];
+  let chars = 0;
+  return {
+    requests,
+    record(entry) {
+      requests.push(Object.freeze(entry));
+      const size = loggedChars(entry);
+      sizes.push(size);
+      chars += size;
+      while (
+        requests.length > MAX_LOGGED_REQUESTS ||
+        (chars > MAX_LOGGED_CHARS && requests.length > 1)
+      ) {
+        requests.shift();
+        chars -= sizes.shift() ?? 0;
+      }
+    },
+    clear() {
+      requests.length = 0;
+      sizes.length = 0;
+      chars = 0;
+    },
+  };
+}
+
 /** Checks a spec and copies it into a fault with its `times` (default 1) still to go. */
 function activeFault(spec: FaultSpec): ActiveFault {
   const times = spec.times ?? 1;
@@ -126,7 +177,8 @@ function faultApplies(
 /** Creates an empty registry. */
 export function createFaults(): FaultRegistry {
   let active: ActiveFault[] = [];
-  const requests: RequestRecord[] = [];
+  const log = createRequestLog();
+  const { requests } = log;
   const withdraw = (entry: ActiveFault): void => {
     entry.remaining = 0;
     active = active.filter((f) => f !== entry);
@@ -155,16 +207,13 @@ export function createFaults(): FaultRegistry {
       return f.spec;
     },
     record(entry: RequestRecord) {
-      requests.push(Object.freeze(entry));
-      // Bounded, so a long-running `protekt-emulator` does not grow without end.
-      if (requests.length > MAX_LOGGED_REQUESTS)
-        requests.splice(0, requests.length - MAX_LOGGED_REQUESTS);
+      log.record(entry);
     },
     get requests() {
       return requests;
     },
     clearRequests() {
-      requests.length = 0;
+      log.clear();
     },
   };
 }

@@ -39,7 +39,7 @@ export interface OutboxFilter {
 
 /** Read access to the messages, for tests. */
 export interface Outbox {
-  /** Every message, oldest first. */
+  /** The latest 10 000 messages, oldest first. */
   readonly messages: readonly OutboxMessage[];
   /** The newest message matching the filter, or `undefined`. */
   last(filter?: OutboxFilter): OutboxMessage | undefined;
@@ -52,6 +52,12 @@ export interface WritableOutbox extends Outbox {
   /** Records a message. */
   push(message: OutboxMessage): void;
 }
+
+/**
+ * How many messages the outbox keeps (the oldest are forgotten first): far more than a test reads,
+ * and a bound for a long-running `protekt-emulator` (a message holds at most a ~4 KiB link).
+ */
+export const MAX_OUTBOX_MESSAGES = 10_000;
 
 /** Creates an empty outbox. */
 export function createOutbox(): WritableOutbox {
@@ -75,6 +81,7 @@ export function createOutbox(): WritableOutbox {
     },
     push(message: OutboxMessage) {
       messages.push(Object.freeze({ ...message }));
+      if (messages.length > MAX_OUTBOX_MESSAGES) messages.shift();
     },
   };
 }

@@ -30,7 +30,11 @@ export interface OpContext {
   readonly route: RouteSpec;
   readonly request: Request;
   readonly url: URL;
-  /** Origin of the request URL: the token issuer. */
+  /**
+   * Origin of the request URL: the token issuer and the start of every redirect and form action.
+   * In-process it is the caller's own URL; behind `serveEmulator` the server's printed origin,
+   * never a Host header (src/cli/serve.ts builds the URL).
+   */
   readonly origin: string;
   /** The project (absent on `public` routes). */
   readonly project: EmulatorProject | undefined;

@@ -1,4 +1,5 @@
 /** The emulator's in-memory data: projects, users, sessions and every short-lived secret. */
+import { MAX_SHORT_LIVED, makeRoom, sweepMap } from './bounded.js';
 import type { PasswordHash } from './password.js';
 import { randomId, randomToken } from './random.js';
 
@@ -100,6 +101,8 @@ export interface UserMfa {
 export interface UserRecord {
   readonly id: string;
   readonly projectId: string;
+  /** Creation order across the store (a `users.list` cursor names a position by it). */
+  readonly seq: number;
   email: string | null;
   emailVerified: boolean;
   password: PasswordHash | null;
@@ -227,6 +230,8 @@ export class Store {
   readonly ssoRequests = new Map<string, SsoRequest>();
   readonly ssoCodes = new Map<string, SsoCode>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** The `seq` of the last user created. */
+  private userSeq = 0;
 
   /** Registers a project. */
   addProject(settings: ProjectSettings = {}): EmulatorProject {
@@ -293,6 +298,7 @@ export class Store {
     const user: UserRecord = {
       id: randomId('usr_', 16),
       projectId,
+      seq: ++this.userSeq,
       email: fields.email === null ? null : normalizeEmail(fields.email),
       emailVerified: fields.emailVerified,
       password: fields.password,
@@ -348,17 +354,40 @@ export class Store {
     return n;
   }
 
+  /**
+   * Stores a short-lived record under its key: a key stored again moves to the back, so each map
+   * stays in age order; the expired records at the front go first, then the oldest while the map
+   * holds `cap` ({@link MAX_SHORT_LIVED} unless given) or more. Every map of records that expire
+   * is written through here, so none grows past its cap whoever calls.
+   */
+  put<V extends { readonly expiresAt: number }>(
+    map: Map<string, V>,
+    key: string,
+    value: V,
+    now: number,
+    cap: number = MAX_SHORT_LIVED,
+  ): void {
+    map.delete(key);
+    makeRoom(map, cap, (v) => v.expiresAt <= now);
+    map.set(key, value);
+  }
+
   /** Drops expired short-lived records (called now and then). */
   sweep(now: number): void {
     const nowSec = Math.floor(now / 1000);
-    for (const [k, exp] of this.revokedJtis) if (exp < nowSec) this.revokedJtis.delete(k);
-    for (const [k, v] of this.mfaChallenges) if (v.expiresAt <= now) this.mfaChallenges.delete(k);
-    for (const [k, v] of this.otps) if (v.expiresAt <= now) this.otps.delete(k);
-    for (const m of [this.magicLinks, this.resetTokens, this.verificationTokens]) {
-      for (const [k, v] of m) if (v.expiresAt <= now) m.delete(k);
+    sweepMap(this.revokedJtis, (exp) => exp < nowSec);
+    const expired = (v: { readonly expiresAt: number }): boolean => v.expiresAt <= now;
+    for (const m of [
+      this.mfaChallenges,
+      this.otps,
+      this.magicLinks,
+      this.resetTokens,
+      this.verificationTokens,
+      this.ssoRequests,
+      this.ssoCodes,
+      this.idempotency,
+    ] as Map<string, { readonly expiresAt: number }>[]) {
+      sweepMap(m, expired);
     }
-    for (const [k, v] of this.ssoRequests) if (v.expiresAt <= now) this.ssoRequests.delete(k);
-    for (const [k, v] of this.ssoCodes) if (v.expiresAt <= now) this.ssoCodes.delete(k);
-    for (const [k, v] of this.idempotency) if (v.expiresAt <= now) this.idempotency.delete(k);
   }
 }

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { Protekt } from '../../src/index.js';
-import { serveEmulator, type EmulatorServer } from '../../src/cli/serve.js';
+import { requestUrl, serveEmulator, type EmulatorServer } from '../../src/cli/serve.js';
 import { PASSWORD, claimsOf, email, fastEmulator } from './_helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,7 +31,7 @@ describe('serveEmulator', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
-  it('serves the API on a free port with the request origin as issuer', async () => {
+  it('serves the API on a free port with its printed origin as issuer', async () => {
     expect(server.port).toBeGreaterThan(0);
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
     const r = await post(
@@ -117,6 +117,68 @@ describe('serveEmulator', () => {
   });
 });
 
+describe('the request URL: the server origin and the target path, never the Host header', () => {
+  const origin = 'http://127.0.0.1:8787';
+
+  it.each([
+    ['/v1/auth/login', `${origin}/v1/auth/login`],
+    ['/v1/auth/users?limit=1', `${origin}/v1/auth/users?limit=1`],
+    ['//evil.test/v1/x', `${origin}//evil.test/v1/x`],
+    ['/v1/../v1/x#frag', `${origin}/v1/x#frag`],
+    ['http://evil.test/v1/auth/sso/authorize?a=1', `${origin}/v1/auth/sso/authorize?a=1`],
+    ['HTTPS://evil.test:444/v1/x', `${origin}/v1/x`],
+  ])('%s → %s', (target, url) => {
+    expect(requestUrl(origin, target)).toBe(url);
+  });
+
+  it.each(['*', '@evil.test/v1/x', 'evil.test/v1/x', 'javascript:alert(1)', 'http://[bad/v1'])(
+    '%s is refused (null)',
+    (target) => {
+      expect(requestUrl(origin, target)).toBeNull();
+    },
+  );
+});
+
+describe('serveEmulator with a public URL', () => {
+  it('prints it, issues tokens and redirects on it, whichever address the client used', async () => {
+    const server = await serveEmulator({
+      port: 0,
+      emulator: fastEmulator(),
+      publicUrl: 'http://Protekt.Test:8787/',
+    });
+    try {
+      expect(server.url).toBe('http://protekt.test:8787');
+      expect(server.baseUrl).toBe('http://protekt.test:8787/v1');
+      const direct = `http://127.0.0.1:${server.port}/v1`;
+      const r = await fetch(`${direct}/auth/signup`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-protekt-key': server.emulator.project.apiKey,
+        },
+        body: JSON.stringify({ email: email(), password: PASSWORD }),
+      });
+      expect(claimsOf((await r.json()).access_token).iss).toBe('http://protekt.test:8787');
+      const sso = await fetch(
+        `${direct}/auth/sso/authorize?login_id=${server.emulator.project.loginId}&provider=google`,
+        { redirect: 'manual' },
+      );
+      expect(sso.headers.get('location')).toMatch(/^http:\/\/protekt\.test:8787\/v1\/_idp\//);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it.each(['ftp://x', 'http://x/base', 'http://x?q', 'http://u:p@x', 'not a url'])(
+    'refuses %s before binding',
+    async (publicUrl) => {
+      await expect(serveEmulator({ port: 0, publicUrl })).rejects.toThrow(
+        /publicUrl must be an http\(s\) origin/,
+      );
+    },
+  );
+});
+
 describe('argument parsing', () => {
   it('reads --port/--host/--json/--login-id/--api-key, in both spellings', () => {
     expect(parseArgs([])).toMatchObject({ port: 8787, host: '127.0.0.1', json: false });
@@ -142,6 +204,15 @@ describe('argument parsing', () => {
     expect(() => parseArgs(['--port', '70000'])).toThrow(/--port/);
     expect(() => parseArgs(['--port'])).toThrow(/needs a value/);
     expect(() => parseArgs(['--nope'])).toThrow(/unknown option/);
+  });
+
+  it('reads --public-url and refuses one that is not an origin', () => {
+    expect(parseArgs(['--public-url', 'http://protekt:8787']).publicUrl).toBe(
+      'http://protekt:8787',
+    );
+    expect(() => parseArgs(['--public-url=http://protekt:8787/v1'])).toThrow(
+      /--public-url must be an http\(s\) origin/,
+    );
   });
 
   it('checks --login-id and --api-key as the client does, without repeating the value', () => {

@@ -56,14 +56,15 @@ export function startMfaChallenge(
       at: c.now,
     });
   }
-  c.state.store.mfaChallenges.set(token, {
+  const challenge = {
     projectId: project.projectId,
     userId: user.id,
     expiresAt: c.now + 5 * 60_000,
     tokenExpiry: typeof requestedExpiry === 'number' ? requestedExpiry : undefined,
     sms,
     attempts: 0,
-  });
+  };
+  c.state.store.put(c.state.store.mfaChallenges, token, challenge, c.now);
   return { mfa_required: true, mfa_token: token, available_methods: methods };
 }
 

@@ -2,6 +2,7 @@
  * Browser flows: social/SSO through the built-in fake identity provider, and the hosted login page.
  */
 import { isEmail } from '../../contract/schema.js';
+import { MAX_SSO_REQUESTS } from '../bounded.js';
 import { EmulatorError, fail, html, redirect } from '../http.js';
 import { hostedLoginPage, hostedMfaPage, idpPage as renderIdpPage } from '../pages.js';
 import { randomId, randomToken } from '../random.js';
@@ -82,7 +83,8 @@ export const ssoAuthorize: Handler = async (c) => {
     loginHint,
     expiresAt: c.now + REQUEST_LIFETIME_MS,
   };
-  c.state.store.ssoRequests.set(request.id, request);
+  // Bounded: anyone who knows the public login id can start one (see bounded.ts).
+  c.state.store.put(c.state.store.ssoRequests, request.id, request, c.now, MAX_SSO_REQUESTS);
   return redirect(
     withParams(`${c.origin}/v1/_idp/authorize`, { request: request.id, login_hint: loginHint }),
   );
@@ -110,11 +112,13 @@ function idpAnswer(c: OpContext, request: SsoRequest, rawEmail: string): Respons
       });
   }
   const code = randomToken('idpc_', 24);
-  c.state.store.ssoCodes.set(code, {
-    requestId: request.id,
-    email,
-    expiresAt: c.now + CODE_LIFETIME_MS,
-  });
+  const { store } = c.state;
+  store.put(
+    store.ssoCodes,
+    code,
+    { requestId: request.id, email, expiresAt: c.now + CODE_LIFETIME_MS },
+    c.now,
+  );
   return redirect(withParams(`${c.origin}/v1/auth/sso/callback`, { code, state: request.id }));
 }
 

@@ -99,7 +99,7 @@ export function sendLink(
       : kind === 'password_reset'
         ? c.state.store.resetTokens
         : c.state.store.verificationTokens;
-  map.set(token, record);
+  c.state.store.put(map, token, record, c.now);
   const extra = kind === 'magic_link' ? {} : { type: kind };
   const link = withParams(base, { token, ...extra });
   c.state.outbox.push({

@@ -54,12 +54,14 @@ export const sendOtp: Handler = async (c) => {
   }
   rateLimit(c, 'otp', to, c.state.limits.otpSend);
   const code = randomDigits(6);
-  c.state.store.otps.set(`${project.projectId}|${to}`, {
+  const { store } = c.state;
+  const record = {
     projectId: project.projectId,
     code,
     expiresAt: c.now + OTP_LIFETIME_MS,
     attempts: 0,
-  });
+  };
+  store.put(store.otps, `${project.projectId}|${to}`, record, c.now);
   c.state.outbox.push({ to, channel, kind: 'otp', code, projectId: project.projectId, at: c.now });
   return json({ message: 'OTP sent', expires_in: OTP_LIFETIME_MS / 1000 });
 };

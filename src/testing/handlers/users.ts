@@ -9,15 +9,25 @@ import { projectOf } from '../state.js';
 import { normalizeEmail, type UserRecord } from '../store.js';
 import { sendVerification } from './common.js';
 
-function encodeCursor(userId: string): string {
-  return `cur_${encodeBase64urlText(userId)}`;
+/**
+ * A page's cursor: the project and the creation position of the page's last user. It names a
+ * position, not a user, so paging goes on when that user is deleted meanwhile.
+ */
+function encodeCursor(user: UserRecord): string {
+  return `cur_${encodeBase64urlText(`${user.projectId}:${user.seq}`)}`;
 }
 
-function decodeCursor(cursor: string): string {
-  const id = cursor.startsWith('cur_') ? decodeBase64urlText(cursor.slice(4)) : null;
-  if (id === null || !/^usr_[a-z0-9]+$/.test(id))
+/**
+ * The creation position a cursor names. Refused like any malformed cursor (`invalid_request`)
+ * when it belongs to another project: a cursor is read only within the project that made it.
+ */
+function decodeCursor(cursor: string, projectId: string): number {
+  const text = (cursor.startsWith('cur_') && decodeBase64urlText(cursor.slice(4))) || '';
+  const colon = text.lastIndexOf(':');
+  const seq = text.slice(colon + 1);
+  if (colon < 0 || text.slice(0, colon) !== projectId || !/^\d{1,15}$/.test(seq))
     fail('invalid_request', 'The cursor is invalid.', { field: 'cursor' });
-  return id;
+  return Number(seq);
 }
 
 function findUser(c: OpContext): UserRecord {
@@ -26,36 +36,27 @@ function findUser(c: OpContext): UserRecord {
   return user;
 }
 
-/** GET /auth/users */
+/** GET /auth/users — the project's users in creation order, from the cursor's position on. */
 export const list: Handler = async (c) => {
   const project = projectOf(c);
   const limit = (c.query['limit'] as number | undefined) ?? 20;
   const search =
     typeof c.query['search'] === 'string' ? (c.query['search'] as string).toLowerCase() : undefined;
   const after =
-    typeof c.query['cursor'] === 'string' ? decodeCursor(c.query['cursor'] as string) : undefined;
+    typeof c.query['cursor'] === 'string'
+      ? decodeCursor(c.query['cursor'] as string, project.projectId)
+      : 0;
   const all: UserRecord[] = [];
   for (const u of c.state.store.users.values()) {
-    if (u.projectId !== project.projectId) continue;
+    if (u.projectId !== project.projectId || u.seq <= after) continue;
     if (search !== undefined && !(u.email ?? '').includes(search)) continue;
     all.push(u);
   }
-  let start = 0;
-  if (after !== undefined) {
-    // Users are kept in creation order; a cursor names the last user of the previous page.
-    const idx = all.findIndex((u) => u.id === after);
-    if (idx >= 0) start = idx + 1;
-    else {
-      const afterUser = c.state.store.users.get(after);
-      start = afterUser ? all.findIndex((u) => u.createdAt > afterUser.createdAt) : all.length;
-      if (start < 0) start = all.length;
-    }
-  }
-  const page = all.slice(start, start + limit);
-  const hasMore = start + limit < all.length;
+  const page = all.slice(0, limit);
+  const hasMore = limit < all.length;
   return json({
     data: page.map(userJson),
-    next_cursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!.id) : null,
+    next_cursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
     has_more: hasMore,
   });
 };
