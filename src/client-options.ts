@@ -6,6 +6,7 @@
 import { ProtektError } from './errors/protekt-error.js';
 import type { FetchLike } from './http/transport.js';
 import { processEnv } from './runtime/env.js';
+import { own, ownProps } from './util/record.js';
 import type { TokenOptions } from './tokens/index.js';
 import {
   checkNumber,
@@ -93,6 +94,11 @@ export interface ClientSettings {
   now: () => number;
   /** Where debug lines go, when `debug` is on. */
   log: ((line: string) => void) | undefined;
+  /**
+   * The options as given, own properties only, in an object without a prototype: what the token
+   * verifier reads its options from.
+   */
+  options: ProtektOptions;
 }
 
 /**
@@ -102,13 +108,16 @@ export interface ClientSettings {
  * @throws {ProtektError} `config_invalid` naming the option; `browser_not_allowed` in a browser
  *   page without `dangerouslyAllowBrowser`.
  */
-export function readClientOptions(options: ProtektOptions): ClientSettings {
-  if (typeof options !== 'object' || options === null) {
+export function readClientOptions(given: ProtektOptions): ClientSettings {
+  if (typeof given !== 'object' || given === null) {
     throw new ProtektError(
       'config_invalid',
       'new Protekt(options) needs an object with at least { loginId, apiKey }.',
     );
   }
+  // Read once into an object without a prototype: a `baseUrl`, `fetch` or `jwks` added to a
+  // polluted Object.prototype is never taken for an option the caller set.
+  const options = ownProps(given);
   refuseUnknownOptions(options, CLIENT_OPTION_NAMES);
   if (isBrowserPage() && options.dangerouslyAllowBrowser !== true) {
     throw new ProtektError(
@@ -136,6 +145,7 @@ export function readClientOptions(options: ProtektOptions): ClientSettings {
     fetch,
     now,
     log,
+    options,
   };
 }
 
@@ -243,7 +253,7 @@ export function readEnv(
     );
   }
   const read = (name: string): string | undefined => {
-    const value = source[name];
+    const value = own(source, name);
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   for (const name of ['PROTEKT_LOGIN_ID', 'PROTEKT_API_KEY']) {

@@ -51,8 +51,8 @@ export class Protekt<M extends object = DefaultMetadata> {
       audience: loginId,
       send,
       fetchIdentity: fetch ?? globalThis,
-      // Checked there, in the same pass that applies their defaults.
-      options,
+      // Checked there, in the same pass that applies their defaults (own properties only).
+      options: settings.options,
       now,
       timeout,
       log,

@@ -8,6 +8,7 @@ import type { SessionsResource } from './resources/sessions.js';
 import type { UsersResource } from './resources/users.js';
 import type { Protekt } from './client.js';
 import type { DefaultMetadata } from './types.js';
+import { own } from './util/record.js';
 
 type Fn = (...args: never[]) => unknown;
 /** The methods of a resource, each optional. */
@@ -42,11 +43,12 @@ export function createMock<M extends object>(
   const field = (key: string, value: unknown): unknown =>
     (fields[key] = { value, enumerable: true });
   for (const [resource, table] of Object.entries(RESOURCE_METHODS)) {
-    const nested = (given[resource] ?? {}) as Record<string, unknown>;
+    // Own properties only: a method name on a polluted Object.prototype is not a mock.
+    const nested = (own(given, resource) ?? {}) as object;
     const stub: Record<string, unknown> = {};
     const builders = table as Record<string, MethodBuilder<unknown>>;
-    for (const name in builders) {
-      const impl = nested[name] ?? (resource === 'auth' ? given[name] : undefined);
+    for (const name of Object.keys(builders)) {
+      const impl = own(nested, name) ?? (resource === 'auth' ? own(given, name) : undefined);
       if (impl !== undefined && typeof impl !== 'function') {
         throw new ProtektError(
           'invalid_argument',

@@ -20,14 +20,21 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * are informational: clear code and clear messages come first. A growth is reported against
  * `bench/size-report.json` (the sizes recorded at the last `npm run size -- --record`).
  *
- * The client's budget was 15 kB when the readability rework set it (the rework itself landed at
- * 14.998 kB: typed specs, named steps and full messages cost 2.0 kB over the 12.98 kB before).
- * Issue 14's seams (unknown options named with the nearest, refusals explained in debug lines,
- * revocation this client knows about, `Protekt.fromEnv`, `allowInsecureHttp`) measured 1.6 kB
- * more; the budget moved to 18 kB so that the Account API and the request guard still have the
- * room the 15 kB figure meant to leave them. Raise it again only with the reason written here.
+ * How the client's budget got here, each step measured (gzip):
+ * - 15 kB, set by the readability rework (issue 13) as 12.98 kB + room for the Account API and
+ *   the request guard; the rework landed at 14.998 kB (typed specs, named steps and the full
+ *   messages it asked for cost 2.0 kB);
+ * - issue 14's seams (unknown options named with the nearest, refusals explained in debug lines,
+ *   revocation this client knows about, `Protekt.fromEnv`, `allowInsecureHttp`): +1.6 kB;
+ * - issue 15's failure paths (stale-while-revalidate, a bounded revocation back-off, `maxStale`
+ *   and validated stores, jose-strict key rules, own-property reads, low-s revocation keys):
+ *   +2.1 kB, to 18.7 kB.
+ * The budget is 20 kB: the capabilities the issues asked for, with room for the request guard.
+ * The Account API (14 operations) will not fit in that room as part of the main entry: whether
+ * it joins the main entry (budget raised, with the reason) or gets its own entry point is a
+ * product decision for that issue. Raise the budget only with the reason written here.
  */
-export const BUDGETS = { client: 18_000, middleware: 1_200 };
+export const BUDGETS = { client: 20_000, middleware: 1_200 };
 
 /** The esbuild options every size is measured with. */
 export const SIZE_OPTIONS = {

@@ -6,7 +6,7 @@
 import type { ProtektApiError, ReturnedErrorCode } from '../types.js';
 import { CODE_ALIASES } from './codes.js';
 import { camelKeys } from '../util/case.js';
-import { isRecord } from '../util/record.js';
+import { isRecord, own } from '../util/record.js';
 
 /**
  * Reads an error answer. Accepts `{ error: { code, message, details } }` (the OpenAPI envelope)
@@ -14,15 +14,17 @@ import { isRecord } from '../util/record.js';
  * carries no recognisable error code.
  */
 export function parseApiError(status: number, body: unknown): ProtektApiError | null {
-  const envelope = Object(body) as Record<string, unknown>;
-  const inner = envelope.error;
+  // Own members only: a polluted Object.prototype must not turn an answer into an error.
+  const envelope = Object(body) as object;
+  const inner = own(envelope, 'error');
   // `{ error: { code, message, details } }`, or `{ error: 'code', message, details }`.
   const nested = typeof inner === 'object' && inner !== null;
-  const e = (nested ? inner : envelope) as Record<string, unknown>;
-  const code = nested ? e.code : inner;
+  const e = nested ? inner : envelope;
+  const code = nested ? own(e, 'code') : inner;
   if (typeof code !== 'string' || code === '') return null;
   const normalised = CODE_ALIASES[code] ?? code;
-  const { message, details } = e;
+  const message = own(e, 'message');
+  const details = own(e, 'details');
   const error: ProtektApiError = {
     // A code newer than this version's catalogue is kept as sent (see hasErrorCode).
     code: normalised as ReturnedErrorCode,

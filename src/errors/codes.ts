@@ -64,8 +64,12 @@ export const THROWN_ERROR_CODES = [
 /** A code of a thrown `ProtektError`. */
 export type ThrownErrorCode = (typeof THROWN_ERROR_CODES)[number];
 
-/** Older or alternative spellings found in the docs, mapped to the one the SDK reports. */
-export const CODE_ALIASES: Readonly<Record<string, ApiErrorCode>> = {
+/**
+ * Older or alternative spellings found in the docs, mapped to the one the SDK reports. Looked up
+ * by the code an answer carries: no prototype, so `constructor` or `toString` finds nothing.
+ */
+export const CODE_ALIASES: Readonly<Record<string, ApiErrorCode | undefined>> = {
+  __proto__: null as never,
   invalid_token: 'token_invalid',
   session_revoked: 'token_revoked',
   user_already_exists: 'email_taken',

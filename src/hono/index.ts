@@ -18,6 +18,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { ProtektError } from '../errors/protekt-error.js';
 import { unknownOption } from '../util/option-names.js';
+import { ownProps } from '../util/record.js';
 import type {
   DefaultMetadata,
   ProtektApiError,
@@ -199,10 +200,10 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
 export function protektAuth<M extends object = DefaultMetadata, B extends object = object>(
   options: ProtektAuthOptions<M, B>,
 ): MiddlewareHandler {
-  checkMiddlewareOptions(options);
-  const { cookie, optional, onError } = options;
-  const clientFor = clientResolver(options);
-  const realm = `Bearer realm="${options.realm ?? 'protekt'}"`;
+  const settings = checkMiddlewareOptions(options);
+  const { cookie, optional, onError } = settings;
+  const clientFor = clientResolver(settings);
+  const realm = `Bearer realm="${settings.realm ?? 'protekt'}"`;
   // Every refusal goes through the onError hook first, which may answer instead.
   const answer = async (c: Context, refusal: Refusal): Promise<Response> =>
     (await onError?.(refusal.error, c)) ?? refuse(c, refusal);
@@ -237,16 +238,21 @@ export function protektAuth<M extends object = DefaultMetadata, B extends object
 /** The options `protektAuth` knows (an unknown one is refused, naming the nearest). */
 const MIDDLEWARE_OPTION_NAMES = ['client', 'fromEnv', 'cookie', 'realm', 'optional', 'onError'];
 
-/** Mistakes in the middleware's options, refused when the app is built, not on a request. */
-function checkMiddlewareOptions(options: object): void {
+/**
+ * Mistakes in the middleware's options, refused when the app is built, not on a request. Returns
+ * the options' own properties only: an `optional` or `client` set on a polluted Object.prototype
+ * must not loosen or replace anything.
+ */
+function checkMiddlewareOptions<T extends object>(given: T): T {
   const refuseOption = (option: string, why: string): never => {
     throw new ProtektError('config_invalid', `protektAuth option ${option} ${why}`, {
       details: { option },
     });
   };
-  if (typeof options !== 'object' || options === null) {
+  if (typeof given !== 'object' || given === null) {
     refuseOption('options', 'must be an object { client } or { fromEnv }.');
   }
+  const options = ownProps(given);
   const unknown = unknownOption(options, MIDDLEWARE_OPTION_NAMES);
   if (unknown) refuseOption(unknown.name, unknown.why);
   const { realm, onError } = options as ProtektAuthCommonOptions;
@@ -259,6 +265,7 @@ function checkMiddlewareOptions(options: object): void {
   }
   if (onError !== undefined && typeof onError !== 'function')
     refuseOption('onError', 'must be a function.');
+  return options;
 }
 
 /**

@@ -82,14 +82,32 @@ export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): 
     const message = `Protekt did not answer ${method} ${path} within the ${timeout} ms timeout: check the network, or raise the timeout option.`;
     return new ProtektError('timeout', message, { details: { timeout } });
   }
-  // The cause is kept for debugging, but only its name and message: some runtimes attach the
-  // request (with its headers) to the error object.
-  const cause =
-    thrown instanceof Error
-      ? Object.assign(new Error(thrown.message), { name: thrown.name })
-      : new Error(String(thrown));
   // The origin is no secret (the baseUrl option's); the query string is left out: it may carry an
   // e-mail.
   const message = `Could not reach Protekt at ${new URL(call.baseUrl).origin} for ${method} ${path} (see the cause): check the network and the baseUrl option.`;
-  return new ProtektError('network_error', message, { cause });
+  return new ProtektError('network_error', message, { cause: networkCause(thrown, call.apiKey) });
+}
+
+/**
+ * What a network failure's cause keeps: the error's `name` and `code` (`TypeError`,
+ * `ECONNREFUSED`, `UND_ERR_SOCKET`; Node's fetch puts the code on its own cause), never its
+ * message or anything else it holds: a `fetch` option's message may echo the request's headers,
+ * and some runtimes attach the request itself. Each is kept only when it looks like a name.
+ */
+function networkCause(thrown: unknown, apiKey: string): Error {
+  const named = (value: unknown): string | undefined =>
+    typeof value === 'string' && /^[\w.-]{1,64}$/.test(value) && !value.includes(apiKey)
+      ? value
+      : undefined;
+  let name = 'Error';
+  let code: string | undefined;
+  try {
+    const error = Object(thrown) as { name?: unknown; code?: unknown; cause?: unknown };
+    name = named(error.name) ?? name;
+    code = named(error.code) ?? named((Object(error.cause) as { code?: unknown }).code);
+  } catch {
+    // A getter that throws: the cause is a plain "Error".
+  }
+  const cause = new Error(code ? `${name} ${code}` : name);
+  return Object.assign(cause, code ? { name, code } : { name });
 }

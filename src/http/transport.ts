@@ -15,8 +15,10 @@ import { abortedError, withSignal } from './abort.js';
 import { classifyAnswer, type Outcome } from './answer.js';
 import { MAX_BODY_BYTES, runAttempt } from './attempt.js';
 import type { ApiRequest, ApiResponse, HttpMethod } from './types.js';
+import type { RequestOptions } from '../types.js';
 import { backoffDelay } from './retry.js';
 import { unknownOption } from '../util/option-names.js';
+import { ownProps } from '../util/record.js';
 
 /** The fetch signature the transport needs (the global `fetch` fits, and so does an emulator's). */
 export type FetchLike = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
@@ -60,8 +62,8 @@ export { MAX_BODY_BYTES, abortedError };
 /** Creates the `send` of one client; stateless between calls. */
 export function createTransport(config: TransportConfig): Send {
   return async <T>(request: ApiRequest): Promise<ApiResponse<T>> => {
-    checkRequestOptions(request.options);
-    const { method, path, query, options } = request;
+    const options = checkRequestOptions(request.options);
+    const { method, path, query } = request;
     const signal = options?.signal;
     if (signal?.aborted) throw abortedError(signal.reason);
     const url = config.baseUrl + path + (query ? `?${query}` : '');
@@ -73,7 +75,7 @@ export function createTransport(config: TransportConfig): Send {
       path,
       signal,
       url,
-      init: requestInit(config, request),
+      init: requestInit(config, request, options?.idempotencyKey),
     };
     for (let attempt = 0; ; attempt++) {
       const outcome = await attemptOnce<T>(call, attempt);
@@ -85,7 +87,11 @@ export function createTransport(config: TransportConfig): Send {
 }
 
 /** The method, headers and body of a call, the same for each of its attempts. */
-function requestInit(config: TransportConfig, request: ApiRequest): RequestInit {
+function requestInit(
+  config: TransportConfig,
+  request: ApiRequest,
+  idempotencyKey: string | undefined,
+): RequestInit {
   const { method, body, accessToken } = request;
   const headers: Record<string, string> = {
     accept: 'application/json',
@@ -103,8 +109,7 @@ function requestInit(config: TransportConfig, request: ApiRequest): RequestInit 
   // Generated once per call and reused by every attempt, so a retried POST, PATCH or DELETE
   // acts once (and a DELETE whose answer was lost is not reported as "not found" on the retry).
   if (method !== 'GET')
-    headers['idempotency-key'] =
-      request.options?.idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
+    headers['idempotency-key'] = idempotencyKey ?? `idem_${getCrypto().randomUUID()}`;
   return init;
 }
 
@@ -155,10 +160,11 @@ const REQUEST_OPTION_NAMES = ['signal', 'timeout', 'idempotencyKey'];
  * Checks a method's last argument, `{ signal, timeout, idempotencyKey }`: a malformed one is a
  * programming mistake, thrown as `invalid_argument` before anything is sent (never a TypeError
  * from deep inside, a timer overflow, or a header fetch refuses). The message names the option
- * and what it accepts, never the value given.
+ * and what it accepts, never the value given. Returns the options' own properties only: an
+ * `idempotencyKey` on a polluted Object.prototype would otherwise make every call a replay.
  */
-export function checkRequestOptions(options: unknown): void {
-  if (options === undefined || options === null) return;
+export function checkRequestOptions(options: unknown): RequestOptions | undefined {
+  if (options === undefined || options === null) return undefined;
   const refuseOption = (option: string, why: string): never => {
     throw new ProtektError('invalid_argument', `The per-call option ${option} ${why}`, {
       details: { option },
@@ -170,9 +176,10 @@ export function checkRequestOptions(options: unknown): void {
       "must be an object { signal, timeout, idempotencyKey } (a method's last argument) or left out.",
     );
   }
-  const unknown = unknownOption(options as object, REQUEST_OPTION_NAMES);
+  const given = ownProps(options as Record<string, unknown>);
+  const unknown = unknownOption(given, REQUEST_OPTION_NAMES);
   if (unknown) refuseOption(unknown.name, unknown.why);
-  const { signal, timeout, idempotencyKey } = options as Record<string, unknown>;
+  const { signal, timeout, idempotencyKey } = given;
   if (signal !== undefined && !isAbortSignal(signal))
     refuseOption('signal', 'must be an AbortSignal.');
   if (
@@ -187,6 +194,7 @@ export function checkRequestOptions(options: unknown): void {
   ) {
     refuseOption('idempotencyKey', 'must be 1 to 255 visible ASCII characters.');
   }
+  return given as RequestOptions;
 }
 
 // Duck-typed: an AbortSignal from another realm (a test runner's, a polyfill) is accepted too.

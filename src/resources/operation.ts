@@ -13,7 +13,7 @@ import type { Send } from '../http/transport.js';
 import type { ApiRequest, HttpMethod } from '../http/types.js';
 import type { TokenEndings } from '../tokens/verify.js';
 import type { MfaRequiredError, ProtektApiError, RequestOptions } from '../types.js';
-import { isRecord } from '../util/record.js';
+import { isRecord, ownProps } from '../util/record.js';
 import { type InputCheck, type InputRule, accessToken, inputError } from './validate.js';
 import { readResult, type Reader, type WireObject } from './wire.js';
 
@@ -70,7 +70,10 @@ export function buildResource<R>(
   table: MethodTable<R>,
 ): R {
   const out: Record<string, unknown> = {};
-  for (const method in table) out[method] = table[method](context, `${resource}.${method}`);
+  // Own keys (never `for…in`): a name added to a polluted Object.prototype is not a method.
+  const builders = table as Record<string, MethodBuilder<unknown>>;
+  for (const method of Object.keys(builders))
+    out[method] = builders[method]!(context, `${resource}.${method}`);
   return out as R;
 }
 
@@ -200,7 +203,7 @@ export function failedResult(
   error: ProtektApiError | MfaRequiredError,
 ): never {
   const out: WireObject = {};
-  for (const key in result) out[key] = null;
+  for (const key of Object.keys(result)) out[key] = null;
   out.error = error;
   return out as never;
 }
@@ -247,7 +250,9 @@ function buildRequest(
     const arg = args[index]!;
     const value = values[index];
     if (arg.in === 'params') {
-      const params = value === undefined && arg.optional ? {} : value;
+      const given = value === undefined && arg.optional ? {} : value;
+      // Own properties only: an `email` or `metadata` on a polluted Object.prototype is not sent.
+      const params = isRecord(given) ? ownProps(given) : given;
       const refusal = checkParams(params, arg.fields, name, arg.check);
       if (refusal) return refusal;
       body = { ...body, ...paramsToWire(params as WireObject, arg.fields) };
@@ -258,7 +263,9 @@ function buildRequest(
     if (refusal) return refusal;
     if (arg.in === 'bearer') request.accessToken = value as string;
     else if (arg.in === 'path')
-      request.path = request.path.replace(`{${arg.name}}`, encodeURIComponent(value as string));
+      request.path = request.path.replace(`{${arg.name}}`, () =>
+        encodeURIComponent(value as string),
+      );
     else body = { ...body, [arg.wire]: value };
   }
   const refusal = spec.checkArgs?.(values);
@@ -286,7 +293,7 @@ export function checkParams(
       field: 'params',
     });
   }
-  for (const key in fields) {
+  for (const key of Object.keys(fields)) {
     const refusal = fields[key]!.rule(params[key], key);
     if (refusal) return refusal;
   }
@@ -296,6 +303,7 @@ export function checkParams(
 /** The fields of a checked parameter object that are set, under their wire names. */
 function paramsToWire(params: WireObject, fields: Readonly<Record<string, FieldSpec>>): WireObject {
   const out: WireObject = {};
-  for (const key in fields) if (params[key] !== undefined) out[fields[key]!.wire] = params[key];
+  for (const key of Object.keys(fields))
+    if (params[key] !== undefined) out[fields[key]!.wire] = params[key];
   return out;
 }

@@ -12,7 +12,7 @@ import {
   type MethodTable,
   type ResourceContext,
 } from './operation.js';
-import { boolean, inputError, text } from './validate.js';
+import { boolean, inputError, pathId } from './validate.js';
 import { listField, numberField, readSession } from './wire.js';
 
 /** Parameters of `sessions.revokeAll`. */
@@ -94,7 +94,7 @@ export const SESSIONS_METHODS = {
   }),
   revoke: operation({
     route: 'DELETE /auth/sessions/{sessionId}',
-    args: [pathArg('sessionId', text()), bearerArg()],
+    args: [pathArg('sessionId', pathId), bearerArg()],
     result: {},
     ends: (endings, [sessionId]) => endings.session(sessionId as string),
   }),

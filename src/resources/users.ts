@@ -24,6 +24,7 @@ import {
   inputError,
   metadata,
   optional,
+  pathId,
   text,
   type InputRule,
 } from './validate.js';
@@ -80,7 +81,7 @@ const pageSize: InputRule = (value, field) =>
     ? null
     : inputError('invalid_request', field, 'must be an integer from 1 to 100.');
 
-const userIdArg = pathArg('userId', text());
+const userIdArg = pathArg('userId', pathId);
 
 /** A user answer: the answer is the user itself. */
 const USER_RESULT = { user: readUser };

@@ -79,6 +79,20 @@ export const text =
         );
 
 /**
+ * An id that fills a path segment (`/auth/users/{userId}`): 1 to 256 printable ASCII characters,
+ * no `/`, and not `.` or `..`, which a URL resolves as "this" or "the parent" segment: a
+ * `sessions.revoke('.')` would otherwise become `DELETE /auth/sessions/`.
+ */
+export const pathId: InputRule = (value, field) =>
+  typeof value === 'string' && /^[\x21-\x2e\x30-\x7e]{1,256}$/.test(value) && !/^\.\.?$/.test(value)
+    ? null
+    : inputError(
+        'invalid_request',
+        field,
+        'must be an id: 1 to 256 printable ASCII characters, no "/", not "." or "..".',
+      );
+
+/**
  * A user's access token, for user-scoped calls. Sent in the Authorization header: a control
  * character or space would make fetch refuse the header (a misleading network_error), so only
  * printable ASCII is accepted.

@@ -7,7 +7,7 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import type { MfaMethod, ProtektUser, Session } from '../types.js';
 import { isSafeKey } from '../util/case.js';
-import { isRecord } from '../util/record.js';
+import { isRecord, own } from '../util/record.js';
 
 /** A parsed JSON object of an answer, with its snake_case fields. */
 export type WireObject = Record<string, unknown>;
@@ -29,13 +29,14 @@ function malformedAnswer(wireName: string, expected: string): never {
 
 /**
  * A reader of required fields: `answer[wireName]` when `isExpected` says it is what the API
- * documents (`expected` names that in the error), else the answer is malformed.
+ * documents (`expected` names that in the error), else the answer is malformed. Readers read own
+ * members only: never one a polluted Object.prototype adds.
  */
 const requiredField =
   (isExpected: (value: unknown) => boolean, expected: string) =>
   (wireName: string): Reader =>
   (answer) => {
-    const value = answer[wireName];
+    const value = own(answer, wireName);
     return isExpected(value) ? value : malformedAnswer(wireName, expected);
   };
 
@@ -48,20 +49,20 @@ export const numberField = requiredField(Number.isFinite, 'a number');
 /** An optional string field: `absent` (by default `null`) when the answer leaves it out. */
 export const optionalStringField = (wireName: string, absent: string | null = null): Reader => {
   const read = stringField(wireName);
-  return (answer) => (answer[wireName] == null ? absent : read(answer));
+  return (answer) => (own(answer, wireName) == null ? absent : read(answer));
 };
 
 /** A flag: `true` only when the answer says `true`. */
 export const flagField =
   (wireName: string): Reader =>
   (answer) =>
-    answer[wireName] === true;
+    own(answer, wireName) === true;
 
 /** A number the answer may leave out (the `expires_in` of a send-code answer): `fallback` then. */
 export const numberFieldOr =
   (wireName: string, fallback: number): Reader =>
   (answer) => {
-    const value = answer[wireName];
+    const value = own(answer, wireName);
     return typeof value === 'number' ? value : fallback;
   };
 
@@ -86,7 +87,7 @@ export const constantField =
 /** Reads `answer` into a fresh object, one reader per field. */
 export function readResult(readers: ResultReaders, answer: WireObject): WireObject {
   const out: WireObject = {};
-  for (const field in readers) out[field] = readers[field]!(answer);
+  for (const field of Object.keys(readers)) out[field] = readers[field]!(answer);
   return out;
 }
 
@@ -115,8 +116,8 @@ const USER_READERS: ResultReaders = {
   email: stringField('email'),
   emailVerified: flagField('email_verified'),
   mfaEnabled: flagField('mfa_enabled'),
-  mfaMethods: (user) => readMfaMethods(user.mfa_methods),
-  metadata: (user) => readMetadata(user.metadata),
+  mfaMethods: (user) => readMfaMethods(own(user, 'mfa_methods')),
+  metadata: (user) => readMetadata(own(user, 'metadata')),
   disabled: flagField('disabled'),
   createdAt: optionalStringField('created_at', ''),
   lastLoginAt: optionalStringField('last_login_at'),
@@ -127,7 +128,7 @@ export const readUser = <M extends object>(value: unknown): ProtektUser<M> =>
   readObject(USER_READERS, value, 'user') as unknown as ProtektUser<M>;
 
 /** The `user` field of an answer. */
-export const userField: Reader = (answer) => readUser(answer.user);
+export const userField: Reader = (answer) => readUser(own(answer, 'user'));
 
 const readCreatedAt = stringField('created_at');
 const readLastActiveAt = optionalStringField('last_active_at');

@@ -104,8 +104,9 @@ export function checkClaims(
   return checkTimes(claims as ProtektClaims, now, rules.tolerance);
 }
 
-// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes. Own members
-// only (`Object.keys`, never `for…in`: a polluted Object.prototype must not reach the claims).
+// Freezes a JSON value and everything in it. JSON has no cycles and no shared nodes, and a payload
+// nests at most 64 levels (decodeSegment refuses deeper ones), so the recursion is bounded. Own
+// members only (never `for…in`: a polluted Object.prototype must not reach the claims).
 function deepFreeze(value: object): void {
   const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
   for (let i = 0; i < children.length; i++) {

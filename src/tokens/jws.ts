@@ -104,13 +104,36 @@ export function decodeSegment(
   if (text !== null) {
     try {
       const json: unknown = JSON.parse(text);
-      if (isRecord(json)) return { json };
       why = 'a JSON object';
+      if (isRecord(json)) {
+        if (part === 'header' || !nestsDeeper(json, MAX_PAYLOAD_DEPTH)) return { json };
+        why = `JSON nested at most ${MAX_PAYLOAD_DEPTH} levels deep`;
+      }
     } catch {
       why = 'JSON';
     }
   }
   return invalidToken('malformed', `The token's ${part} part is not ${why}: ${AS_ISSUED}`);
+}
+
+/**
+ * Deepest nesting of a payload, the payload object itself being level 1. Claims are walked after
+ * verification (frozen, copied into metadata, quoted in debug lines); a walk that recurses would
+ * throw a RangeError on a 100,000-deep payload, which JSON.parse itself reads without complaint.
+ */
+const MAX_PAYLOAD_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` levels: walked with a stack, not recursion. */
+function nestsDeeper(root: object, max: number): boolean {
+  const stack: [object, number][] = [[root, 1]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [value, depth] = item;
+    if (depth > max) return true;
+    const children = Array.isArray(value) ? value : Object.values(value);
+    for (const child of children)
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function parseHeader(segment: string): JwsHeader | TokenFailure {

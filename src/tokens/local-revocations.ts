@@ -9,6 +9,7 @@
  */
 import { LruCache } from '../util/lru-cache.js';
 import { decodeSegment, parseCompactJws } from './jws.js';
+import { revocationKey } from './revocation.js';
 
 /** Most entries of each kind; the oldest are dropped first (their tokens have mostly expired). */
 const MAX_ENTRIES = 10_000;
@@ -20,7 +21,10 @@ export interface RevocationSubject {
   iat: number;
 }
 
-/** What was ended by this client: tokens by signature, sessions by id, users by id and time. */
+/**
+ * What was ended by this client: tokens by their {@link revocationKey} (one for every encoding of
+ * the same signed token), sessions by id, users by id and time.
+ */
 export class LocalRevocations {
   readonly #tokens = new LruCache<true>(MAX_ENTRIES);
   readonly #sessions = new LruCache<true>(MAX_ENTRIES);
@@ -36,10 +40,10 @@ export class LocalRevocations {
   // Whether anything was ended at all: the check then costs nothing for clients that never end.
   #any = false;
 
-  /** Ends one token (its signature segment). */
-  endToken(signature: string): void {
+  /** Ends one token (its {@link revocationKey}). */
+  endToken(key: string): void {
     this.#any = true;
-    this.#tokens.set(signature, true);
+    this.#tokens.set(key, true);
   }
 
   /** Ends a session: every token carrying its `sid`. */
@@ -62,10 +66,10 @@ export class LocalRevocations {
     this.#users.delete(sub);
   }
 
-  /** Whether this client ended the token with these claims and signature. */
-  ended(claims: RevocationSubject, signature: string): boolean {
+  /** Whether this client ended the token with these claims and {@link revocationKey}. */
+  ended(claims: RevocationSubject, key: string): boolean {
     if (!this.#any) return false;
-    if (this.#tokens.has(signature)) return true;
+    if (this.#tokens.has(key)) return true;
     if (claims.sid !== undefined && this.#sessions.has(claims.sid)) return true;
     const userEnded = this.#users.peek(claims.sub);
     return userEnded !== undefined && claims.iat <= userEnded / 1000 + this.tolerance;
@@ -73,12 +77,12 @@ export class LocalRevocations {
 }
 
 /**
- * The claims and signature of a token the caller passed in, read without verifying it (see the
- * module comment: they only ever add refusals), or `null` when it is not a JWS.
+ * The claims and {@link revocationKey} of a token the caller passed in, read without verifying it
+ * (see the module comment: they only ever add refusals), or `null` when it is not a JWS.
  */
 export function readUnverified(
   token: string,
-): { claims: Partial<RevocationSubject>; signature: string } | null {
+): { claims: Partial<RevocationSubject>; key: string } | null {
   const parsed = parseCompactJws(token);
   if ('code' in parsed) return null;
   const payload = decodeSegment(parsed.payloadSegment, 'payload');
@@ -89,6 +93,6 @@ export function readUnverified(
       sub: typeof sub === 'string' ? sub : undefined,
       sid: typeof sid === 'string' ? sid : undefined,
     },
-    signature: parsed.signatureSegment,
+    key: revocationKey(parsed.header.alg, parsed.signature, parsed.signatureSegment),
   };
 }

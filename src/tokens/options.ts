@@ -5,17 +5,27 @@
  */
 import { ProtektError } from '../errors/protekt-error.js';
 import { unknownOption } from '../util/option-names.js';
-import { isRecord } from '../util/record.js';
+import { isRecord, ownProps } from '../util/record.js';
+import { jwksProblem } from './keys.js';
 import { TOKEN_MAX_LENGTH } from '../util/limits.js';
 
-/** A key set as persisted by a {@link JwksCacheStore}. Times are milliseconds since the epoch. */
+/**
+ * A key set as persisted by a {@link JwksCacheStore}. Times are milliseconds since the epoch. An
+ * entry is read back only when it names this client's issuer and JWKS URL, has a `fetchedAt` that
+ * is not in the future and younger than `maxStale`, and `expiresAt` not before `fetchedAt`;
+ * otherwise it is ignored (logged) and the keys are fetched.
+ */
 export interface StoredJwks {
   /** The public keys, exactly as the JWKS endpoint served them. */
   keys: JsonWebKey[];
-  /** When the keys were fetched. */
+  /** When the keys were fetched: they age from here, whatever the store says later. */
   fetchedAt: number;
   /** Until when they may be used without asking the endpoint again. */
   expiresAt: number;
+  /** The issuer they were fetched for (written by the SDK; required to be read back). */
+  issuer?: string | undefined;
+  /** The JWKS URL they were fetched from (written by the SDK; required to be read back). */
+  url?: string | undefined;
 }
 
 /**
@@ -26,7 +36,11 @@ export interface StoredJwks {
  * is logged and otherwise ignored.
  */
 export interface JwksCacheStore {
-  /** Returns the stored key set for a JWKS URL, if any. */
+  /**
+   * Returns the stored key set for a JWKS URL, if any. The answer is checked like a fetched set
+   * (and refused when written for another issuer or URL), so a store shared by environments is
+   * safe.
+   */
   get(url: string): Promise<StoredJwks | undefined | null>;
   /** Stores the key set just fetched from a JWKS URL. */
   set(url: string, value: StoredJwks): Promise<void>;
@@ -83,6 +97,16 @@ export interface TokenOptions {
    */
   jwksCooldown?: number | undefined;
   /**
+   * Longest time, in seconds, keys are used without being confirmed by a successful fetch of the
+   * JWKS (or read from a `jwksCache` entry that is younger), default 86,400 (24 h), from 60 to
+   * 604,800 (7 days). Past their lifetime, cached keys keep verifying while they are refreshed
+   * in the background; past `maxStale` (a JWKS unreachable all that time), `verifyToken` waits
+   * for one fetch and throws `jwks_unavailable` when it fails, so a key Protekt withdrew is not
+   * trusted for ever behind a blocked network. Keys are refreshed after at most half of it.
+   * Static keys (`jwks`) are not concerned.
+   */
+  maxStale?: number | undefined;
+  /**
    * Cache of tokens already verified, so that the same token verified again costs a map lookup.
    * Expiry and revocation are still checked on every hit. `false` turns it off. Default `{ max:
    * 1000 }`.
@@ -99,6 +123,7 @@ export const TOKEN_OPTION_NAMES = [
   'maxTokenLength',
   'jwksCacheMaxAge',
   'jwksCooldown',
+  'maxStale',
   'verifiedCache',
 ] as const;
 
@@ -111,6 +136,8 @@ export interface ResolvedTokenOptions {
   maxTokenLength: number;
   jwksCacheMaxAge: number | null;
   jwksCooldown: number;
+  /** Seconds. */
+  maxStale: number;
   verifiedCacheMax: number;
 }
 
@@ -194,6 +221,7 @@ export function resolveTokenOptions(
     ),
     jwksCacheMaxAge: numberIn(options, 'jwksCacheMaxAge', 1, 86_400, null),
     jwksCooldown: numberIn(options, 'jwksCooldown', 0, 3600, 30),
+    maxStale: numberIn(options, 'maxStale', 60, 604_800, 86_400),
     verifiedCacheMax: resolveVerifiedCache(options.verifiedCache),
   };
 }
@@ -204,7 +232,8 @@ function resolveRevocationCheck(check: unknown): ResolvedTokenOptions['revocatio
   if (!(isRecord(check) || check === true || check === undefined)) {
     fail('revocationCheck', 'must be false, true or an object { maxAge, failClosed }.');
   }
-  const given = isRecord(check) ? check : {};
+  // Own properties only: a polluted Object.prototype must not set maxAge or failClosed.
+  const given = ownProps(isRecord(check) ? check : {});
   refuseUnknownOptions(given, ['maxAge', 'failClosed'], 'revocationCheck.');
   const maxAge = numberIn(given, 'maxAge', 0, 86_400, 30);
   const failClosed = given.failClosed ?? false;
@@ -218,6 +247,9 @@ function checkStaticKeys(jwks: unknown): readonly unknown[] | null {
   if (!(isRecord(jwks) && Array.isArray(jwks.keys) && jwks.keys.every(isRecord))) {
     fail('jwks', 'must be { keys: [...] } of objects.');
   }
+  // Static keys are held to the rules a fetched set is: a set with private members is refused.
+  const problem = jwksProblem(jwks.keys);
+  if (problem) fail('jwks', `is refused: ${problem}.`);
   return jwks.keys;
 }
 
@@ -236,7 +268,7 @@ function resolveVerifiedCache(cache: unknown): number {
   if (!(isRecord(cache) || cache === true || cache === undefined)) {
     fail('verifiedCache', 'must be false, true or an object { max }.');
   }
-  const given = isRecord(cache) ? cache : {};
+  const given = ownProps(isRecord(cache) ? cache : {});
   refuseUnknownOptions(given, ['max'], 'verifiedCache.');
   return numberIn(given, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
 }
@@ -254,7 +286,7 @@ export function validateTokenOptions(options: unknown): TokenOptions {
       details: { option: 'options' },
     });
   resolveTokenOptions(options);
-  const given = (options ?? {}) as TokenOptions & Record<string, unknown>;
+  const given = ownProps(options ?? {}) as TokenOptions & Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of TOKEN_OPTION_NAMES) {
     const value = given[key];

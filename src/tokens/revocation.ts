@@ -1,22 +1,28 @@
 /**
  * The remote revocation check that follows a successful local verification: `POST
- * /auth/token/verify`, its answer cached per token (by its signature) for `maxAge` seconds, so
- * that a revoked token is refused at the latest `maxAge` seconds after revocation.
+ * /auth/token/verify`, its answer cached per signed token (see {@link revocationKey}) for `maxAge`
+ * seconds, so that a revoked token is refused at the latest `maxAge` seconds after revocation.
  *
- * When the check cannot be completed (network failure, timeout, 5xx, rate limit), the local
- * answer stands and the miss is debug-logged (fail-open), unless the client chose fail-closed:
- * then the `ProtektError` is thrown, for a middleware to answer 503. After such a miss, checks are
- * not attempted again for a short while (`min(maxAge, 5)` seconds): verifications then fail open
- * (or closed) at once instead of each waiting on a failing network. A rejected project API key
- * and an abort by the caller are always thrown.
+ * A check waits at most one attempt's timeout, however many retries the transport would make: the
+ * request is aborted then (one request, not the retry budget). When the check cannot be completed
+ * (network failure, timeout, 5xx, rate limit), the local answer stands and the miss is
+ * debug-logged (fail-open), unless the client chose fail-closed: then the `ProtektError` is
+ * thrown, for a middleware to answer 503. After such a miss, checks are not attempted for
+ * `min(maxAge, 5)` seconds counted from when the miss ENDED, then by one check at a time (the
+ * probe) until one answers: meanwhile verifications fail open (or throw, fail-closed) at once,
+ * each with a debug line, instead of each waiting on a failing network. A rejected project API
+ * key and an abort by the caller are always thrown.
  */
 import type { ApiRequest, ApiResponse } from '../http/types.js';
+import { abortedError, withSignal } from '../http/abort.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type { ThrownErrorCode } from '../errors/codes.js';
 import type { RequestOptions } from '../types.js';
 import { tokenFailure, type TokenFailure, type TokenErrorCode } from './token-failure.js';
 import { canShareInFlight, shareInFlight } from '../runtime/in-flight.js';
+import { encodeBase64url } from '../util/base64url.js';
 import { LruCache } from '../util/lru-cache.js';
+import { own } from '../util/record.js';
 
 /** Settings of a {@link RevocationChecker}. */
 export interface RevocationConfig {
@@ -26,6 +32,10 @@ export interface RevocationConfig {
   maxAge: number;
   /** Throw instead of failing open. */
   failClosed: boolean;
+  /** Longest wait for one check, in ms (the client's per-attempt timeout; a call's own wins). */
+  timeout: number;
+  /** The verifier's clock (ms since the epoch). */
+  now: () => number;
   /** Debug logger. */
   log: ((line: string) => void) | undefined;
   /** Most answers kept. */
@@ -37,6 +47,41 @@ interface Answer {
   failure: TokenFailure | null;
   until: number;
 }
+
+// The order n of P-256, big-endian (built on first use).
+const P256_ORDER_HEX = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
+let p256Order: Uint8Array | undefined;
+
+/**
+ * The key under which revocation answers and local endings of a token are kept: one for every
+ * encoding of the same signed content. Header and payload have one spelling (strict base64url,
+ * and a re-serialised JSON breaks the signature), so only the signature can vary: an ES256
+ * signature (r, s) verifies as (r, n − s) too, so it is keyed by its low-s form (s ≤ n/2), the
+ * segment of the twin. RS256 (PKCS#1 v1.5) is deterministic for a key and message, and WebCrypto
+ * refuses a non-canonical Ed25519 S (test/tokens/revocation.test.ts checks both twins of each):
+ * their signature segment is the key as is. `signature` is the decoded `segment`.
+ */
+export function revocationKey(alg: string, signature: Uint8Array, segment: string): string {
+  if (alg !== 'ES256' || signature.length !== 64) return segment;
+  p256Order ??= Uint8Array.from(P256_ORDER_HEX.match(/../g)!, (h) => Number.parseInt(h, 16));
+  // twin = r || n − s, then s is high when n − s < s (s = n/2 cannot be: n is odd).
+  const twin = new Uint8Array(signature);
+  let borrow = 0;
+  for (let i = 31; i >= 0; i--) {
+    const d = p256Order[i]! - signature[32 + i]! - borrow;
+    borrow = d < 0 ? 1 : 0;
+    twin[32 + i] = d & 0xff;
+  }
+  // s ≥ n: not a signature WebCrypto verifies; kept as it came.
+  if (borrow) return segment;
+  for (let i = 32; i < 64; i++) {
+    if (twin[i] !== signature[i]) return twin[i]! < signature[i]! ? encodeBase64url(twin) : segment;
+  }
+  return segment;
+}
+
+// The reason a check's controller aborts with when its time is up (told from the caller's abort).
+const TIMED_OUT = Symbol();
 
 // What each refusal of the API says.
 const REFUSALS = {
@@ -57,14 +102,16 @@ const ALWAYS_THROWN = ['aborted', 'invalid_api_key', 'invalid_response'];
 // an API error, or "no valid" for a body without a boolean `valid`).
 function verdict({ error, data }: ApiResponse): string | null {
   if (error) return error.code;
-  if (data?.valid === true) return null;
-  return data?.valid === false ? 'token_invalid' : 'no valid';
+  // Own property only: a polluted Object.prototype.valid must not pass an answer without one.
+  const valid = data ? own(data, 'valid') : undefined;
+  if (valid === true) return null;
+  return valid === false ? 'token_invalid' : 'no valid';
 }
 
 /**
- * The revocation check of one verifier. Each token is checked under a `key`, its signature
- * segment (never its `jti`: a jti is the issuer's to choose and may repeat). A check has one way
- * back: `checker.cachedAnswer(key, now)`, at once, and only when that is `undefined`,
+ * The revocation check of one verifier. Each token is checked under a `key`, its
+ * {@link revocationKey} (never its `jti`: a jti is the issuer's to choose and may repeat). A check
+ * has one way back: `checker.cachedAnswer(key, now)`, at once, and only when that is `undefined`,
  * `await checker.check(…)`. Either gives `null` when the token may be accepted (not revoked, or
  * the check failed open), else the failure.
  *
@@ -76,9 +123,10 @@ export class RevocationChecker {
   // Answers by token key; the requests in flight by token key.
   readonly #answers: LruCache<Answer>;
   readonly #inflight = new Map<string, Promise<TokenFailure | null>>();
-  // After an unreachable check: until when checks are skipped (for min(maxAge, 5) s), and why.
-  #downUntil = 0;
-  #downCode: ThrownErrorCode = 'service_unavailable';
+  // While the endpoint fails: until when checks are skipped (min(maxAge, 5) s from the end of the
+  // last miss) and why; then when the one check let through (the probe) started.
+  #down: { until: number; code: ThrownErrorCode } | null = null;
+  #probe: { at: number } | undefined;
 
   constructor(config: RevocationConfig) {
     this.#config = config;
@@ -86,23 +134,37 @@ export class RevocationChecker {
   }
 
   /**
-   * The answer known without a request: the cached one while it holds, or, moments after the
-   * check could not be made, `null` (fail-open; fail-closed throws). `undefined`: ask {@link
-   * check}.
+   * The answer known without a request: the cached one while it holds, or, while the check is
+   * failing, `null` (fail-open; fail-closed throws). `undefined`: ask {@link check}.
    */
   cachedAnswer(key: string, now: number): TokenFailure | null | undefined {
     const answer = this.#answers.get(key);
     if (answer && now < answer.until) return answer.failure;
     if (answer) this.#answers.delete(key);
-    if (now < this.#downUntil) {
-      if (this.#config.failClosed) {
-        const message =
-          'The revocation check failed moments ago; it is skipped for a few seconds (failClosed).';
-        throw new ProtektError(this.#downCode, message, { details: { skipped: true } });
-      }
-      return null;
+    return this.#down && this.#skipping(this.#down.until, now) ? this.#skip() : undefined;
+  }
+
+  // Whether checks are skipped at `now`: within the window after a miss, or while the probe that
+  // followed it runs (for one attempt's timeout at most: a probe the runtime cancelled, on
+  // Workers, does not hold the others back for longer).
+  #skipping(until: number, now: number): boolean {
+    const at = this.#probe?.at;
+    return now < until || (at !== undefined && now >= at && now - at < this.#config.timeout);
+  }
+
+  // A check skipped: fail-open (null) or fail-closed (thrown), with a debug line either way.
+  #skip(): null {
+    const { failClosed, log } = this.#config;
+    const code = this.#down!.code;
+    log?.(
+      `[Protekt] verifyToken: revocation check skipped (failing with ${code}): ${failClosed ? 'fail-closed' : 'fail-open'}`,
+    );
+    if (failClosed) {
+      const message =
+        'The revocation check failed moments ago; it is skipped for a few seconds (failClosed).';
+      throw new ProtektError(code, message, { details: { skipped: true } });
     }
-    return undefined;
+    return null;
   }
 
   /** Forgets every cached pass: the next verification of each token asks Protekt again. */
@@ -125,7 +187,17 @@ export class RevocationChecker {
     const share = this.#config.maxAge > 0 && canShareInFlight();
     const ask = (shared: boolean): Promise<TokenFailure | null> =>
       this.#ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options);
-    return shareInFlight(this.#inflight, key, ask, options?.signal, share);
+    const work = shareInFlight(this.#inflight, key, ask, options?.signal, share);
+    if (this.#down) {
+      // After a window of skipped checks, this one is the probe: the others keep skipping.
+      const probe = { at: now };
+      this.#probe = probe;
+      const end = (): void => {
+        if (this.#probe === probe) this.#probe = undefined;
+      };
+      work.then(end, end);
+    }
+    return work;
   }
 
   // One request, and what its answer means: a refusal or a pass (cached), else an outage. Only a
@@ -142,15 +214,10 @@ export class RevocationChecker {
   ): Promise<TokenFailure | null> {
     let response: ApiResponse;
     try {
-      response = await this.#config.send({
-        method: 'POST',
-        path: '/auth/token/verify',
-        body: { token },
-        options,
-      });
+      response = await this.#send(token, options);
     } catch (error) {
       if (!(error instanceof ProtektError) || ALWAYS_THROWN.includes(error.code)) throw error;
-      return this.#down(sentAt, error, `failed (${error.code})`);
+      return this.#missed(error, `failed (${error.code})`);
     }
     const code = verdict(response);
     const { status } = response;
@@ -160,7 +227,7 @@ export class RevocationChecker {
         'The revocation check was rate limited.',
         { status, details: { code } },
       );
-      return this.#down(sentAt, problem, `answered ${code}`);
+      return this.#missed(problem, `answered ${code}`);
     }
     if (code !== null && !REFUSALS[code]) {
       const message = `The revocation check answered ${code}, not a verdict: check baseUrl and the API key's rights.`;
@@ -168,9 +235,38 @@ export class RevocationChecker {
     }
     const failure =
       code === null ? null : tokenFailure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
-    this.#downUntil = 0;
+    this.#down = null;
     this.#remember(key, failure, exp, sentAt);
     return failure;
+  }
+
+  // Sends the check under one attempt's timeout (the call's `timeout`, else the client's) joined
+  // with the caller's signal: when the time is up the request is aborted, so the transport makes
+  // no further attempt, and the wait ends even if a `fetch` option ignores the abort.
+  async #send(token: string, options: RequestOptions | undefined): Promise<ApiResponse> {
+    const timeout = options?.timeout ?? this.#config.timeout;
+    const caller = options?.signal;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(caller!.reason);
+    if (caller?.aborted) onAbort();
+    caller?.addEventListener('abort', onAbort);
+    const timer = setTimeout(() => controller.abort(TIMED_OUT), timeout);
+    const { signal } = controller;
+    const request = { method: 'POST', path: '/auth/token/verify', body: { token } } as const;
+    try {
+      return await withSignal(
+        this.#config.send({ ...request, options: { ...options, signal } }),
+        signal,
+        abortedError,
+      );
+    } catch (error) {
+      if (signal.reason !== TIMED_OUT) throw error;
+      const message = `The revocation check did not answer within ${timeout} ms.`;
+      throw new ProtektError('timeout', message, { details: { timeout }, cause: error });
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onAbort);
+    }
   }
 
   // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was
@@ -181,13 +277,15 @@ export class RevocationChecker {
     else if (this.#config.maxAge > 0) this.#answers.set(key, { failure, until });
   }
 
-  // An unreachable check: skipped for a while, then thrown (fail-closed) or logged (fail-open).
-  #down(at: number, error: ProtektError, why: string): null {
-    const { maxAge, failClosed, log } = this.#config;
-    this.#downUntil = at + Math.min(maxAge * 1000, 5000);
-    this.#downCode = error.code;
+  // A check that could not be completed: checks are skipped for min(maxAge, 5) s from now (the
+  // END of the miss; none with maxAge 0), then the error is thrown (fail-closed) or logged.
+  #missed(error: ProtektError, why: string): null {
+    const { maxAge, failClosed, log, now } = this.#config;
+    if (maxAge > 0) this.#down = { until: now() + Math.min(maxAge * 1000, 5000), code: error.code };
+    log?.(
+      `[Protekt] verifyToken: revocation check ${why}: ${failClosed ? 'fail-closed' : 'fail-open'}`,
+    );
     if (failClosed) throw error;
-    log?.(`[Protekt] verifyToken: revocation check ${why}: fail-open`);
     return null;
   }
 }

@@ -28,9 +28,10 @@ import {
 import { decodeSegment, parseCompactJws, type ParsedJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
 import { resolveTokenOptions, type TokenOptions } from './options.js';
-import { RevocationChecker } from './revocation.js';
+import { RevocationChecker, revocationKey } from './revocation.js';
 import { canShareInFlight } from '../runtime/in-flight.js';
 import { LruCache } from '../util/lru-cache.js';
+import { own } from '../util/record.js';
 
 /** What the client gives its token verifier. */
 export interface TokenVerifierConfig {
@@ -48,7 +49,10 @@ export interface TokenVerifierConfig {
   options: TokenOptions;
   /** Clock in milliseconds since the epoch. */
   now: () => number;
-  /** Longest wait for the `jwksCache` hook, in ms: the client's per-attempt timeout. */
+  /**
+   * The client's per-attempt timeout, in ms: the longest wait for the `jwksCache` hook, for a
+   * fetch of the keys, and for a revocation check.
+   */
   timeout: number;
   /** Debug logger, when `debug` is on. */
   log?: ((line: string) => void) | undefined;
@@ -63,8 +67,8 @@ export interface TokenVerifier<M extends object = DefaultMetadata> {
    * `user` and `claims` are frozen: the same objects may be returned for the same token again.
    *
    * @throws {ProtektError} `invalid_argument` for malformed per-call options (as every method);
-   *   `jwks_unavailable` when no signing key is cached and the JWKS cannot be
-   *   fetched; the transport's error when revocation is fail-closed and the check cannot be
+   *   `jwks_unavailable` when no signing key is cached, or none was confirmed within
+   *   `maxStale`, and the JWKS cannot be fetched; the transport's error when revocation is fail-closed and the check cannot be
    *   completed; `invalid_api_key` or `aborted` from the revocation check.
    */
   verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
@@ -93,12 +97,12 @@ export interface TokenEndings {
 }
 
 // What a cache hit needs: the key (still published?), the frozen claims (times, exp) and user
-// (built on first success), and the signature segment (the revocation cache key).
+// (built on first success), and the revocation key (see revocationKey: one per signed content).
 interface VerifiedEntry<M extends object> {
   key: VerificationKey;
   claims: ProtektClaims;
   user: ProtektUser<M> | undefined;
-  signatureSegment: string;
+  revocationKey: string;
 }
 
 // Everything one verifier holds, fixed when it is created: its rules, its key set and its caches,
@@ -121,25 +125,28 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(
   config: TokenVerifierConfig,
 ): TokenVerifier<M> {
   const opts = resolveTokenOptions(config.options as TokenOptions & Record<string, unknown>);
-  const { log, send, jwksUrl: url } = config;
+  const { log, send, jwksUrl: url, issuer, timeout, now } = config;
   const state: VerifierState<M> = {
-    rules: { issuer: config.issuer, audience: config.audience, tolerance: opts.clockTolerance },
+    rules: { issuer, audience: config.audience, tolerance: opts.clockTolerance },
     local: new LocalRevocations(opts.clockTolerance),
     maxLength: opts.maxTokenLength,
-    now: config.now,
+    now,
     keys: opts.staticKeys
       ? new KeySet(opts.staticKeys, log)
       : sharedKeySet(config.fetchIdentity, url),
     verified:
       opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null,
-    revocation: opts.revocation && new RevocationChecker({ send, ...opts.revocation, log }),
+    revocation:
+      opts.revocation && new RevocationChecker({ send, ...opts.revocation, timeout, now, log }),
     // How this verifier fetches its JWKS and judges it (see KeyLookup).
     url,
+    issuer,
     fetchJwks: (signal) => fetchJwks(send, signal),
     ttl: (maxAge) => jwksTtl(opts.jwksCacheMaxAge, maxAge),
     cooldownMs: opts.jwksCooldown * 1000,
+    maxStaleMs: opts.maxStale * 1000,
     store: opts.store,
-    timeout: config.timeout,
+    timeout,
     log,
   };
   return {
@@ -155,19 +162,19 @@ function tokenEndings<M extends object>(state: VerifierState<M>): TokenEndings {
   return {
     token(token) {
       const read = ownSession(token);
-      if (read) local.endToken(read.signature);
+      if (read) local.endToken(read.key);
     },
     sessionOf(accessToken) {
       const read = ownSession(accessToken);
       if (!read) return;
-      local.endToken(read.signature);
+      local.endToken(read.key);
       if (read.claims.sid) local.endSession(read.claims.sid);
     },
     session: (sid) => local.endSession(sid),
     sessionsOfUser(accessToken, keepCurrent) {
       const read = ownSession(accessToken);
       if (!read?.claims.sub) return;
-      if (!keepCurrent) local.endToken(read.signature);
+      if (!keepCurrent) local.endToken(read.key);
       endVerifiedTokensOf(state, read.claims.sub, keepCurrent ? read.claims.sid : undefined);
     },
     user(userId, ended) {
@@ -189,9 +196,9 @@ function endVerifiedTokensOf<M extends object>(
     state.revocation?.forgetPasses();
     return;
   }
-  for (const [, { claims, signatureSegment }] of state.verified.entries()) {
+  for (const [, { claims, revocationKey: key }] of state.verified.entries()) {
     if (claims.sub === sub && (keep === undefined || claims.sid !== keep)) {
-      state.local.endToken(signatureSegment);
+      state.local.endToken(key);
     }
   }
 }
@@ -207,7 +214,7 @@ async function fetchJwks(
     path: '/.well-known/jwks.json',
     options: { signal },
   });
-  const keys = data?.keys;
+  const keys = data ? own(data, 'keys') : undefined;
   if (!Array.isArray(keys))
     throw new ProtektError(
       'invalid_response',
@@ -247,13 +254,13 @@ async function verifyToken<M extends object>(
     entry = fresh;
   }
 
-  if (state.local.ended(entry.claims, entry.signatureSegment)) {
+  if (state.local.ended(entry.claims, entry.revocationKey)) {
     verified?.delete(token);
     return refuse(state, endedHere());
   }
   if (revocation) {
-    // Keyed by the signature, never the jti: a jti is the issuer's to choose and may repeat.
-    const key = entry.signatureSegment;
+    // Keyed by the signed content, never the jti: a jti is the issuer's to choose and may repeat.
+    const key = entry.revocationKey;
     const cached = revocation.cachedAnswer(key, now);
     const revoked =
       cached !== undefined
@@ -346,7 +353,7 @@ async function verifyFresh<M extends object>(
     key,
     claims: decoded.json as ProtektClaims,
     user: undefined,
-    signatureSegment: parsed.signatureSegment,
+    revocationKey: revocationKey(alg, parsed.signature, parsed.signatureSegment),
   };
 }
 

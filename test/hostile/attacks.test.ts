@@ -4,13 +4,24 @@
  * verifyToken must cost a bounded number of JWKS fetches and no revocation request; hostile HTTP
  * against the emulator server (oversized headers and bodies, lying Content-Length, smuggling
  * framing, nesting bombs, prototype pollution, invalid UTF-8, connection floods) must be refused
- * cleanly and leave the server serving.
+ * cleanly and leave the server serving. Then the SDK's own surfaces: a validly signed payload
+ * nested 100,000 deep, a polluted Object.prototype (in a child process, against the built
+ * package), API error codes named like Object.prototype members, ids that a URL would resolve
+ * (`.`, `..`, `a/b`), and network errors whose message echoes the API key.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { inspect } from 'node:util';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Protekt } from '../../src/index.js';
+import { ProtektError, Protekt } from '../../src/index.js';
+import { protektAuth } from '../../src/hono/index.js';
+import type { FetchLike } from '../../src/http/transport.js';
+import { encodeBase64urlText } from '../../src/util/base64url.js';
 import { PASSWORD, freshEmail, startHarness, type Harness } from '../support/emulator.js';
-import { Ledger, SecretWatch, guardProcess, since } from './_support.js';
+import { claimsAt, fakeWith, signRaw } from '../tokens/_helpers.js';
+import { Ledger, SecretWatch, closedPort, guardProcess, root, since, thrown } from './_support.js';
 
 const ledger = new Ledger('attacks');
 const guard = guardProcess();
@@ -446,5 +457,264 @@ describe('hostile HTTP against the emulator server', () => {
     );
     expect(answers.every((s) => s === 200)).toBe(true);
     ledger.record('Attacks', '500 concurrent requests to the emulator server', 'all answered 200');
+  });
+});
+
+describe('a validly signed payload nested 100,000 levels deep', () => {
+  it('returns token_invalid without throwing, in bounded time; 64 levels still verify', async () => {
+    const fake = await fakeWith('RS256');
+    const key = fake.keys[0]!;
+    const v = fake.verifier({ revocationCheck: false, maxTokenLength: 1_048_576 });
+    // Written as text: JSON.stringify itself throws a RangeError on such a value.
+    const claims = JSON.stringify(claimsAt(fake.clock));
+    const sign = (deep: string): Promise<string> =>
+      signRaw(
+        { alg: 'RS256', kid: key.kid, typ: 'JWT' },
+        encodeBase64urlText(`${claims.slice(0, -1)},"deep":${deep}}`),
+        key,
+      );
+    const arrays = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const objects = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+    const tokens = await Promise.all([arrays(100_000), objects(100_000), arrays(64)].map(sign));
+    const started = Date.now();
+    for (const token of tokens) {
+      const r = await v.verify(token);
+      expect(r.error).toMatchObject({ code: 'token_invalid', details: { reason: 'malformed' } });
+    }
+    expect(since(started)).toBeLessThan(1_000);
+    // The payload is level 1: 63 nested arrays below it make the deepest accepted payload.
+    const ok = await v.verify(await sign(arrays(63)));
+    expect(ok.error).toBeNull();
+    expect(Object.isFrozen(ok.user!.metadata.deep)).toBe(true);
+    ledger.record(
+      'Attacks',
+      'a validly signed access token whose payload nests 100,000 arrays or objects deep (and one 65 levels deep)',
+      'returned token_invalid (reason malformed) without throwing, the three in under 1 s; a payload 64 levels deep still verifies',
+      3,
+    );
+  });
+});
+
+describe('a polluted Object.prototype (child process, built package)', () => {
+  it('options, parameters, mocks and the middleware read own properties only', async () => {
+    if (!['index.js', 'hono.js', 'testing.js'].every((f) => existsSync(`${root}dist/${f}`)))
+      throw new Error('dist/ is missing: run `npm run build` first (the child imports it).');
+    const started = Date.now();
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [`${root}test/hostile/_polluted-child.mjs`, root],
+        { cwd: root, timeout: 20_000 },
+        (error, out) => (error ? reject(error) : resolve(out)),
+      ),
+    );
+    expect(since(started)).toBeLessThan(15_000);
+    const found = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const challenge = 'Bearer realm="protekt"';
+    expect(found).toEqual({
+      constructed: ['https://auth.protekt.io/v1', 'https://auth.protekt.io/v1'],
+      'two sign-ups': ['a@example.com', 'b@example.com'],
+      'login with no fields': ['invalid_email', 0],
+      'users.update without metadata': {},
+      'verify the real token': true,
+      'verify a forged token': 'token_invalid',
+      'social login URL': false,
+      'mock with nothing given': 'not_mocked',
+      'middleware built': true,
+      'no token': [401, challenge],
+      'token in a cookie nobody configured': [401, challenge],
+      'forged bearer': 401,
+      'real bearer': 200,
+    });
+    ledger.record(
+      'Attacks',
+      'Object.prototype polluted with 33 option and parameter names (baseUrl, fetch, jwks, clockTolerance, revocationCheck, optional, cookie, idempotencyKey, email, metadata…) before the built package is imported',
+      'ignored everywhere: the client builds with its defaults; two sign-ups stay two calls; login({}) refused locally; the real token verifies, a forged one is refused; mocks stay unmocked; the middleware answers 401 without a token (cookie not read) and for a forged one',
+      Object.keys(found).length,
+    );
+  });
+});
+
+describe('API error codes named like Object.prototype members', () => {
+  const NAMES = [
+    'constructor',
+    'toString',
+    '__proto__',
+    'hasOwnProperty',
+    'valueOf',
+    'isPrototypeOf',
+    '__defineGetter__',
+  ];
+  const answering =
+    (body: unknown, status: number): FetchLike =>
+    async () =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+
+  it('returned as sent, in both envelopes, with or without a message: never a TypeError', async () => {
+    let cases = 0;
+    for (const code of NAMES) {
+      for (const body of [
+        { error: { code, message: 'no' } },
+        { error: { code } },
+        { error: code, statusCode: 400 },
+      ]) {
+        const client = h.client({ fetch: answering(body, 400), maxRetries: 0 });
+        const { user, error } = await client.users.get('usr_1');
+        watch.error('result error', error);
+        expect(user).toBeNull();
+        expect(error).toMatchObject({ code, status: 400, message: expect.any(String) });
+        cases++;
+      }
+    }
+    ledger.record(
+      'Attacks',
+      'API error answers whose code is an Object.prototype member (constructor, toString, __proto__, hasOwnProperty…), in both envelopes, with and without a message',
+      'returned in error with the code as sent and a string message; no TypeError',
+      cases,
+    );
+  });
+
+  it('the revocation check answering them: thrown invalid_response; the middleware answers 401 token_invalid', async () => {
+    const verifyAnswer = (code: string): FetchLike => {
+      const refuse = answering({ error: { code } }, 401);
+      return (input, init) =>
+        String(input).endsWith('/auth/token/verify') ? refuse(input, init) : fetch(input, init);
+    };
+    for (const code of NAMES) {
+      const client = h.client({ fetch: verifyAnswer(code), maxRetries: 0 });
+      const e = await thrown(client.auth.verifyToken(token), watch);
+      expect(e).toBeInstanceOf(ProtektError);
+      expect(e.code).toBe('invalid_response');
+      const mock = Protekt.mock({
+        verifyToken: async () => ({
+          user: null,
+          claims: null,
+          error: { code: code as 'token_invalid', message: 'x', status: 401 },
+        }),
+      });
+      const app = new Hono();
+      app.use('*', protektAuth({ client: mock }));
+      app.get('/', (c) => c.text('in'));
+      const res = await app.request('/', { headers: { authorization: 'Bearer abc.def.ghi' } });
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: { code: 'token_invalid' } });
+    }
+    ledger.record(
+      'Attacks',
+      'a revocation check answering 401 with an Object.prototype member as its code; the middleware given such a code',
+      'verifyToken threw invalid_response (not a verdict, never a TypeError); the middleware answered 401 token_invalid',
+      NAMES.length * 2,
+    );
+  });
+});
+
+describe('ids a URL would resolve', () => {
+  it("'.', '..', '', 'a/b' and other non-ids in every path parameter: invalid_request, status 0, nothing sent", async () => {
+    const client = h.client({ maxRetries: 0 });
+    const ids = [
+      '.',
+      '..',
+      '',
+      'a/b',
+      '/',
+      '../x',
+      './',
+      ' ',
+      'a b',
+      'a\u0000',
+      'é',
+      'x'.repeat(257),
+    ];
+    const calls: [string, (id: string) => Promise<{ error: unknown }>][] = [
+      ['userId', (id) => client.users.get(id)],
+      ['userId', (id) => client.users.update(id, { disabled: false })],
+      ['userId', (id) => client.users.delete(id)],
+      ['sessionId', (id) => client.sessions.revoke(id, token)],
+    ];
+    const before = h.emulator.requests.length;
+    for (const [field, call] of calls) {
+      for (const id of ids) {
+        const { error } = await call(id);
+        expect(error, JSON.stringify(id)).toMatchObject({
+          code: 'invalid_request',
+          status: 0,
+          details: { field },
+        });
+      }
+    }
+    expect(h.emulator.requests.length).toBe(before);
+    // Ids that only look odd are still sent, and answered by Protekt.
+    for (const id of ['...', 'a.b', '%2e%2e', 'usr_a?b#c']) {
+      expect((await client.users.get(id)).error).toMatchObject({ code: 'user_not_found' });
+    }
+    expect(h.emulator.requests.length).toBe(before + 4);
+    ledger.record(
+      'Attacks',
+      "ids '.', '..', '', 'a/b', '/', '../x', spaces, NUL, non-ASCII, 257 characters in each path parameter (users.get/update/delete, sessions.revoke)",
+      'returned invalid_request with status 0; no request sent (never DELETE /auth/sessions/); ids like "..." or "%2e%2e" are sent encoded and answered user_not_found',
+      ids.length * calls.length,
+    );
+  });
+});
+
+describe('network errors whose message echoes the API key', () => {
+  it('the thrown error and its cause keep the name and code only', async () => {
+    const { loginId, apiKey } = h.emulator.project;
+    const echo = (init?: RequestInit): string =>
+      `request to ${h.baseUrl} failed, headers ${JSON.stringify(init?.headers)}`;
+    const cases: [string, (init?: RequestInit) => unknown, { name: string; code?: string }][] = [
+      [
+        'a TypeError with a code',
+        (init) => Object.assign(new TypeError(echo(init)), { code: 'ECONNREFUSED' }),
+        { name: 'TypeError', code: 'ECONNREFUSED' },
+      ],
+      [
+        "Node's shape: the code on the error's own cause",
+        (init) =>
+          new TypeError(echo(init), {
+            cause: Object.assign(new Error(echo(init)), { code: 'UND_ERR_SOCKET' }),
+          }),
+        { name: 'TypeError', code: 'UND_ERR_SOCKET' },
+      ],
+      [
+        'a code and a name that are the API key',
+        () => Object.assign(new Error(apiKey), { name: apiKey, code: apiKey }),
+        { name: 'Error' },
+      ],
+      ['a rejected string', (init) => echo(init), { name: 'Error' }],
+    ];
+    for (const [, failure, kept] of cases) {
+      const client = new Protekt({
+        loginId,
+        apiKey,
+        baseUrl: h.baseUrl,
+        maxRetries: 0,
+        fetch: async (_, init) => {
+          throw failure(init);
+        },
+      });
+      const e = await thrown(client.users.list(), watch);
+      expect(e).toMatchObject({ code: 'network_error', status: 0 });
+      const cause = e.cause as Error & { code?: string };
+      expect({ name: cause.name, code: cause.code }).toEqual({ code: undefined, ...kept });
+      for (const text of [String(e), JSON.stringify(e), String(cause), inspect(e, { depth: 5 })])
+        expect(text).not.toContain(apiKey);
+    }
+    // A real refused connection: the code Node's fetch gives is kept.
+    const port = await closedPort();
+    const refused = await thrown(
+      h.client({ baseUrl: `http://127.0.0.1:${port}/v1`, maxRetries: 0 }).users.list(),
+      watch,
+    );
+    expect(refused.cause).toMatchObject({ name: 'TypeError', code: 'ECONNREFUSED' });
+    ledger.record(
+      'Secrets',
+      'a fetch option failing with the API key in the error message (own code, code on its cause, key as name and code, a rejected string); a real refused connection',
+      "network_error's cause keeps the error's name and code (ECONNREFUSED, UND_ERR_SOCKET) and never its message: no API key in the error, its cause, JSON, String or inspect view",
+      cases.length + 1,
+    );
   });
 });

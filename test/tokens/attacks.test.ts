@@ -5,10 +5,12 @@
  */
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { jwksProblem, keyFromJwk } from '../../src/tokens/keys.js';
 import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
 import {
   claimsAt,
-  type FakeProtekt,
+  Clock,
+  FakeProtekt,
   fakeWith,
   ISSUER,
   makeKey,
@@ -320,5 +322,155 @@ describe('malformed encodings', () => {
       q,
     ]);
     await expectRefused(`${h}.${p}.${der.toString('base64url')}`, 'signature');
+  });
+});
+
+describe('keys as strict as jose', () => {
+  // A fake JWKS serving `keys`, and a verifier of it that records its debug lines.
+  function served(keys: TestKey[]): {
+    fake: FakeProtekt;
+    verifier: TokenVerifier;
+    lines: string[];
+  } {
+    const served = new FakeProtekt(new Clock());
+    served.keys = keys;
+    const lines: string[] = [];
+    const verifier = served.verifier(
+      { revocationCheck: false, verifiedCache: false },
+      { log: (line) => void lines.push(line) },
+    );
+    return { fake: served, verifier, lines };
+  }
+
+  // An RSA key pair of any modulus length WebCrypto will generate.
+  async function rsaKeyOf(bits: number): Promise<TestKey> {
+    const pair = (await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: bits,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    )) as CryptoKeyPair;
+    const { n, e } = await crypto.subtle.exportKey('jwk', pair.publicKey);
+    const kid = `rsa_${bits}`;
+    const jwk = { kty: 'RSA', kid, n, e } as TestKey['jwk'];
+    return { kid, alg: 'RS256', privateKey: pair.privateKey, publicKey: pair.publicKey, jwk };
+  }
+
+  // A key of the set that publishes `jwk` under `kid` (its private key signs nothing it verifies).
+  const published = (base: TestKey, kid: string, jwk: JsonWebKey): TestKey => ({
+    ...base,
+    kid,
+    jwk: { ...jwk, kid } as TestKey['jwk'],
+  });
+
+  it('an RSA modulus of 2041 or 2047 bits is refused (bits, not bytes: both fill 256 bytes); 2048 verifies', async () => {
+    const keys = await Promise.all([2041, 2047, 2048].map(rsaKeyOf));
+    const { fake: f, verifier, lines } = served(keys);
+    for (const key of keys.slice(0, 2)) {
+      expect(Buffer.from(key.jwk.n!, 'base64url')).toHaveLength(256);
+      expect(keyFromJwk(key.jwk)).toBe('RSA modulus under 2048 bits');
+      const r = await verifier.verify(await f.sign({}, key));
+      expect(r.error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+    }
+    expect((await verifier.verify(await f.sign({}, keys[2]!))).error).toBeNull();
+    expect(lines.some((l) => l.includes('ignoring a JWKS key (RSA modulus under 2048 bits)'))).toBe(
+      true,
+    );
+  });
+
+  it('an RSA exponent of 1 is refused, though WebCrypto verifies a forgery with it; so are even and tiny ones', async () => {
+    // With e = 1, s^e mod n = s: the "signature" is the PKCS#1 v1.5 encoding of the hash itself.
+    const { n } = rsa.jwk;
+    const { fake: f, verifier } = served([published(rsa, 'e_is_1', { kty: 'RSA', n, e: 'AQ' })]);
+    const input = `${b64({ alg: 'RS256', kid: 'e_is_1', typ: 'JWT' })}.${b64(claimsAt(f.clock))}`;
+    const hash = new Uint8Array(
+      await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input)),
+    );
+    const digestInfo = Buffer.concat([
+      Buffer.from('3031300d060960864801650304020105000420', 'hex'),
+      hash,
+    ]);
+    const forged = Buffer.alloc(256, 0xff);
+    forged[0] = 0;
+    forged[1] = 1;
+    forged[255 - digestInfo.length] = 0;
+    digestInfo.copy(forged, 256 - digestInfo.length);
+    const r = await verifier.verify(`${input}.${forged.toString('base64url')}`);
+    expect(r.error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+    // 1, 1 with a leading zero byte, 2, 65536 (even), an empty exponent: refused; 3 and 65537 kept.
+    for (const e of ['AQ', 'AAE', 'Ag', 'AQAA', 'AA', ''])
+      expect(typeof keyFromJwk({ kty: 'RSA', kid: 'k', n, e }), e).toBe('string');
+    for (const e of ['Aw', 'AQAB'])
+      expect(typeof keyFromJwk({ kty: 'RSA', kid: 'k', n, e }), e).toBe('object');
+  });
+
+  it('a JWK with private members is reported, and jwksProblem refuses the whole set for it', async () => {
+    const exported = await crypto.subtle.exportKey('jwk', rsa.privateKey);
+    expect(keyFromJwk({ ...exported, kid: 'leaked' })).toBe('carries the private member d');
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) {
+      const leaked = { ...ec.jwk, kid: `leaked_${member}`, [member]: 'AQAB' };
+      expect(keyFromJwk(leaked)).toBe(`carries the private member ${member}`);
+      const problem = jwksProblem([rsa.jwk, ed.jwk, leaked]);
+      expect(problem).toContain(`"${member}"`);
+      expect(problem).not.toContain('AQAB');
+    }
+    expect(jwksProblem([rsa.jwk, ec.jwk, ed.jwk, null, 'x', { kty: 'oct' }])).toBeNull();
+    expect(jwksProblem([])).toBeNull();
+  });
+
+  it('small-order Ed25519 keys (the 8 points and their non-canonical encodings) are refused', async () => {
+    const p = 2n ** 255n - 19n;
+    const order8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022n;
+    const encode = (y: bigint, sign: boolean): string => {
+      const bytes = new Uint8Array(32);
+      for (let i = 0; i < 32; i++) bytes[i] = Number((y >> BigInt(8 * i)) & 0xffn);
+      if (sign) bytes[31]! |= 0x80;
+      return encodeBase64url(bytes);
+    };
+    const encodings = [0n, 1n, order8, p - order8, p - 1n, p, p + 1n].flatMap((y) => [
+      encode(y, false),
+      encode(y, true),
+    ]);
+    expect(encodings).toContain('AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'); // the identity
+    for (const x of encodings)
+      expect(keyFromJwk({ kty: 'OKP', crv: 'Ed25519', kid: 'k', x }), x).toBe(
+        'Ed25519 key of small order',
+      );
+    // With the identity as the key, R = identity and S = 0 verify any message on WebCrypto.
+    const identity = { kty: 'OKP', crv: 'Ed25519', x: encodings[2]! };
+    const { fake: f, verifier } = served([published(ed, 'identity', identity)]);
+    const signature = new Uint8Array(64);
+    signature[0] = 1;
+    const input = `${b64({ alg: 'EdDSA', kid: 'identity' })}.${b64(claimsAt(f.clock))}`;
+    const r = await verifier.verify(`${input}.${encodeBase64url(signature)}`);
+    expect(r.error).toMatchObject({ code: 'token_invalid', details: { reason: 'kid' } });
+    // An ordinary key is still accepted.
+    expect(typeof keyFromJwk(ed.jwk)).toBe('object');
+  });
+
+  it('P-256 points off the curve are refused at import: the token is refused with reason key', async () => {
+    const at = (fill: number, last = fill): string => {
+      const bytes = new Uint8Array(32).fill(fill);
+      bytes[31] = last;
+      return encodeBase64url(bytes);
+    };
+    const points: [string, string][] = [
+      [at(0), at(0)], // (0, 0): what the point at infinity is sometimes written as
+      [at(0, 1), at(0, 2)], // (1, 2): not on the curve
+      [at(0xff), at(0xff)], // coordinates above the field prime
+      [ec.jwk.x!, at(0, 7)], // a real x with a wrong y
+    ];
+    const keys = points.map(([x, y], i) =>
+      published(ec, `off_curve_${i}`, { kty: 'EC', crv: 'P-256', x, y }),
+    );
+    const { fake: f, verifier } = served(keys);
+    for (const key of keys) {
+      const r = await verifier.verify(await f.sign({}, key));
+      expect(r.error, key.kid).toMatchObject({ code: 'token_invalid', details: { reason: 'key' } });
+    }
   });
 });

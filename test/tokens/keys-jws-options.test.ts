@@ -31,9 +31,11 @@ describe('keyFromJwk: the key pins the algorithm', () => {
       expect(typeof k).toBe('object');
       expect((k as { alg: string }).alg).toBe(alg);
     }
-    const fromPrivate = keyFromJwk(privateRsa);
-    expect(typeof fromPrivate).toBe('object');
-    expect(Object.keys((fromPrivate as { jwk: object }).jwk).sort()).toEqual(['e', 'kty', 'n']);
+    // Only the public members are kept, whatever else the JWK names.
+    const extra = keyFromJwk({ ...rsa.jwk, x5t: 'x', ext: true });
+    expect(Object.keys((extra as { jwk: object }).jwk).sort()).toEqual(['e', 'kty', 'n']);
+    // A key that carries private members is refused, never stripped down to its public part.
+    expect(keyFromJwk(privateRsa)).toBe('carries the private member d');
   });
 
   it('ignores keys that are not public signature keys of a supported kind', async () => {

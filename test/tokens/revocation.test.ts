@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProtektError } from '../../src/errors/protekt-error.js';
+import { revocationKey } from '../../src/tokens/revocation.js';
 import { fakeWith } from './_helpers.js';
 
 function jtiOf(token: string): string {
@@ -199,5 +200,204 @@ describe('when the check cannot be completed', () => {
       code: 'invalid_response',
       details: { code: 'not_found' },
     });
+  });
+});
+
+/**
+ * A revocation endpoint that hangs: each request is counted and waits for its signal to abort
+ * (as a real fetch does), or for `release()` (then answered by the fake).
+ */
+function hangChecks(fake: Awaited<ReturnType<typeof fakeWith>>) {
+  const original = fake.send;
+  const waiting: (() => void)[] = [];
+  const gate = {
+    held: true,
+    started: 0,
+    aborted: 0,
+    release(): void {
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+  fake.send = async (req) => {
+    if (req.path === '/auth/token/verify' && gate.held) {
+      gate.started++;
+      const signal = req.options?.signal;
+      await new Promise<void>((resolve, reject) => {
+        waiting.push(resolve);
+        signal?.addEventListener('abort', () => {
+          gate.aborted++;
+          reject(new ProtektError('aborted', 'aborted', { cause: signal.reason }));
+        });
+      });
+    }
+    return original(req);
+  };
+  return gate;
+}
+
+describe('a hanging revocation endpoint', () => {
+  it("fail-open: the first check waits one attempt's timeout and sends one request; first-seen tokens then answer at once, each logged", async () => {
+    const fake = await fakeWith('ES256');
+    const gate = hangChecks(fake);
+    const lines: string[] = [];
+    const v = fake.verifier({}, { timeout: 60, log: (l) => lines.push(l) });
+    const first = await fake.sign();
+    let started = performance.now();
+    expect((await v.verify(first)).error).toBeNull();
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(50);
+    expect(waited).toBeLessThan(400);
+    expect(gate).toMatchObject({ started: 1, aborted: 1 });
+    expect(lines.some((l) => l.includes('revocation check failed (timeout): fail-open'))).toBe(
+      true,
+    );
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => fake.sign()));
+    started = performance.now();
+    const results = await Promise.all(tokens.map((t) => v.verify(t)));
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(results.every((r) => r.error === null)).toBe(true);
+    expect(gate.started).toBe(1);
+    expect(lines.filter((l) => l.includes('revocation check skipped'))).toHaveLength(50);
+  });
+
+  it('fail-closed: the first check throws timeout after one attempt; the next ones throw at once (skipped)', async () => {
+    const fake = await fakeWith('ES256');
+    const gate = hangChecks(fake);
+    const v = fake.verifier({ revocationCheck: { failClosed: true } }, { timeout: 60 });
+    await expect(v.verify(await fake.sign())).rejects.toMatchObject({
+      code: 'timeout',
+      details: { timeout: 60 },
+    });
+    const started = performance.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, async () => v.verify(await fake.sign())),
+    );
+    expect(performance.now() - started).toBeLessThan(150);
+    expect(
+      results.every(
+        (r) => r.status === 'rejected' && (r.reason as ProtektError).details.skipped === true,
+      ),
+    ).toBe(true);
+    expect(gate.started).toBe(1);
+  });
+
+  it('the window counts from when the failure ENDED, then one probe at a time', async () => {
+    const fake = await fakeWith('ES256');
+    const gate = hangChecks(fake);
+    const v = fake.verifier({}, { timeout: 60 });
+    const first = v.verify(await fake.sign());
+    fake.clock.advance(10); // the check hangs for 10 s of the verifier's clock
+    expect((await first).error).toBeNull();
+    fake.clock.advance(4.9); // 14.9 s after it was sent, 4.9 s after it failed
+    expect((await v.verify(await fake.sign())).error).toBeNull();
+    expect(gate.started).toBe(1);
+    fake.clock.advance(0.1);
+    // The window is over: one probe goes out (and hangs); every other first-seen token skips.
+    const probe = v.verify(await fake.sign());
+    const others = await Promise.all(Array.from({ length: 10 }, () => fake.sign()));
+    const started = performance.now();
+    expect((await Promise.all(others.map((t) => v.verify(t)))).every((r) => !r.error)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(gate.started).toBe(2);
+    gate.held = false;
+    gate.release(); // the probe answers: checks are made again
+    expect((await probe).error).toBeNull();
+    const revoked = await fake.sign();
+    fake.revoked.add(jtiOf(revoked));
+    expect((await v.verify(revoked)).error?.code).toBe('token_revoked');
+  });
+
+  it("the caller's abort still ends a check at once, thrown as aborted", async () => {
+    const fake = await fakeWith();
+    const gate = hangChecks(fake);
+    const v = fake.verifier({}, { timeout: 300 });
+    const controller = new AbortController();
+    const pending = v.verify(await fake.sign(), { signal: controller.signal });
+    while (gate.started === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    const started = performance.now();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'aborted' });
+    expect(performance.now() - started).toBeLessThan(100);
+    // The request itself is shared by concurrent checks of the token: it ends at its timeout.
+  });
+});
+
+/** (r, n − s) of an ES256 token: the same signed content, another signature segment. */
+function es256Twin(token: string): string {
+  const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+  const [h, p, s] = token.split('.') as [string, string, string];
+  const sig = Buffer.from(s, 'base64url');
+  const high = (n - BigInt(`0x${sig.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0');
+  const twin = Buffer.concat([sig.subarray(0, 32), Buffer.from(high, 'hex')]);
+  return `${h}.${p}.${twin.toString('base64url')}`;
+}
+
+describe('one revocation verdict per signed content', () => {
+  it('ES256: both (r, s) and (r, n − s) verify, and share one key', async () => {
+    const fake = await fakeWith('ES256');
+    const token = await fake.sign();
+    const twin = es256Twin(token);
+    expect(twin).not.toBe(token);
+    const v = fake.verifier({ revocationCheck: false });
+    expect((await v.verify(token)).error).toBeNull();
+    expect((await v.verify(twin)).error).toBeNull();
+    const sig = (t: string) => Buffer.from(t.split('.')[2]!, 'base64url');
+    expect(revocationKey('ES256', sig(twin), twin.split('.')[2]!)).toBe(
+      revocationKey('ES256', sig(token), token.split('.')[2]!),
+    );
+  });
+
+  it('ES256: a token refused by Protekt stays refused in its twin while the network is down', async () => {
+    const fake = await fakeWith('ES256');
+    const v = fake.verifier();
+    const token = await fake.sign();
+    fake.revoked.add(jtiOf(token));
+    expect((await v.verify(token)).error?.code).toBe('token_revoked');
+    fake.verifyOutage = new ProtektError('network_error', 'down');
+    expect((await v.verify(es256Twin(token))).error?.code).toBe('token_revoked');
+    expect(fake.verifyCalls).toBe(1);
+  });
+
+  it('ES256: a token this client ended (logout) stays ended in its twin', async () => {
+    const fake = await fakeWith('ES256');
+    const v = fake.verifier();
+    const token = await fake.sign();
+    expect((await v.verify(token)).error).toBeNull();
+    v.endings.token(token);
+    fake.verifyOutage = new ProtektError('network_error', 'down');
+    for (const t of [token, es256Twin(token)]) {
+      expect((await v.verify(t)).error).toMatchObject({
+        code: 'token_revoked',
+        details: { reason: 'ended_here' },
+      });
+    }
+    // Ending the twin ends the original too.
+    const other = await fake.sign();
+    v.endings.token(es256Twin(other));
+    expect((await v.verify(other)).error?.code).toBe('token_revoked');
+  });
+
+  it('EdDSA and RS256 have no second encoding: S + L and s + n are refused by WebCrypto', async () => {
+    const fake = await fakeWith('EdDSA', 'RS256');
+    const v = fake.verifier({ revocationCheck: false });
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const ed = await fake.sign({}, fake.keys[0]);
+    const [eh, ep, es] = ed.split('.') as [string, string, string];
+    const edSig = Buffer.from(es, 'base64url');
+    const s = BigInt(`0x${Buffer.from(edSig.subarray(32)).reverse().toString('hex')}`);
+    const bigS = Buffer.from((s + L).toString(16).padStart(64, '0'), 'hex').reverse();
+    const edTwin = `${eh}.${ep}.${Buffer.concat([edSig.subarray(0, 32), bigS]).toString('base64url')}`;
+    expect((await v.verify(ed)).error).toBeNull();
+    expect((await v.verify(edTwin)).error).toMatchObject({ details: { reason: 'signature' } });
+
+    const rs = await fake.sign({}, fake.keys[1]);
+    const [rh, rp, rsig] = rs.split('.') as [string, string, string];
+    const modulus = BigInt(`0x${Buffer.from(fake.keys[1]!.jwk.n!, 'base64url').toString('hex')}`);
+    const sum = (BigInt(`0x${Buffer.from(rsig, 'base64url').toString('hex')}`) + modulus).toString(
+      16,
+    );
+    const rsTwin = `${rh}.${rp}.${Buffer.from(sum.padStart(sum.length + (sum.length % 2), '0'), 'hex').toString('base64url')}`;
+    expect((await v.verify(rs)).error).toBeNull();
+    expect((await v.verify(rsTwin)).error).toMatchObject({ details: { reason: 'signature' } });
   });
 });
