@@ -19,6 +19,9 @@ function bundledNotice(): string {
   return `/*!\n * Bundled third-party code:\n\n${parts.join('\n\n')}\n */`;
 }
 
+/** The adapters' frameworks, optional peers, left as imports in `dist/`. */
+const FRAMEWORKS = ['hono', /^hono\//, 'express', 'fastify', 'next', /^next\//, /^@nestjs\//];
+
 /** Options shared by the web-standard builds (every public entry and the `#crypto` shims). */
 const web = {
   format: ['esm', 'cjs'],
@@ -58,19 +61,65 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       hono: 'src/hono/index.ts',
+      express: 'src/express/index.ts',
+      fastify: 'src/fastify/index.ts',
+      next: 'src/next/index.ts',
+      nestjs: 'src/nestjs/index.ts',
+      verify: 'src/verify/index.ts',
       'runtime/crypto': 'src/runtime/crypto.ts',
-      'runtime/crypto-node': 'src/runtime/crypto-node.ts',
     },
-    // All three public declarations in one pass (they share the types chunk).
+    // Every public declaration in one pass (they share the types chunk).
     dts: {
-      entry: { index: 'src/index.ts', hono: 'src/hono/index.ts', testing: 'src/testing/index.ts' },
+      entry: {
+        index: 'src/index.ts',
+        hono: 'src/hono/index.ts',
+        express: 'src/express/index.ts',
+        fastify: 'src/fastify/index.ts',
+        next: 'src/next/index.ts',
+        nestjs: 'src/nestjs/index.ts',
+        verify: 'src/verify/index.ts',
+        testing: 'src/testing/index.ts',
+        server: 'src/cli/server.ts',
+      },
     },
     clean: true,
-    external: ['#crypto', 'hono', /^hono\//, 'node:crypto'],
+    // The frameworks are the application's own (optional peers): never bundled.
+    external: ['#crypto', 'node:crypto', ...FRAMEWORKS],
+  },
+  // Node's #crypto shim, one source per format: each requires node:crypto on first use, and only
+  // where WebCrypto is missing (Node 18); the ESM one through node:module's createRequire.
+  {
+    ...web,
+    format: ['esm'],
+    entry: { 'runtime/crypto-node': 'src/runtime/crypto-node.ts' },
+    clean: false,
+    external: ['node:crypto', 'node:module'],
+  },
+  {
+    ...web,
+    format: ['cjs'],
+    entry: { 'runtime/crypto-node': 'src/runtime/crypto-node-cjs.ts' },
+    // Node only: a plain `require`, not the neutral platform's shim around it.
+    platform: 'node',
+    clean: false,
+    external: ['node:crypto'],
   },
   {
     ...web,
     entry: { testing: 'src/testing/index.ts' },
+    clean: false,
+    external: ['#crypto'],
+    noExternal: BUNDLED,
+    banner: { js: bundledNotice() },
+  },
+  // `./server`: `serveEmulator` on Node's http module (Node only), the emulator bundled in.
+  {
+    entry: { server: 'src/cli/server.ts' },
+    format: ['esm', 'cjs'],
+    platform: 'node',
+    removeNodeProtocol: false,
+    target: 'node18',
+    // Declarations come from the first build (its clean step would remove them otherwise).
     clean: false,
     external: ['#crypto'],
     noExternal: BUNDLED,

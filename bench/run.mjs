@@ -43,7 +43,7 @@ const quick = flag('quick');
 const rounds = Number(value('rounds') ?? (quick ? 3 : 7));
 const ms = Number(value('ms') ?? (quick ? 150 : 400));
 const poolSize = quick ? 1200 : 3000;
-const groups = (value('only') ?? 'verify,scale,memory,api,cold,size').split(',');
+const groups = (value('only') ?? 'verify,scale,memory,api,cold,size,warm,guard').split(',');
 // A full run writes the results; a partial one (--only …) writes with --write, merged into the
 // previous results (bench/results/latest.json) so the page keeps every group.
 const write =
@@ -94,7 +94,10 @@ if (groups.includes('size')) {
   res.size = {
     budgets: {
       ...Object.fromEntries(
-        Object.entries(budgets).map(([k, v]) => [k, typeof v === 'number' ? v : strip(v)]),
+        Object.entries(budgets).map(([k, v]) => [
+          k,
+          typeof v === 'number' || k === 'adapters' ? v : strip(v),
+        ]),
       ),
       clientInputs: budgets.client.inputs.slice(0, 12),
     },
@@ -117,6 +120,18 @@ if (groups.includes('cold')) {
     samples: res.coldSamples,
     log,
   });
+}
+// Issue 19: the guard under load (processes of their own), cache hits, Node load per version.
+if (groups.includes('warm')) {
+  const { cacheHits, guardLoad, nodeLoad } = await import('./suites/warm.mjs');
+  res.warm = {
+    load: await guardLoad({ serveBundle: built.serve, quick, log }),
+    hits: await cacheHits({ mod, rounds: Math.max(3, rounds - 2), ms, log }),
+    node: nodeLoad({ samples: quick ? 8 : 20, log }),
+  };
+  const { measureVerifyOnly } = await import('./lib/size.mjs');
+  const verifyOnly = await measureVerifyOnly();
+  res.warm.verifyOnly = { worker: verifyOnly.worker.gzip, honoAppDelta: verifyOnly.honoAppDelta };
 }
 let peers;
 if (groups.includes('verify') || groups.includes('scale')) {
@@ -164,6 +179,13 @@ if (groups.includes('api') && !quick && !process.env.PROTEKT_BENCH_NESTED) {
       );
     }
   }
+}
+// Issue 17: each framework's route guard, servers pinned to the other core (suites/guard.mjs).
+if (groups.includes('guard')) {
+  const { guardSuite } = await import('./suites/guard.mjs');
+  res.guard = await guardSuite({ serveModule: built.serve, quick, log });
+  res.guard.date = res.env.date;
+  res.guard.node = res.env.node;
 }
 if (value('json')) writeFileSync(value('json'), JSON.stringify(res));
 res.env.loadAfter = load();
@@ -213,5 +235,9 @@ if (write) {
     docPath,
     `${doc.slice(0, i + start.length)}\n\n${markdown(res)}\n\n${doc.slice(j)}`,
   );
+  if (res.guard) {
+    const { guardMarkdown, writeGuardResults } = await import('./suites/guard.mjs');
+    writeGuardResults(res.guard, guardMarkdown(res.guard));
+  }
   log('wrote docs/benchmarks.md, docs/benchmarks/throughput.svg, bench/results/latest.json');
 }

@@ -11,6 +11,10 @@ const recorded = JSON.parse(readFileSync(file, 'utf8'));
 console.log(
   `client ${current.client.gzip} B gzip (budget ${BUDGETS.client}), middleware +${current.middlewareBeyondClient} B gzip beyond the client (budget ${BUDGETS.middleware})`,
 );
+for (const [name, a] of Object.entries(current.adapters))
+  console.log(
+    `./${name} +${a.beyondClient} B gzip beyond the client (budget ${BUDGETS.adapter}), ${a.alone} B alone`,
+  );
 console.log(`since the recorded report (${recorded.note}):`);
 for (const line of sizeChanges(recorded, current)) console.log(line);
 const at = process.argv.indexOf('--record');

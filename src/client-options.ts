@@ -4,7 +4,7 @@
  * on a request.
  */
 import { ProtektError } from './errors/protekt-error.js';
-import type { FetchLike } from './http/transport.js';
+import type { FetchLike, TransportConfig } from './http/transport.js';
 import { processEnv } from './runtime/env.js';
 import { own, ownProps } from './util/record.js';
 import type { TokenOptions } from './tokens/index.js';
@@ -17,6 +17,9 @@ import {
 
 /** Default API base URL; every path of the API hangs below it. */
 export const DEFAULT_BASE_URL = 'https://auth.protekt.io/v1';
+
+/** Default Account API base URL (`protekt.projects`, `apiKeys`, `members`, `usage`). */
+export const DEFAULT_ACCOUNT_BASE_URL = 'https://api.protekt.io/v1';
 
 /** Options of `new Protekt(...)`. */
 export interface ProtektOptions extends TokenOptions {
@@ -36,6 +39,17 @@ export interface ProtektOptions extends TokenOptions {
    * `.localhost`/`.test` hosts, unless `allowInsecureHttp`.
    */
   baseUrl?: string | undefined;
+  /**
+   * A management token (from `Protekt.getManagementToken`) for the Account API: `projects`,
+   * `apiKeys`, `members`, `usage`. A secret like `apiKey`: never logged, serialised or put in an
+   * error. Without it those calls throw `invalid_management_token`.
+   */
+  managementToken?: string | undefined;
+  /**
+   * Account API base URL. Default `https://api.protekt.io/v1`; the same rules as `baseUrl` (an
+   * emulator's is `emulator.account.baseUrl`).
+   */
+  accountBaseUrl?: string | undefined;
   /**
    * `true` lets `baseUrl` be plain `http` on any host: for an emulator reached by name on a private
    * network (a docker-compose service, a CI service container). The API key then travels
@@ -69,6 +83,8 @@ const CLIENT_OPTION_NAMES: readonly string[] = [
   'loginId',
   'apiKey',
   'baseUrl',
+  'managementToken',
+  'accountBaseUrl',
   'allowInsecureHttp',
   'tokenExpiry',
   'timeout',
@@ -86,6 +102,9 @@ export interface ClientSettings {
   loginId: string;
   apiKey: string;
   baseUrl: string;
+  /** The management token, when given (checked: printable ASCII). */
+  managementToken: string | undefined;
+  accountBaseUrl: string;
   timeout: number;
   maxRetries: number;
   maxRetryAfter: number;
@@ -138,6 +157,13 @@ export function readClientOptions(given: ProtektOptions): ClientSettings {
     loginId,
     apiKey,
     baseUrl: checkBaseUrl(options.baseUrl, options.allowInsecureHttp),
+    managementToken: checkManagementToken(options.managementToken),
+    accountBaseUrl: checkBaseUrl(
+      options.accountBaseUrl,
+      options.allowInsecureHttp,
+      'accountBaseUrl',
+      DEFAULT_ACCOUNT_BASE_URL,
+    ),
     timeout: numberOption(options, 'timeout', 1, 600_000, 5_000),
     maxRetries: numberOption(options, 'maxRetries', 0, 10, 2, true),
     maxRetryAfter: numberOption(options, 'maxRetryAfter', 0, 3_600_000, 10_000),
@@ -200,34 +226,106 @@ const numberOption = <T>(
     `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`,
   ) ?? fallback;
 
+/** A management token, when given: 1 to 4096 printable ASCII characters (never echoed). */
+function checkManagementToken(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && /^[\x21-\x7e]{1,4096}$/.test(value)) return value;
+  throw configError(
+    'managementToken',
+    'is malformed: it must be the token Protekt.getManagementToken gave (1 to 4096 printable ASCII characters).',
+  );
+}
+
 /**
- * Reads and checks `baseUrl`: absolute, https (or http on a local host), no credentials, query or
- * hash.
+ * Reads and checks `baseUrl` (or `option`, another API's base URL): absolute, https (or http on a
+ * local host), no credentials, query or hash.
  */
-function checkBaseUrl(value: unknown, allowInsecureHttp: unknown): string {
+function checkBaseUrl(
+  value: unknown,
+  allowInsecureHttp: unknown,
+  option: 'baseUrl' | 'accountBaseUrl' = 'baseUrl',
+  fallback = DEFAULT_BASE_URL,
+): string {
   if (allowInsecureHttp !== undefined && typeof allowInsecureHttp !== 'boolean') {
     throw configError('allowInsecureHttp', 'must be a boolean.');
   }
-  if (value === undefined) return DEFAULT_BASE_URL;
+  if (value === undefined) return fallback;
   let url: URL | undefined;
   try {
     url = new URL(value as string);
   } catch {
     // not a URL: refused below
   }
-  if (typeof value !== 'string' || !url) throw configError('baseUrl', 'is not an absolute URL.');
-  if (url.username || url.password) throw configError('baseUrl', 'must not contain credentials.');
-  if (url.search || url.hash) throw configError('baseUrl', 'must not contain a query or fragment.');
+  if (typeof value !== 'string' || !url) throw configError(option, 'is not an absolute URL.');
+  if (url.username || url.password) throw configError(option, 'must not contain credentials.');
+  if (url.search || url.hash) throw configError(option, 'must not contain a query or fragment.');
   const http = url.protocol === 'http:';
   if (!(url.protocol === 'https:' || (http && (allowInsecureHttp || isLocalHost(url.hostname))))) {
     throw configError(
-      'baseUrl',
+      option,
       http
         ? `must use https: plain http only for loopback, .localhost and .test hosts, or with allowInsecureHttp: true (here ${url.hostname}).`
         : 'must use https.',
     );
   }
   return url.toString().replace(/\/+$/, '');
+}
+
+/** Options of `Protekt.getManagementToken` (a subset of the client's, with the same rules). */
+export interface ManagementTokenOptions {
+  /** Account API base URL. Default `https://api.protekt.io/v1`. */
+  accountBaseUrl?: string | undefined;
+  /** `true` lets `accountBaseUrl` be plain `http` on any host (see the client option). */
+  allowInsecureHttp?: boolean | undefined;
+  /** Replaces the global `fetch` (an emulator's `fetch`). */
+  fetch?: FetchLike | undefined;
+  /** Per-attempt HTTP timeout in milliseconds. Default 5000. */
+  timeout?: number | undefined;
+  /** `true` logs one line per request through `console.debug` (never the credentials). */
+  debug?: boolean | ((line: string) => void) | undefined;
+}
+
+const MANAGEMENT_TOKEN_OPTION_NAMES = [
+  'accountBaseUrl',
+  'allowInsecureHttp',
+  'fetch',
+  'timeout',
+  'debug',
+];
+
+/**
+ * Checks the options of `Protekt.getManagementToken` and gives the Account API transport's
+ * settings, with no credential yet (`POST /token` sends the credentials in its body).
+ *
+ * @throws {ProtektError} `config_invalid` naming the option.
+ */
+export function readManagementTokenOptions(given: ManagementTokenOptions = {}): TransportConfig {
+  if (typeof given !== 'object' || given === null) {
+    throw new ProtektError(
+      'config_invalid',
+      'Protekt.getManagementToken(credentials, options): options must be an object or left out.',
+    );
+  }
+  const options = ownProps(given) as ManagementTokenOptions;
+  refuseUnknownOptions(options, MANAGEMENT_TOKEN_OPTION_NAMES);
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    throw configError('fetch', 'must be a function.');
+  return {
+    baseUrl: checkBaseUrl(
+      options.accountBaseUrl,
+      options.allowInsecureHttp,
+      'accountBaseUrl',
+      DEFAULT_ACCOUNT_BASE_URL,
+    ),
+    apiKey: '',
+    account: true,
+    timeout: numberOption(options as ProtektOptions, 'timeout', 1, 600_000, 5_000),
+    maxRetries: 2,
+    maxRetryAfter: 10_000,
+    fetch: options.fetch,
+    log: debugLog(options.debug),
+    now: Date.now,
+  };
 }
 
 /** Hosts plain http may reach: loopback, and names that never leave the machine. */

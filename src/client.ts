@@ -2,19 +2,47 @@
  * The `Protekt` client: configured once (options checked here, at construction), then used
  * everywhere through its resources `auth`, `users`, `sessions` and `mfa`.
  */
-import { type ProtektOptions, readClientOptions, readEnv } from './client-options.js';
-import { createTransport } from './http/transport.js';
+import {
+  type ClientSettings,
+  type ManagementTokenOptions,
+  type ProtektOptions,
+  readClientOptions,
+  readEnv,
+  readManagementTokenOptions,
+} from './client-options.js';
+import { ProtektError } from './errors/protekt-error.js';
+import { createTransport, type Send } from './http/transport.js';
+import type { ApiKeysResource } from './resources/api-keys.js';
+import {
+  issueManagementToken,
+  type ManagementCredentials,
+  revokeManagementToken,
+} from './resources/management.js';
+import type { MembersResource } from './resources/members.js';
+import type { ProjectsResource } from './resources/projects.js';
+import type { UsageResource } from './resources/usage.js';
+import { callBudget } from './http/retry.js';
 import type { AuthResource } from './resources/auth.js';
 import type { MfaResource } from './resources/mfa.js';
 import type { SessionsResource } from './resources/sessions.js';
-import { RESOURCE_METHODS } from './resources/index.js';
+import { ACCOUNT_RESOURCE_METHODS, RESOURCE_METHODS } from './resources/index.js';
 import { buildResource, type MethodTable, type ResourceContext } from './resources/operation.js';
 import type { UsersResource } from './resources/users.js';
-import { createTokenVerifier } from './tokens/index.js';
-import type { DefaultMetadata } from './types.js';
+import { buildVerifier } from './verify/build.js';
+import type {
+  DefaultMetadata,
+  ManagementTokenResult,
+  RequestOptions,
+  RevokeManagementTokenResult,
+} from './types.js';
 import { createMock, type ProtektMockOverrides } from './mock.js';
 
-export { DEFAULT_BASE_URL, type ProtektOptions } from './client-options.js';
+export {
+  DEFAULT_ACCOUNT_BASE_URL,
+  DEFAULT_BASE_URL,
+  type ManagementTokenOptions,
+  type ProtektOptions,
+} from './client-options.js';
 
 /**
  * The Protekt client. Create it once per project and reuse it: it keeps the JWKS and
@@ -36,6 +64,21 @@ export class Protekt<M extends object = DefaultMetadata> {
   declare readonly sessions: SessionsResource;
   /** MFA enrollment, challenge and backup codes. */
   declare readonly mfa: MfaResource<M>;
+  /** The organisation's projects (Account API: needs `managementToken`). */
+  declare readonly projects: ProjectsResource;
+  /** The projects' API keys (Account API: needs `managementToken`). */
+  declare readonly apiKeys: ApiKeysResource;
+  /** The organisation's members (Account API: needs `managementToken`). */
+  declare readonly members: MembersResource;
+  /** MAU, logins and tokens issued (Account API: needs `managementToken`). */
+  declare readonly usage: UsageResource;
+  /**
+   * Ends this client's management token (`POST /token/revoke`): every Account API call with it
+   * throws `invalid_management_token` from then on.
+   */
+  declare readonly revokeManagementToken: (
+    options?: RequestOptions,
+  ) => Promise<RevokeManagementTokenResult>;
   /** The project's login id. */
   declare readonly loginId: string;
   /** The API base URL in use. */
@@ -43,20 +86,10 @@ export class Protekt<M extends object = DefaultMetadata> {
 
   constructor(options: ProtektOptions) {
     const settings = readClientOptions(options);
-    const { baseUrl, loginId, fetch, now, timeout, log } = settings;
+    const { baseUrl, loginId, timeout } = settings;
     const send = createTransport(settings);
-    const verifier = createTokenVerifier<M>({
-      jwksUrl: `${baseUrl}/.well-known/jwks.json`,
-      issuer: new URL(baseUrl).origin,
-      audience: loginId,
-      send,
-      fetchIdentity: fetch ?? globalThis,
-      // Checked there, in the same pass that applies their defaults (own properties only).
-      options: settings.options,
-      now,
-      timeout,
-      log,
-    });
+    // The same verifier as `createVerifier` (@protekt/node/verify) builds.
+    const verifier = buildVerifier<M>(settings, send);
     const context: ResourceContext = {
       send,
       tokenExpiry: settings.tokenExpiry,
@@ -64,12 +97,21 @@ export class Protekt<M extends object = DefaultMetadata> {
       endings: verifier.endings,
       baseUrl,
       loginId,
+      callBudget: (perAttempt) =>
+        callBudget(perAttempt ?? timeout, settings.maxRetries, settings.maxRetryAfter),
     };
-    // Own properties in this order: auth, users, sessions, mfa, loginId, baseUrl.
+    // The Account API's resources: the same model on their own transport.
+    const account: ResourceContext = { ...context, send: accountSend(settings) };
+    // Own properties in this order: auth, users, sessions, mfa, projects, apiKeys, members, usage,
+    // revokeManagementToken, loginId, baseUrl.
     const self = this as Record<string, unknown>;
     for (const [name, table] of Object.entries(RESOURCE_METHODS)) {
       self[name] = buildResource(context, name, table as MethodTable<Record<string, unknown>>);
     }
+    for (const [name, table] of Object.entries(ACCOUNT_RESOURCE_METHODS)) {
+      self[name] = buildResource(account, name, table as MethodTable<Record<string, unknown>>);
+    }
+    self.revokeManagementToken = revokeManagementToken(account, 'revokeManagementToken');
     self.loginId = loginId;
     self.baseUrl = baseUrl;
   }
@@ -84,6 +126,30 @@ export class Protekt<M extends object = DefaultMetadata> {
     overrides: ProtektMockOverrides<M> = {},
   ): Protekt<M> {
     return createMock<M>(overrides, Protekt.prototype);
+  }
+
+  /**
+   * A management token for the Account API (`POST /token`), for a member's e-mail and password:
+   * pass it as the `managementToken` option. A wrong e-mail or password comes back as `error`
+   * (`invalid_credentials`); nothing secret is logged.
+   *
+   * @example
+   * ```ts
+   * const { managementToken, error } = await Protekt.getManagementToken({ email, password });
+   * if (error) throw new Error(error.message);
+   * const admin = new Protekt({ loginId, apiKey, managementToken });
+   * ```
+   *
+   * @throws {ProtektError} `config_invalid` for a wrong option; network failures as every call.
+   */
+  static getManagementToken(
+    credentials: ManagementCredentials,
+    options?: ManagementTokenOptions,
+  ): Promise<ManagementTokenResult> {
+    const send = createTransport(readManagementTokenOptions(options));
+    // `POST /token` reads nothing of a client but its transport.
+    const context = { send } as ResourceContext;
+    return issueManagementToken(context, 'Protekt.getManagementToken')(credentials);
   }
 
   /**
@@ -121,4 +187,27 @@ export class Protekt<M extends object = DefaultMetadata> {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Protekt { loginId: '${this.loginId}', baseUrl: '${this.baseUrl}' }`;
   }
+}
+
+/**
+ * The Account API's transport: the management token as `Authorization: Bearer` to
+ * `accountBaseUrl`; without the option, a call throws before anything is sent.
+ */
+function accountSend(settings: ClientSettings): Send {
+  const { managementToken, accountBaseUrl } = settings;
+  if (managementToken === undefined) {
+    return () =>
+      Promise.reject(
+        new ProtektError(
+          'invalid_management_token',
+          'This client has no managementToken option: the Account API (projects, apiKeys, members, usage) needs one from Protekt.getManagementToken.',
+        ),
+      );
+  }
+  return createTransport({
+    ...settings,
+    baseUrl: accountBaseUrl,
+    apiKey: managementToken,
+    account: true,
+  });
 }

@@ -1,7 +1,11 @@
 /** `Protekt.mock()`: a client whose answers a unit test chooses, typed like the real one. */
 import { ProtektError } from './errors/protekt-error.js';
 import type { AuthResource } from './resources/auth.js';
-import { RESOURCE_METHODS } from './resources/index.js';
+import type { ApiKeysResource } from './resources/api-keys.js';
+import { ACCOUNT_RESOURCE_METHODS, RESOURCE_METHODS } from './resources/index.js';
+import type { MembersResource } from './resources/members.js';
+import type { ProjectsResource } from './resources/projects.js';
+import type { UsageResource } from './resources/usage.js';
 import type { MfaResource } from './resources/mfa.js';
 import type { MethodBuilder } from './resources/operation.js';
 import type { SessionsResource } from './resources/sessions.js';
@@ -24,6 +28,11 @@ export type ProtektMockOverrides<M extends object = DefaultMetadata> = MockMetho
   users?: MockMethods<UsersResource<M>> | undefined;
   sessions?: MockMethods<SessionsResource> | undefined;
   mfa?: MockMethods<MfaResource<M>> | undefined;
+  projects?: MockMethods<ProjectsResource> | undefined;
+  apiKeys?: MockMethods<ApiKeysResource> | undefined;
+  members?: MockMethods<MembersResource> | undefined;
+  usage?: MockMethods<UsageResource> | undefined;
+  revokeManagementToken?: Protekt<M>['revokeManagementToken'] | undefined;
 };
 
 /** @internal Builds the mock; `proto` is `Protekt.prototype` so `instanceof Protekt` holds. */
@@ -42,7 +51,8 @@ export function createMock<M extends object>(
   const fields: PropertyDescriptorMap = {};
   const field = (key: string, value: unknown): unknown =>
     (fields[key] = { value, enumerable: true });
-  for (const [resource, table] of Object.entries(RESOURCE_METHODS)) {
+  const tables = { ...RESOURCE_METHODS, ...ACCOUNT_RESOURCE_METHODS };
+  for (const [resource, table] of Object.entries(tables)) {
     // Own properties only: a method name on a polluted Object.prototype is not a mock.
     const nested = (own(given, resource) ?? {}) as object;
     const stub: Record<string, unknown> = {};
@@ -60,6 +70,14 @@ export function createMock<M extends object>(
     }
     field(resource, Object.freeze(stub));
   }
+  const revoke = own(given, 'revokeManagementToken');
+  if (revoke !== undefined && typeof revoke !== 'function') {
+    throw new ProtektError(
+      'invalid_argument',
+      'Protekt.mock: revokeManagementToken must be a function.',
+    );
+  }
+  field('revokeManagementToken', revoke ?? notMocked('revokeManagementToken', false));
   field('loginId', 'lp_mock');
   field('baseUrl', 'mock:');
   return Object.create(proto, fields) as Protekt<M>;

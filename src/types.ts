@@ -129,6 +129,17 @@ export interface RequestOptions {
   idempotencyKey?: string | undefined;
 }
 
+/** Per-call options of `verifyToken`: the request options, and where background work may go. */
+export interface VerifyTokenOptions extends RequestOptions {
+  /**
+   * Keeps work that outlives the call alive (a revocation answer refreshed ahead, an answer
+   * written to `revocationCache`): Workers' `ctx.waitUntil`, Vercel's `waitUntil`. Without it,
+   * that work still runs, as long as the runtime lets it. The Hono middleware passes its
+   * execution context's.
+   */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
+}
+
 type Nulls<T> = { [K in keyof T]: null };
 
 /** A result: the fields and `error: null`, or every field `null` and an `error`. */
@@ -228,3 +239,139 @@ export type BackupCodesResult = Result<{ backupCodes: string[] }>;
 export type VerifyEmailResult<M extends object = DefaultMetadata> = Result<{
   user: ProtektUser<M>;
 }>;
+
+// ---------------------------------------------------------------------------------------------
+// The Account API (`protekt.projects`, `apiKeys`, `members`, `usage`; a management token)
+
+/** A Protekt project, as the Account API describes it. */
+export interface Project {
+  /** Project id (`proj_…`). */
+  id: string;
+  /** The login id its clients use (`lp_…`). */
+  loginId: string;
+  /** Display name. */
+  name: string;
+  /** Free text, or `null`. */
+  description: string | null;
+  /** Where browser flows send the user back by default. */
+  redirectUrl: string;
+  /** More origins a redirect may go to (`https://*.example.com` allows subdomains). */
+  allowedOrigins: string[];
+  /** Access-token lifetime in seconds. */
+  tokenExpiry: number;
+  /** Refresh-token lifetime in seconds. */
+  refreshTokenExpiry: number;
+  /** Every user must use MFA. */
+  mfaRequired: boolean;
+  /** ISO 8601 creation time. */
+  createdAt: string;
+  /** ISO 8601 time of the last change. */
+  updatedAt: string;
+}
+
+/**
+ * What an API key may call on the Auth API: `auth:read` (token checks, sessions listed),
+ * `auth:write` (sign-in, sign-out, passwords, MFA, sessions ended), `users:read`, `users:write`.
+ */
+export type ApiKeyScope = 'auth:read' | 'auth:write' | 'users:read' | 'users:write';
+
+/** An API key of a project. */
+export interface ApiKey {
+  /** Key id (`key_…`): what `apiKeys.delete` takes. Not the key. */
+  id: string;
+  /**
+   * The raw key, only in the answer of `apiKeys.create` (`null` in a list). A secret: store it,
+   * never log it.
+   */
+  key: string | null;
+  /** What the key is for. */
+  label: string;
+  /** The project it opens. */
+  projectId: string;
+  /** What it may call. */
+  scopes: ApiKeyScope[];
+  /** ISO 8601 expiry, or `null` for a key that does not expire. */
+  expiresAt: string | null;
+  /** ISO 8601 creation time. */
+  createdAt: string;
+}
+
+/** A member's role: `owner`, `admin` or `developer` (docs/account.md says what each may do). */
+export type MemberRole = 'owner' | 'admin' | 'developer';
+
+/** A member of the organisation. */
+export interface Member {
+  /** Member id (`mem_…`). */
+  id: string;
+  /** E-mail address. */
+  email: string;
+  /** Role. */
+  role: MemberRole;
+  /** ISO 8601 time they joined. */
+  joinedAt: string;
+}
+
+/** Usage within a period, for a project or the whole organisation. */
+export interface UsageStats {
+  /** The period counted (`YYYY-MM-DD`, both days included). */
+  period: { from: string; to: string };
+  /** Distinct users who authenticated within the period. */
+  mau: number;
+  /** Sessions opened (any method). */
+  totalLogins: number;
+  /** Access tokens issued (logins and refreshes). */
+  tokensIssued: number;
+  /** Logins by one-time code or magic link. */
+  passwordlessLogins: number;
+  /** Logins through SSO or a social provider. */
+  ssoLogins: number;
+}
+
+/** Result of `Protekt.getManagementToken`. */
+export type ManagementTokenResult = Result<{
+  /** The management token: a secret, for the `managementToken` option. */
+  managementToken: string;
+  /** ISO 8601 expiry. */
+  expiresAt: string;
+}>;
+
+/** Result of `revokeManagementToken`. */
+export type RevokeManagementTokenResult = Result<{ revoked: boolean }>;
+
+/** Result of `projects.getCurrent`, `get`, `create` and `update`. */
+export type ProjectResult = Result<{ project: Project }>;
+
+/** Result of `projects.list`. */
+export type ProjectListResult = Result<{
+  projects: Project[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}>;
+
+/** Result of `projects.delete`. */
+export type ProjectDeleteResult = Result<{ deleted: boolean; id: string }>;
+
+/** Result of `apiKeys.create`: `apiKey.key` holds the raw key, this once. */
+export type ApiKeyResult = Result<{ apiKey: ApiKey }>;
+
+/** Result of `apiKeys.list`. */
+export type ApiKeyListResult = Result<{
+  apiKeys: ApiKey[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}>;
+
+/** Result of `apiKeys.delete`. */
+export type ApiKeyDeleteResult = Result<{ revoked: boolean; id: string }>;
+
+/** Result of `members.list`. */
+export type MemberListResult = Result<{ members: Member[] }>;
+
+/** Result of `members.invite`. */
+export type MemberInviteResult = Result<{ message: string }>;
+
+/** Result of `members.remove`. */
+export type MemberRemoveResult = Result<{ removed: boolean }>;
+
+/** Result of `usage.get`. */
+export type UsageResult = Result<{ usage: UsageStats }>;

@@ -3,6 +3,7 @@
  * docs/benchmarks.md.
  */
 import { BUDGETS } from './size.mjs';
+import { warmMarkdown, warmTargets } from './report-warm.mjs';
 
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const short = (n) =>
@@ -108,6 +109,13 @@ export function checkTargets(res) {
       met: s.middlewareBeyondClient <= BUDGETS.middleware,
       figure: `+${(s.middlewareBeyondClient / 1000).toFixed(2)} kB beside the client (${(s.middleware.gzip / 1000).toFixed(2)} kB alone, hono external); +${(s.middlewareDelta / 1000).toFixed(2)} kB on a minimal Hono app`,
     });
+    for (const [name, a] of Object.entries(s.adapters ?? {})) {
+      t.push({
+        target: `./${name} adapter ≤ ${BUDGETS.adapter / 1000} kB gzip beyond the client`,
+        met: a.beyondClient <= BUDGETS.adapter,
+        figure: `+${(a.beyondClient / 1000).toFixed(2)} kB (${(a.alone / 1000).toFixed(2)} kB alone, framework external)`,
+      });
+    }
   }
   if (res.cold) {
     const c = res.cold;
@@ -140,6 +148,7 @@ export function checkTargets(res) {
       figure: `${x2(o.ratio)} × (${o.client.p50.toFixed(3)} vs ${o.fetch.p50.toFixed(3)} ms)`,
     });
   }
+  t.push(...warmTargets(res));
   return t;
 }
 
@@ -173,6 +182,7 @@ export function markdown(res) {
         `\n\nThe revocation variant uses the default policy (\`maxAge\` 30 s) with the answer cached; ${res.verify.setup.revocationCalls.calls} remote checks were made during the whole run.`,
     );
   }
+  if (res.warm) parts.push(warmMarkdown(res));
   if (res.scale) {
     parts.push(
       '### Throughput vs concurrency (RS256, first-seen tokens)\n\n' +

@@ -9,13 +9,36 @@ export interface Measured {
   inputs: InputShare[];
   code: Uint8Array;
 }
-export declare const BUDGETS: { client: number; middleware: number };
+export declare const BUDGETS: {
+  client: number;
+  middleware: number;
+  adapter: number;
+  verify: number;
+};
+/** Apps that only verify tokens (issue 19). */
+export declare const VERIFY_ENTRIES: Record<'worker' | 'honoApp', string>;
+/** The verify-only Worker, and what a verify-only guard adds to a minimal Hono app (gzip). */
+export declare function measureVerifyOnly(): Promise<{
+  worker: Measured;
+  honoApp: Measured;
+  honoAppDelta: number;
+}>;
+/** An adapter's gzip bytes alone (framework external) and beyond the client. */
+export interface AdapterSize {
+  alone: number;
+  beyondClient: number;
+}
+/** The adapters' source entries, by subpath name. */
+export declare const ADAPTERS: Record<string, string>;
+export declare function measureAdapters(client: Measured): Promise<Record<string, AdapterSize>>;
 /** Sizes as recorded in bench/size-report.json. */
 export interface SizeSnapshot {
   client: { gzip: number; raw: number };
   middleware: { gzip: number; raw: number };
   /** Gzip bytes the middleware adds to a bundle that has the client. */
   middlewareBeyondClient?: number;
+  /** Each framework adapter's size. */
+  adapters?: Record<string, AdapterSize>;
   /** Minified bytes per source file in the client bundle. */
   clientFiles: Record<string, number>;
 }
@@ -32,6 +55,7 @@ export declare function measureBudgets(): Promise<{
   honoApp: Measured;
   honoAppWithMiddleware: Measured;
   middlewareDelta: number;
+  adapters: Record<string, AdapterSize>;
 }>;
 export declare function measurePeers(): Promise<Record<string, Measured>>;
 export declare function sizeSnapshot(

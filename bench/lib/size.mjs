@@ -14,6 +14,18 @@ import * as esbuild from 'esbuild';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
+ * The verify-only Worker (`@protekt/node/verify`, issue 19): a Worker that only verifies tokens,
+ * with the revocation check. Issue 19's target is 9 kB gzip; it measured 15.4 kB when the entry
+ * was made (2026-12-02): the verifier alone is the token code of issues 14-15 (hardened key and
+ * JWKS rules, the revocation back-off, explained refusals: ~10.5 kB), the client's option checks
+ * and transport (~3.5 kB, kept so that the options and errors are those of `new Protekt()`) and
+ * issue 19's warm revocation answers (~1 kB). The budget holds today's size with a little room,
+ * so that it cannot grow unseen; reaching 9 kB needs a smaller transport and option reader for
+ * this entry, or shorter messages: a decision, not done here.
+ */
+const VERIFY_BUDGET = 16_000;
+
+/**
  * Budgets in gzip bytes, with room on purpose: the whole client (every resource, `Protekt.mock`,
  * `verifyToken`, and what is still to come: the Account API, the request guard), and a framework
  * adapter beyond the client (what it adds to an app that has the client). Below a budget, bytes
@@ -29,12 +41,17 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * - issue 15's failure paths (stale-while-revalidate, a bounded revocation back-off, `maxStale`
  *   and validated stores, jose-strict key rules, own-property reads, low-s revocation keys):
  *   +2.1 kB, to 18.7 kB.
- * The budget is 20 kB: the capabilities the issues asked for, with room for the request guard.
- * The Account API (14 operations) will not fit in that room as part of the main entry: whether
- * it joins the main entry (budget raised, with the reason) or gets its own entry point is a
- * product decision for that issue. Raise the budget only with the reason written here.
+ * The budget was then 20 kB: the capabilities the issues asked for, with room for the request
+ * guard.
+ * - issue 16, the Account API in the main entry (the issue asks for it there: `protekt.projects`
+ *   as the Protekt docs and the MFA guide write it): 14 operations in 4 resources with their input
+ *   checks and readers, `Protekt.getManagementToken`, the `managementToken`/`accountBaseUrl`
+ *   options and the account transport: +1.9 kB measured (1.5 kB the resources alone, by stubbing
+ *   them out). With the request guard and the other work of this round measured at the same time
+ *   the client stood at 23.9 kB (2026-12-02).
+ * The budget is 26 kB: that, with about 2 kB of room. Raise it only with the reason written here.
  */
-export const BUDGETS = { client: 20_000, middleware: 1_200 };
+export const BUDGETS = { client: 26_000, middleware: 1_200, adapter: 1_000, verify: VERIFY_BUDGET };
 
 /** The esbuild options every size is measured with. */
 export const SIZE_OPTIONS = {
@@ -90,6 +107,63 @@ export const ENTRIES = {
 export const app = new Hono().use('/api/*', protektAuth({ client: globalThis.protekt })).get('/api/me', (c) => c.json({ ok: true }));`,
 };
 
+/** Apps that only verify tokens, built on `@protekt/node/verify` (issue 19). */
+export const VERIFY_ENTRIES = {
+  /** A Worker that verifies the bearer token of each request (revocation check on, waitUntil). */
+  worker: `import { createVerifier } from './src/verify/index.ts';
+let verifier;
+export default {
+  async fetch(request, env, ctx) {
+    verifier ??= createVerifier({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY });
+    const token = (request.headers.get('authorization') ?? '').slice(7);
+    const { user, error } = await verifier.verifyToken(token, { waitUntil: (p) => ctx.waitUntil(p) });
+    return error ? new Response(error.message, { status: 401 }) : Response.json(user);
+  },
+};`,
+  /** The minimal Hono app of ENTRIES, guarded by the middleware on a verify-only verifier. */
+  honoApp: `import { Hono } from 'hono'; import { protektAuth } from './src/hono/index.ts';
+import { createVerifier } from './src/verify/index.ts';
+export const app = new Hono().use('/api/*', protektAuth({ fromEnv: (env) => createVerifier({ loginId: env.PROTEKT_LOGIN_ID, apiKey: env.PROTEKT_API_KEY }) })).get('/api/me', (c) => c.json({ ok: true }));`,
+};
+
+/** The verify-only Worker, and what a verify-only guard adds to a minimal Hono app (gzip bytes). */
+export async function measureVerifyOnly() {
+  const [worker, honoApp, bare] = await Promise.all([
+    measure(VERIFY_ENTRIES.worker),
+    measure(VERIFY_ENTRIES.honoApp),
+    measure(ENTRIES.honoApp),
+  ]);
+  return { worker, honoApp, honoAppDelta: honoApp.gzip - bare.gzip };
+}
+
+/**
+ * The framework adapters (issue 17), each on the guard of the client: what each adds to an app that
+ * has the client (budget `adapter`, 1 kB gzip), its framework left external (the app's own).
+ */
+export const ADAPTERS = {
+  hono: 'src/hono/index.ts',
+  express: 'src/express/index.ts',
+  fastify: 'src/fastify/index.ts',
+  next: 'src/next/index.ts',
+  nestjs: 'src/nestjs/index.ts',
+};
+const FRAMEWORKS = ['hono', 'hono/*', 'express', 'fastify', 'next', 'next/*', '@nestjs/*'];
+
+/** Each adapter's gzip bytes alone and beyond the client (`client`: its measured bundle). */
+export async function measureAdapters(client) {
+  const out = {};
+  for (const [name, path] of Object.entries(ADAPTERS)) {
+    const [alone, withClient] = await Promise.all([
+      measure(`export * from './${path}';`, { external: FRAMEWORKS }),
+      measure(`export { Protekt } from './src/index.ts'; export * from './${path}';`, {
+        external: FRAMEWORKS,
+      }),
+    ]);
+    out[name] = { alone: alone.gzip, beyondClient: withClient.gzip - client.gzip };
+  }
+  return out;
+}
+
 /** Peers, built the same way (each with what a user needs to verify a token). */
 export const PEER_ENTRIES = {
   'jose 6.2.17 (jwtVerify + createRemoteJWKSet)': `export { jwtVerify, createRemoteJWKSet } from 'jose6';`,
@@ -116,6 +190,7 @@ export async function measureBudgets() {
     honoApp,
     honoAppWithMiddleware,
     middlewareDelta: honoAppWithMiddleware.gzip - honoApp.gzip,
+    adapters: await measureAdapters(client),
   };
 }
 
@@ -129,6 +204,7 @@ export function sizeSnapshot(budgets) {
     client: { gzip: budgets.client.gzip, raw: budgets.client.raw },
     middleware: { gzip: budgets.middleware.gzip, raw: budgets.middleware.raw },
     middlewareBeyondClient: budgets.middlewareBeyondClient,
+    adapters: budgets.adapters,
     clientFiles: files,
   };
 }

@@ -88,23 +88,23 @@ export function createApp() {
     signedIn(res, result);
   });
 
-  app.get('/me', requireAuth, (req, res) => res.json({ user: req.user }));
+  app.get('/me', requireAuth, (req, res) => res.json({ user: req.auth.user }));
 
   app.get('/sessions', requireAuth, async (req, res) => {
-    const { sessions, error } = await protekt.sessions.list(req.accessToken);
+    const { sessions, error } = await protekt.sessions.list(req.auth.token);
     if (error) return failed(res, error);
     res.json({ sessions });
   });
 
   app.post('/logout', requireAuth, async (req, res) => {
-    const { error } = await protekt.auth.logout(req.accessToken);
+    const { error } = await protekt.auth.logout(req.auth.token);
     if (error) return failed(res, error);
     res.clearCookie(ACCESS_COOKIE, { path: '/' });
     res.clearCookie(REFRESH_COOKIE, { path: '/refresh' });
     res.status(204).end();
   });
 
-  // Protekt unreachable on a call other than verifyToken (ProtektError) or a bug.
+  // Protekt unreachable on a call other than the guard's (ProtektError), or a bug.
   app.use((err, _req, res, next) => {
     console.error(err);
     if (res.headersSent) return next(err);

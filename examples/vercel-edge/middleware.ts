@@ -3,7 +3,7 @@
  * token. A valid one goes on to the route with the user id in `x-protekt-user-id`; anything else
  * is answered here, before any function runs.
  */
-import { Protekt, ProtektError } from '@protekt/node';
+import { Protekt } from '@protekt/node';
 
 export const config = { matcher: '/api/:path*' };
 
@@ -15,20 +15,6 @@ const protekt = new Protekt({
   // How long a revoked token may still pass (seconds); 0 asks Protekt on every request.
   revocationCheck: { maxAge: Number(process.env.PROTEKT_REVOCATION_MAX_AGE ?? 30) },
 });
-
-const REALM = 'Bearer realm="example"';
-
-function deny(
-  status: 401 | 503,
-  code: string,
-  message: string,
-  headers: Record<string, string>,
-): Response {
-  return new Response(JSON.stringify({ error: { code, message } }), {
-    status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
-  });
-}
 
 /**
  * Continue to the route with extra request headers: what `next({ request: { headers } })` of
@@ -49,25 +35,8 @@ function next(request: Request, extra: Record<string, string>): Response {
 }
 
 export default async function middleware(request: Request): Promise<Response> {
-  const header = request.headers.get('authorization');
-  const token = header ? /^Bearer +([\w\-.~+/]+=*) *$/i.exec(header)?.[1] : undefined;
-  if (!header)
-    return deny(401, 'token_missing', 'A bearer token is required', { 'www-authenticate': REALM });
-  if (!token)
-    return deny(401, 'token_invalid', 'The access token is invalid', {
-      'www-authenticate': `${REALM}, error="invalid_token"`,
-    });
-  try {
-    const { user, error } = await protekt.auth.verifyToken(token);
-    if (error)
-      return deny(401, error.code, 'Invalid or expired token', {
-        'www-authenticate': `${REALM}, error="invalid_token"`,
-      });
-    return next(request, { 'x-protekt-user-id': user.id });
-  } catch (err) {
-    // Protekt unreachable and no signing key cached: an outage, not the caller's fault.
-    if (err instanceof ProtektError)
-      return deny(503, 'service_unavailable', 'Try again shortly', { 'retry-after': '5' });
-    throw err;
-  }
+  // The token from `Authorization: Bearer`, verified; or the ready 401/503 answer to send.
+  const { user, response } = await protekt.auth.authenticateRequest(request, { realm: 'example' });
+  if (response) return response;
+  return next(request, { 'x-protekt-user-id': user.id });
 }

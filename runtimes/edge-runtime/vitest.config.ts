@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { noNodeInPackage } from '../_shared/no-node.ts';
+import { NODE_ONLY, PORTABLE_SUITES, sourceCrypto } from '../_shared/portable.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -11,10 +12,11 @@ const EDGE_CONDITIONS = ['edge-light', 'worker', 'browser', 'import', 'module', 
  * Vercel Edge runtime: the conformance suite inside @edge-runtime/vm's context (pool `vmThreads`,
  * so test and package code see the Edge globals, not Node's), the package resolved with the Edge
  * conditions (so `#crypto` is the web shim) and no Node built-in or global reachable from it.
+ * The portable unit suites run there too, on the sources (`#crypto` the web shim), same guard.
  */
 export default defineConfig({
   root,
-  plugins: [noNodeInPackage()],
+  plugins: [sourceCrypto(), noNodeInPackage()],
   resolve: { conditions: EDGE_CONDITIONS },
   ssr: {
     resolve: { conditions: EDGE_CONDITIONS, externalConditions: EDGE_CONDITIONS },
@@ -25,7 +27,8 @@ export default defineConfig({
     root,
     environment: 'edge-runtime',
     pool: 'vmThreads',
-    include: ['test/conformance/**/*.test.ts'],
+    include: ['test/conformance/**/*.test.ts', ...PORTABLE_SUITES],
+    exclude: NODE_ONLY,
     setupFiles: [
       'runtimes/edge-runtime/assert-runtime.ts',
       'runtimes/_shared/remove-node-globals.ts',

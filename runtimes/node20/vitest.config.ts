@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { sdkCoverage } from '../_shared/portable.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.url));
@@ -7,7 +8,10 @@ const src = (p: string) => fileURLToPath(new URL(`../../src/${p}`, import.meta.u
 /**
  * Node 20 (the machine's own Node), three projects:
  * - `unit`: every test under test/ except the conformance suite and the packaging checks, against
- *   the SOURCES (`#crypto` aliased to the web-standard shim).
+ *   the SOURCES (`#crypto` aliased to the web-standard shim): the portable suites (which also run
+ *   on every other runtime, runtimes/_shared/portable.ts) and the Node-only tests
+ *   (`*.node.test.ts`, test/hostile, test/examples, ...; docs/testing.md). `--coverage.enabled`
+ *   measures the SDK's sources with v8 (scripts/test.mjs does, in the node20 step).
  * - `conformance`: test/conformance against the BUILT package, imported by name through its
  *   `exports` and `imports` (no alias: Node's own conditions pick `#crypto`).
  * - `packaging`: test/packaging, static checks of dist/ and of what `npm pack` ships (the packed
@@ -20,6 +24,7 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    coverage: sdkCoverage('node20', 'v8'),
     projects: [
       {
         resolve: { alias: { '#crypto': src('runtime/crypto.ts') } },

@@ -16,6 +16,12 @@ export interface CliOptions {
   publicUrl?: string;
   json: boolean;
   help: boolean;
+  /** `--config <file>`: a JSON file of project settings (snake_case, as the control plane takes). */
+  config?: string;
+  /** Settings from flags (snake_case), applied after the file's. */
+  settings: Record<string, unknown>;
+  /** `--open-control-plane`: serve `/_emulator` to other machines too. */
+  openControlPlane: boolean;
 }
 
 /** The help text. */
@@ -31,8 +37,26 @@ Options:
                      start of every redirect. Never taken from a request's Host header
   --login-id <id>    pin the default project's login id (default: random lp_…)
   --api-key <key>    pin the default project's API key (default: random pk_test_…)
-  --json             print one JSON line with the URLs and credentials instead of text
+  --json             print one JSON line with the URLs and credentials instead of text, then
+                     one JSON line per message sent (OTP codes, magic links, resets…)
+
+Project settings (or all of them in a file with --config):
+  --config <file>            JSON: { "redirect_url", "allowed_origins", "mfa_required",
+                             "token_expiry", "refresh_token_expiry", "sso_connections", "name" }
+  --redirect-url <url>       default redirect of the hosted pages and links
+  --allowed-origin <origin>  another allowed redirect origin (repeat for more)
+  --mfa-required             every user must use MFA
+  --token-expiry <s>         access token lifetime in seconds (default 3600)
+  --refresh-token-expiry <s> refresh token lifetime in seconds (default 2592000)
+  --sso-connection <name:domain,domain>  an SSO connection (repeat for more)
+  --project-name <name>      shown on the hosted login page
+
+  --open-control-plane       serve /_emulator (control plane, dashboard) to other machines too;
+                             by default only loopback requests reach it
   -h, --help         show this help
+
+Every message the emulator would e-mail or text is printed as it is sent, one line each.
+Control plane and dashboard: <url>/_emulator (see docs/emulator.md).
 `;
 
 /**
@@ -45,9 +69,67 @@ function projectId(flag: string, value: string, option: keyof typeof PROJECT_IDS
   return value;
 }
 
+/** Appends to a list setting. */
+function append(out: CliOptions, key: string, item: unknown): void {
+  out.settings[key] = [...((out.settings[key] as unknown[] | undefined) ?? []), item];
+}
+
+/** The options with no flag given. */
+function defaultOptions(): CliOptions {
+  return {
+    port: 8787,
+    host: '127.0.0.1',
+    json: false,
+    help: false,
+    settings: {},
+    openControlPlane: false,
+  };
+}
+
+/**
+ * Reads a project-setting flag (or `--open-control-plane`) into `out` (checked later, with the file's, by the control plane's
+ * settings rules); false when `name` is not one.
+ */
+function settingFlag(name: string, value: () => string, out: CliOptions): boolean {
+  const { settings } = out;
+  switch (name) {
+    case '--config':
+      out.config = value();
+      return true;
+    case '--redirect-url':
+      settings['redirect_url'] = value();
+      return true;
+    case '--allowed-origin':
+      append(out, 'allowed_origins', value());
+      return true;
+    case '--mfa-required':
+      settings['mfa_required'] = true;
+      return true;
+    case '--token-expiry':
+      settings['token_expiry'] = value();
+      return true;
+    case '--refresh-token-expiry':
+      settings['refresh_token_expiry'] = value();
+      return true;
+    case '--sso-connection': {
+      const [connection = '', domains = ''] = value().split(':');
+      append(out, 'sso_connections', { name: connection.trim(), domains: domains.split(',') });
+      return true;
+    }
+    case '--project-name':
+      settings['name'] = value();
+      return true;
+    case '--open-control-plane':
+      out.openControlPlane = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Parses arguments; throws a `TypeError` with a readable message on bad input. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const out: CliOptions = { port: 8787, host: '127.0.0.1', json: false, help: false };
+  const out = defaultOptions();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -58,6 +140,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       if (next === undefined) throw new TypeError(`${name} needs a value`);
       return next;
     };
+    if (settingFlag(name, value, out)) continue;
     switch (name) {
       case '--port': {
         const v = value();

@@ -4,8 +4,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEmulator, type Emulator } from '../testing/index.js';
+import { createEmulator, type Emulator, type OutboxMessage } from '../testing/index.js';
+import { controlAllowed } from './control-access.js';
 import { publicOrigin } from './origin.js';
+
+/** Called with each message the emulator "sends" (an OTP, a magic link…), as it is sent. */
+export type OutboxListener = (message: OutboxMessage) => void;
 
 /** Options of {@link serveEmulator}. */
 export interface ServeEmulatorOptions {
@@ -21,6 +25,15 @@ export interface ServeEmulatorOptions {
    * every redirect. Default: `http://host:port` of the bound address. Never taken from a request.
    */
   publicUrl?: string | undefined;
+  /**
+   * Serve the control plane and dashboard (`/_emulator`) to other machines too. By default they
+   * answer only requests from a loopback address whose Host names this machine, since they hand
+   * out codes and can change any user: a page on another site cannot reach them through DNS
+   * rebinding, and a colleague on the network cannot either. Default `false`.
+   */
+  openControlPlane?: boolean | undefined;
+  /** Called with each outbox message as it is sent (the CLI prints them). */
+  onMessage?: OutboxListener | undefined;
 }
 
 /** A running server. */
@@ -32,6 +45,8 @@ export interface EmulatorServer {
   readonly url: string;
   /** The API base URL, `url + '/v1'`. */
   readonly baseUrl: string;
+  /** The Account API base URL, `url + '/account/v1'` (the client's `accountBaseUrl`). */
+  readonly accountBaseUrl: string;
   /** The bound port. */
   readonly port: number;
   /** The emulator behind it. */
@@ -230,7 +245,21 @@ async function handle(
   origin: string,
   req: IncomingMessage,
   res: ServerResponse,
+  openControlPlane: boolean,
 ): Promise<void> {
+  if (!openControlPlane && !controlAllowed(req, origin)) {
+    res.writeHead(403, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(
+      JSON.stringify({
+        error: {
+          code: 'forbidden',
+          message:
+            'The control plane answers loopback requests only (start with --open-control-plane to open it).',
+        },
+      }),
+    );
+    return;
+  }
   const controller = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
@@ -314,8 +343,9 @@ export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise
   const emulator = options.emulator ?? createEmulator();
   // Set once bound, before any connection is accepted: every request URL is built on it.
   let origin = '';
+  const open = options.openControlPlane === true;
   const server = createServer((req, res) => {
-    handle(emulator, origin, req, res).catch(() => failed(req, res));
+    handle(emulator, origin, req, res, open).catch(() => failed(req, res));
   });
   // Connections are reused as a real server's are: undici keeps a socket only when the server's
   // keep-alive hint exceeds its 1 s safety margin, so a 1 s hint made every request reconnect.
@@ -323,13 +353,16 @@ export async function serveEmulator(options: ServeEmulatorOptions = {}): Promise
   await listen(server, options.port ?? 8787, host);
   const port = (server.address() as AddressInfo).port;
   origin = serverOrigin(host, port, options.publicUrl);
+  const unsubscribe = options.onMessage ? emulator.outbox.subscribe(options.onMessage) : () => {};
   return {
     url: origin,
     baseUrl: `${origin}/v1`,
+    accountBaseUrl: `${origin}/account/v1`,
     port,
     emulator,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        unsubscribe();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections?.();
       }),

@@ -16,7 +16,11 @@ export function withSignal<T>(
   error: (reason: unknown) => unknown = abortedError,
 ): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(error(signal.reason));
+  if (signal.aborted) {
+    // Nobody awaits the work any more: its failure must not surface as an unhandled rejection.
+    promise.catch(() => undefined);
+    return Promise.reject(error(signal.reason));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(error(signal.reason));
     signal.addEventListener('abort', onAbort);

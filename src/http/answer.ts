@@ -42,7 +42,8 @@ export function readAnswer({ status, headers }: Response, text: string): Answer 
  * Decides what an answer means:
  * - a 2xx with a JSON object is the data, returned; any other 2xx body is thrown
  *   (invalid_response);
- * - a 401 `invalid_api_key` is thrown: the client's own key is wrong, no call can succeed;
+ * - a 401 `invalid_api_key` is thrown: the client's own key is wrong, no call can succeed; so is
+ *   any 401 to an Account API call that carried the management token (`invalid_management_token`);
  * - 408, 429 and every 5xx but 501 are retried while attempts remain and `Retry-After` is within
  *   `maxRetryAfter`; then {@link giveUp} decides;
  * - 501 is thrown (server_error); any other status with the API's error is returned; without one it
@@ -58,6 +59,10 @@ export function classifyAnswer<T>(answer: Answer, call: Call, attempt: number): 
       status,
       ` but a body that is not a JSON object: ${CHECK_BASE_URL}`,
     );
+  }
+  if (status === 401 && call.account && call.apiKey) {
+    const message = `Protekt rejected the managementToken option (${error?.code ?? 'HTTP 401'}): it is wrong, expired or revoked; get a new one with Protekt.getManagementToken.`;
+    return new ProtektError('invalid_management_token', message, { status });
   }
   if (status === 401 && hasErrorCode(error, 'invalid_api_key')) {
     const message =

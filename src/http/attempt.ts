@@ -96,7 +96,9 @@ export function classifyThrown(thrown: unknown, call: Call, timedOut: boolean): 
  */
 function networkCause(thrown: unknown, apiKey: string): Error {
   const named = (value: unknown): string | undefined =>
-    typeof value === 'string' && /^[\w.-]{1,64}$/.test(value) && !value.includes(apiKey)
+    typeof value === 'string' &&
+    /^[\w.-]{1,64}$/.test(value) &&
+    (apiKey === '' || !value.includes(apiKey))
       ? value
       : undefined;
   let name = 'Error';

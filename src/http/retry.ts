@@ -24,3 +24,16 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   const at = Date.parse(text);
   return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
+
+/**
+ * The longest one call can take: every attempt under its `timeout` (ms) and the longest wait
+ * before each retry (the backoff's cap, or a `Retry-After` up to `maxRetryAfter`). A call that
+ * joined another's work in flight waits this long at most where it cannot trust that work to
+ * settle (Workers: src/runtime/in-flight.ts).
+ */
+export function callBudget(timeout: number, maxRetries: number, maxRetryAfter: number): number {
+  let total = timeout * (maxRetries + 1);
+  for (let attempt = 0; attempt < maxRetries; attempt++)
+    total += Math.max(Math.min(5000, 200 * 2 ** attempt), maxRetryAfter);
+  return total;
+}

@@ -34,6 +34,12 @@ export interface TransportConfig {
   fetch: FetchLike | undefined;
   log: ((line: string) => void) | undefined;
   now: () => number;
+  /**
+   * `true` for the Account API: `apiKey` is then the management token, sent as
+   * `Authorization: Bearer` (`''` sends none: `POST /token`), and a 401 to a call that carried it
+   * is thrown as `invalid_management_token`.
+   */
+  account?: boolean | undefined;
 }
 
 /**
@@ -95,9 +101,10 @@ function requestInit(
   const { method, body, accessToken } = request;
   const headers: Record<string, string> = {
     accept: 'application/json',
-    'x-protekt-key': config.apiKey,
     'x-protekt-client': '@protekt/node',
   };
+  if (!config.account) headers['x-protekt-key'] = config.apiKey;
+  else if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
   // Never follow a redirect: fetch would resend X-Protekt-Key (and the body) to wherever the
   // Location points, another origin included. A 3xx is reported as invalid_response.
   const init: RequestInit = { method, headers, redirect: 'manual' };

@@ -2,6 +2,21 @@
  * `protekt.auth`: sign-up, login, tokens, passwordless, passwords and the redirect URL builders.
  */
 import { ProtektError } from '../errors/protekt-error.js';
+import {
+  callbackHandler,
+  type CallbackInput,
+  type CallbackResult,
+  type HandleCallbackOptions,
+} from './callback.js';
+import { authenticateRequest } from '../guard/authenticate-request.js';
+import type {
+  AuthenticatedRequest,
+  AuthenticateRequestOptions,
+  AuthenticateRequestResult,
+  RefusedRequest,
+  RequestWithHeaders,
+  TokenVerifier,
+} from '../guard/types.js';
 import type {
   AuthTokenResponse,
   DefaultMetadata,
@@ -12,6 +27,7 @@ import type {
   RequestOptions,
   SendCodeResult,
   VerifyEmailResult,
+  VerifyTokenOptions,
   VerifyTokenResult,
 } from '../types.js';
 import { abortedError, checkRequestOptions } from '../http/transport.js';
@@ -165,7 +181,28 @@ export interface AuthResource<M extends object = DefaultMetadata> {
    * Verifies an access token locally (signature, issuer, audience, expiry) with the cached JWKS,
    * then against the revocation list as the client's `revocationCheck` decides.
    */
-  verifyToken(token: string, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+  verifyToken(token: string, options?: VerifyTokenOptions): Promise<VerifyTokenResult<M>>;
+  /**
+   * Authenticates a web `Request` (or anything with a `Headers`): finds its access token
+   * (`Authorization: Bearer`, the scheme in any case; else the `cookie` named in the options),
+   * verifies it with `verifyToken`, and resolves `{ user, claims, token, error, response }`. On a
+   * refusal, `response` is the ready answer: 401 with the RFC 6750 challenge, or 503 with a
+   * bounded `Retry-After` when Protekt cannot be reached (see docs/middleware.md).
+   *
+   * ```ts
+   * const { user, response } = await protekt.auth.authenticateRequest(request);
+   * if (response) return response;
+   * ```
+   */
+  authenticateRequest(
+    request: RequestWithHeaders,
+    options?: AuthenticateRequestOptions & { optional?: false | undefined },
+  ): Promise<AuthenticatedRequest<M> | RefusedRequest>;
+  /** With `optional: true`, a request without any token resolves with every field `null`. */
+  authenticateRequest(
+    request: RequestWithHeaders,
+    options?: AuthenticateRequestOptions,
+  ): Promise<AuthenticateRequestResult<M>>;
   /** Exchanges a refresh token for a new pair (the old refresh token is rotated out). */
   refreshToken(refreshToken: string, options?: RequestOptions): Promise<RefreshResult>;
   /** Revokes one access or refresh token without ending the whole session. */
@@ -176,6 +213,19 @@ export interface AuthResource<M extends object = DefaultMetadata> {
   getSocialLoginUrl(params: SocialLoginUrlParams): string;
   /** URL that starts an SSO login by connection name or by the e-mail's domain. Synchronous. */
   getSsoUrl(params: SsoUrlParams): string;
+  /**
+   * Finishes a redirect sign-in (hosted login, social, SSO, magic link) on the application's
+   * callback route: reads what Protekt appended to the redirect URL, checks `state` against
+   * `options.state` when given, verifies the access token (or exchanges a magic link's token),
+   * and resolves `{ user, accessToken, refreshToken, expiresIn, error }`. A redirect that carries
+   * `error` comes back as that error; a user with MFA signing in by magic link comes back as the
+   * `mfa_required` challenge.
+   *
+   * ```ts
+   * const { user, accessToken, error } = await protekt.auth.handleCallback(request, { state });
+   * ```
+   */
+  handleCallback(input: CallbackInput, options?: HandleCallbackOptions): Promise<CallbackResult<M>>;
   /** E-mails a single-use sign-in link (15 minutes). */
   sendMagicLink(params: SendMagicLinkParams, options?: RequestOptions): Promise<SendCodeResult>;
   /** Exchanges the token of a magic link for a session. */
@@ -224,6 +274,7 @@ function urlBuilder<P>(
   path: `/${string}`,
   choosers: Readonly<Record<string, FieldSpec>>,
   checkAcross?: (params: WireObject) => InputCheck,
+  chooserValue: (key: string, value: string) => string = (_key, value) => value,
 ): MethodBuilder<(params: P) => string> {
   const fields = { ...choosers, ...REDIRECT_FIELDS };
   const build =
@@ -239,7 +290,11 @@ function urlBuilder<P>(
       const given = params as WireObject;
       const out = new URL(context.baseUrl + path);
       const chooser = Object.keys(choosers).find((key) => given[key] !== undefined);
-      if (chooser) out.searchParams.set(choosers[chooser]!.wire, given[chooser] as string);
+      if (chooser)
+        out.searchParams.set(
+          choosers[chooser]!.wire,
+          chooserValue(chooser, given[chooser] as string),
+        );
       out.searchParams.set('login_id', context.loginId);
       for (const key of ['redirectUrl', 'state'] as const) {
         if (given[key] !== undefined)
@@ -310,6 +365,16 @@ const readLoginAnswer = (answer: WireObject): WireObject =>
     ? failedResult(AUTH_TOKENS_READERS, mfaChallenge(answer))
     : readResult(AUTH_TOKENS_READERS, answer);
 
+/** `verifyMagicLink` (also what `handleCallback` calls for a magic link's token). */
+const verifyMagicLink = operation<AuthResource['verifyMagicLink']>({
+  route: 'POST /auth/magic-link/verify',
+  args: [bodyArg('token', 'token', text('magic_link_expired'))],
+  result: AUTH_TOKENS_READERS,
+  issuesTokens: true,
+  // A user with MFA is challenged on this path too.
+  readAnswer: readLoginAnswer,
+});
+
 const refreshTokenRule = text('refresh_token_invalid');
 
 /** The rotation itself: one request; its new pair must have both tokens (else invalid_response). */
@@ -324,9 +389,10 @@ const rotateRefreshToken = operation<AuthResource['refreshToken']>({
  * `auth.refreshToken`. Concurrent refreshes of one refresh token share one request: a second
  * rotation of the same token would look like reuse to Protekt and end the user's session. Each
  * caller waits with its own signal: one caller giving up must not abort the shared rotation,
- * whose answer (the only copy of the new refresh token) the others are waiting for. Workers must
- * not await another request's I/O (it can hang): there each call rotates on its own, as separate
- * isolates always do.
+ * whose answer (the only copy of the new refresh token) the others are waiting for. On Workers,
+ * where another request's I/O may never settle, a caller that joined waits at most the rotation's
+ * budget (every attempt and retry wait), then rotates itself; Protekt's reuse interval answers
+ * such a late second presentation with the same pair, as it does for separate isolates.
  */
 const refreshToken: MethodBuilder<AuthResource['refreshToken']> = Object.assign(
   (context: ResourceContext, name: string): AuthResource['refreshToken'] => {
@@ -347,6 +413,7 @@ const refreshToken: MethodBuilder<AuthResource['refreshToken']> = Object.assign(
           return shared ? rotation : withSignal(rotation, signal);
         },
         signal,
+        context.callBudget(checked?.timeout),
       );
     };
   },
@@ -396,6 +463,14 @@ export const AUTH_METHODS = {
       routes: ['GET /.well-known/jwks.json', 'POST /auth/token/verify'] as const,
     },
   ),
+  authenticateRequest: Object.assign(
+    (context: ResourceContext) => {
+      const verifier = { verifyToken: context.verifyToken } as TokenVerifier;
+      return ((request, options) =>
+        authenticateRequest(verifier, request, options)) as AuthResource['authenticateRequest'];
+    },
+    { routes: ['GET /.well-known/jwks.json', 'POST /auth/token/verify'] as const },
+  ),
   refreshToken,
   revokeToken: operation({
     route: 'POST /auth/token/revoke',
@@ -407,10 +482,28 @@ export const AUTH_METHODS = {
   getSocialLoginUrl: urlBuilder<SocialLoginUrlParams>('/auth/sso/authorize', {
     provider: field('provider', oneOf(SOCIAL_PROVIDERS)),
   }),
+  // The OpenAPI file defines `provider` only: a connection's name, or the e-mail's domain (the SSO
+  // guide's domain routing); the address itself never goes in the URL.
   getSsoUrl: urlBuilder<SsoUrlParams>(
     '/auth/sso/authorize',
-    { connection: field('connection', optional(text())), email: field('email', checkedAcross) },
+    { connection: field('provider', optional(text())), email: field('provider', checkedAcross) },
     checkSsoTarget,
+    (key, value) =>
+      key === 'email' ? value.slice(value.lastIndexOf('@') + 1).toLowerCase() : value,
+  ),
+  handleCallback: Object.assign(
+    (context: ResourceContext) =>
+      callbackHandler({
+        verifyToken: context.verifyToken as AuthResource['verifyToken'],
+        verifyMagicLink: verifyMagicLink(context, 'verifyMagicLink'),
+      }),
+    {
+      routes: [
+        'GET /.well-known/jwks.json',
+        'POST /auth/token/verify',
+        'POST /auth/magic-link/verify',
+      ] as const,
+    },
   ),
   sendMagicLink: operation({
     route: 'POST /auth/magic-link/send',
@@ -422,12 +515,7 @@ export const AUTH_METHODS = {
     ],
     result: { expiresIn: numberFieldOr('expires_in', 900) },
   }),
-  verifyMagicLink: operation({
-    route: 'POST /auth/magic-link/verify',
-    args: [bodyArg('token', 'token', text('magic_link_expired'))],
-    result: AUTH_TOKENS_READERS,
-    issuesTokens: true,
-  }),
+  verifyMagicLink,
   sendOtp: operation({
     route: 'POST /auth/otp/send',
     args: [
@@ -457,6 +545,8 @@ export const AUTH_METHODS = {
     ],
     result: AUTH_TOKENS_READERS,
     issuesTokens: true,
+    // A user with MFA is challenged on this path too.
+    readAnswer: readLoginAnswer,
   }),
   requestPasswordReset: operation({
     route: 'POST /auth/password/reset',

@@ -31,6 +31,11 @@ export interface ResourceContext {
   readonly baseUrl: string;
   /** The project's login id (for `auth`'s URL builders). */
   readonly loginId: string;
+  /**
+   * The longest one call takes, every attempt and wait included, with a per-call `timeout` (the
+   * client's when undefined): how long a call that joined another's refresh waits on Workers.
+   */
+  readonly callBudget: (timeout: number | undefined) => number;
 }
 
 /**

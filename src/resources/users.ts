@@ -1,5 +1,4 @@
 /** `protekt.users`: the project's users, for back-office code (API key only). */
-import { ProtektError } from '../errors/protekt-error.js';
 import type {
   DefaultMetadata,
   EmptyResult,
@@ -8,16 +7,8 @@ import type {
   UserListResult,
   UserResult,
 } from '../types.js';
-import {
-  describedBy,
-  field,
-  operation,
-  paramsArg,
-  pathArg,
-  type MethodBuilder,
-  type MethodTable,
-  type ResourceContext,
-} from './operation.js';
+import { listAllOf } from './list-all.js';
+import { field, operation, paramsArg, pathArg, type MethodTable } from './operation.js';
 import {
   boolean,
   email,
@@ -75,7 +66,8 @@ export interface UsersResource<M extends object = DefaultMetadata> {
   delete(userId: string, options?: RequestOptions): Promise<EmptyResult>;
 }
 
-const pageSize: InputRule = (value, field) =>
+/** A page size: an integer from 1 to 100, when given. */
+export const pageSize: InputRule = (value, field) =>
   value === undefined ||
   (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 100)
     ? null
@@ -105,40 +97,8 @@ const listUsers = operation<UsersResource['list']>({
   },
 });
 
-/**
- * `users.listAll`: `users.list` page after page, following `nextCursor` while `hasMore`. An
- * iterator has no `error` field, so an API error on a page is thrown as `api_error`.
- */
-const listAll: MethodBuilder<UsersResource['listAll']> = Object.assign(
-  (context: ResourceContext) => {
-    const page = listUsers(context, 'users.list');
-    return async function* (
-      params: Omit<ListUsersParams, 'cursor'> = {},
-      options?: RequestOptions,
-    ) {
-      let cursor: string | undefined;
-      do {
-        const { users, hasMore, nextCursor, error } = await page(
-          { ...params, ...(cursor === undefined ? {} : { cursor }) },
-          options,
-        );
-        if (error) {
-          throw new ProtektError(
-            'api_error',
-            `users.listAll stopped: Protekt answered a page with ${error.code}: ${error.message}`,
-            {
-              status: error.status,
-              details: { code: error.code },
-            },
-          );
-        }
-        yield* users;
-        cursor = (hasMore && nextCursor) || undefined;
-      } while (cursor);
-    };
-  },
-  { synchronous: true as const, ...describedBy(listUsers) },
-);
+/** `users.listAll`: `users.list` page after page. */
+const listAll = listAllOf<UsersResource['listAll']>(listUsers, 'users', 'users');
 
 /** @internal The methods of `users`, built per client by `buildResource()`. */
 export const USERS_METHODS = {

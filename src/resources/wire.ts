@@ -92,7 +92,7 @@ export function readResult(readers: ResultReaders, answer: WireObject): WireObje
 }
 
 /** Reads a nested object (`what` is its wire name, for the error when it is not an object). */
-function readObject(readers: ResultReaders, value: unknown, what: string): WireObject {
+export function readObject(readers: ResultReaders, value: unknown, what: string): WireObject {
   return isRecord(value) ? readResult(readers, value) : malformedAnswer(what, 'an object');
 }
 

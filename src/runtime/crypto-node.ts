@@ -1,11 +1,21 @@
 /**
- * Node's WebCrypto shim: the one module of the package allowed a `node:` import. Selected by the
- * `node` condition of the package's `#crypto` import map. Node 18 only exposes WebCrypto as
- * `require('node:crypto').webcrypto` unless started with a flag; Node 20+ also has the global.
+ * Node's WebCrypto shim (ESM): the one module of the package allowed a `node:` import. Selected by
+ * the `node` condition of the package's `#crypto` import map. Node 20+ has `globalThis.crypto`:
+ * there `node:crypto` is never loaded (a static `import 'node:crypto'` cost ~6 ms of every cold
+ * start). Only where WebCrypto is missing — Node 18, unless started with a flag — it is required
+ * once, on first use, through `createRequire` (`node:module` is part of Node's own loader, so
+ * importing it costs next to nothing; a top-level `await import()` would break bundles made into
+ * CommonJS). The CommonJS build of this shim is `crypto-node-cjs.ts`.
  */
-import { webcrypto } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+let nodeWebCrypto: Crypto | undefined;
 
 /** Returns the runtime's WebCrypto object (the global when present, Node's module otherwise). */
 export function getCrypto(): Crypto {
-  return (globalThis as { crypto?: Crypto }).crypto ?? (webcrypto as unknown as Crypto);
+  const global = (globalThis as { crypto?: Crypto }).crypto;
+  if (global?.subtle) return global;
+  nodeWebCrypto ??= (createRequire(import.meta.url)('node:crypto') as { webcrypto: Crypto })
+    .webcrypto;
+  return nodeWebCrypto;
 }

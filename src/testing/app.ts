@@ -9,8 +9,11 @@ import { ROUTES, pathPattern, type RouteSpec } from '../contract/routes.js';
 import { validateBody, validateQuery } from '../contract/schema.js';
 import { encodeBase64url } from '../util/base64url.js';
 import { MAX_IDEMPOTENCY_RECORDS, makeRoom } from './bounded.js';
+import { mountAccountApi } from './account/app.js';
+import { refuseOutOfScope } from './account/scopes.js';
 import * as auth from './handlers/auth.js';
 import * as browser from './handlers/browser.js';
+import * as landing from './handlers/landing.js';
 import * as mfa from './handlers/mfa.js';
 import * as passwordless from './handlers/passwordless.js';
 import * as passwords from './handlers/passwords.js';
@@ -23,11 +26,13 @@ import {
   errorResponse,
   fail,
   fromError,
+  html,
   isJsonMediaType,
   json,
   mediaType,
   readBody,
 } from './http.js';
+import { errorPage } from './pages.js';
 import type { EmulatorState, Handler, OpContext } from './state.js';
 import { clientInfo } from './state.js';
 import type { EmulatorProject, IdempotencyRecord, StoredAnswer } from './store.js';
@@ -67,6 +72,10 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   'hosted.submit': browser.hostedSubmit,
   'idp.page': browser.idpPage,
   'idp.submit': browser.idpSubmit,
+  'landing.reset.page': landing.resetPage,
+  'landing.reset.submit': landing.resetSubmit,
+  'landing.verify.page': landing.verifyPage,
+  'landing.verify.submit': landing.verifySubmit,
 };
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -106,9 +115,18 @@ function parseBody(route: RouteSpec, request: Request, raw: Uint8Array): unknown
   }
 }
 
-function projectByKey(state: EmulatorState, request: Request): EmulatorProject | undefined {
+/** The project and record of the request's `X-Protekt-Key`, when it is a live key. */
+function keyOf(state: EmulatorState, request: Request, now: number) {
   const key = request.headers.get('x-protekt-key');
-  return key ? state.store.projectsByKey.get(key.trim()) : undefined;
+  return key ? state.store.keyAccess(key.trim(), now) : undefined;
+}
+
+function projectByKey(
+  state: EmulatorState,
+  request: Request,
+  now: number,
+): EmulatorProject | undefined {
+  return keyOf(state, request, now)?.project;
 }
 
 function withHeaders(response: Response, headers: Record<string, string>): Response {
@@ -122,12 +140,21 @@ function withHeaders(response: Response, headers: Record<string, string>): Respo
   });
 }
 
-/** The project of an `apiKey…` route, from `X-Protekt-Key`; fails without a valid key. */
-function apiKeyProject(state: EmulatorState, request: Request): EmulatorProject {
-  const project = projectByKey(state, request);
-  if (!project)
+/**
+ * The project of an `apiKey…` route, from `X-Protekt-Key`; fails without a live key (unknown,
+ * deleted or expired: 401), or with a key that lacks the route's scope (403).
+ */
+function apiKeyProject(
+  state: EmulatorState,
+  request: Request,
+  route: RouteSpec,
+  now: number,
+): EmulatorProject {
+  const access = keyOf(state, request, now);
+  if (!access)
     fail('invalid_api_key', 'The X-Protekt-Key header is missing or not a valid API key.');
-  return project;
+  refuseOutOfScope(access.key, route.id);
+  return access.project;
 }
 
 /**
@@ -139,6 +166,7 @@ function loginIdProject(
   request: Request,
   url: URL,
   parsed: unknown,
+  now: number,
 ): EmulatorProject {
   const fromForm =
     parsed && typeof parsed === 'object'
@@ -148,7 +176,7 @@ function loginIdProject(
     url.searchParams.get('login_id') ?? (typeof fromForm === 'string' ? fromForm : null);
   const project = loginId
     ? state.store.projectsByLoginId.get(loginId)
-    : projectByKey(state, request);
+    : projectByKey(state, request, now);
   if (!project)
     fail('invalid_request', 'The login_id parameter is missing or unknown.', {
       field: 'login_id',
@@ -205,7 +233,8 @@ async function runHandler(handler: Handler, op: PendingOp, parsed: unknown): Pro
     };
     return withHeaders(await handler(c), headers);
   } catch (err) {
-    if (err instanceof EmulatorError) return withHeaders(fromError(err), headers);
+    if (err instanceof EmulatorError)
+      return withHeaders(errorAnswer(op.route, op.request, err), headers);
     throw err;
   }
 }
@@ -258,13 +287,15 @@ async function handle(
   const url = new URL(request.url);
   const now = state.clock.now();
   try {
-    let project = route.auth.startsWith('apiKey') ? apiKeyProject(state, request) : undefined;
+    let project = route.auth.startsWith('apiKey')
+      ? apiKeyProject(state, request, route, now)
+      : undefined;
     const raw =
       request.method === 'GET' || request.method === 'HEAD'
         ? new Uint8Array(0)
         : await readBody(request);
     const parsed = parseBody(route, request, raw);
-    if (route.auth === 'loginId') project = loginIdProject(state, request, url, parsed);
+    if (route.auth === 'loginId') project = loginIdProject(state, request, url, parsed, now);
     const op: PendingOp = { state, route, request, url, project, params, headers: {}, now };
     const run = (): Promise<Response> => runHandler(handler, op, parsed);
     const id = idempotencyId(route, request, project);
@@ -274,9 +305,22 @@ async function handle(
     }
     return await run();
   } catch (err) {
-    if (err instanceof EmulatorError) return fromError(err);
+    if (err instanceof EmulatorError) return errorAnswer(route, request, err);
     throw err;
   }
+}
+
+/**
+ * An error as its caller reads it: the envelope, except on a browser route (a page or a redirect)
+ * asked for HTML, where a person reads a page that says what went wrong (a bad redirect URL, an
+ * expired link) rather than raw JSON.
+ */
+function errorAnswer(route: RouteSpec, request: Request, err: EmulatorError): Response {
+  const wantsHtml = /\btext\/html\b/.test(request.headers.get('accept') ?? '');
+  if (route.success.kind === 'json' || !wantsHtml) return fromError(err);
+  const page = html(errorPage(err.code, err.message), err.status);
+  for (const [k, v] of Object.entries(err.headers ?? {})) page.headers.set(k, v);
+  return page;
 }
 
 function replay(answer: StoredAnswer): Response {
@@ -402,6 +446,8 @@ export function buildApp(state: EmulatorState): Hono {
       return handle(state, route, handler, c.req.raw, c.req.param() as Record<string, string>);
     });
   }
+  // The Account API, on the same origin (src/testing/account/), replaying like the Auth API.
+  mountAccountApi(app, state, { idempotent, requestFingerprint });
   app.notFound((c) => notFound(c.req.raw));
   app.onError(() =>
     errorResponse(

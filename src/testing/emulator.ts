@@ -21,6 +21,10 @@ import { openSessionFor, signAccessToken, userJson } from './sessions.js';
 import type { EmulatorState } from './state.js';
 import { Store, normalizeEmail, type EmulatorProject, type ProjectSettings } from './store.js';
 import { cleanMetadata } from './handlers/common.js';
+import { AccountStore } from './account/store.js';
+import { randomToken } from './random.js';
+import { CONTROL_PREFIX, type ControlContext, handleControl } from './control/index.js';
+import { resetEmulator } from './control/reset.js';
 import { isEmail } from '../contract/schema.js';
 
 /** Options of {@link createEmulator}. */
@@ -37,6 +41,11 @@ export interface EmulatorOptions {
   project?: ProjectSettings | undefined;
   /** More projects to create up front (`emulator.projects[1…]`). */
   projects?: ProjectSettings[] | undefined;
+  /**
+   * The owner of the emulator's organisation, who signs in to the Account API (`POST /token`):
+   * default e-mail `owner@example.com` and a random password (`emulator.account` shows both).
+   */
+  account?: { email?: string | undefined; password?: string | undefined } | undefined;
   /**
    * Issuer used by {@link Emulator.issueAccessToken} and {@link Emulator.signToken} by default
    * (`https://auth.protekt.io`).
@@ -80,6 +89,19 @@ export interface CreateUserOptions {
   projectId?: string | undefined;
 }
 
+/**
+ * Where an organisation's member signs in to the emulator's Account API: its base URL (on the
+ * emulator's origin, below `/account/v1`) and the owner's credentials for `POST /token`.
+ */
+export interface EmulatorAccount {
+  /** The Account API base URL in-process (the client's `accountBaseUrl`). */
+  readonly baseUrl: string;
+  /** The owner's e-mail address. */
+  readonly email: string;
+  /** The owner's password. */
+  readonly password: string;
+}
+
 /** A read-only peek into the emulator's data, for assertions. Go through the API for behaviour. */
 export interface EmulatorStoreView {
   /** The `User` JSON of every user of a project (default project by default), in creation order. */
@@ -116,9 +138,22 @@ export interface Emulator {
   readonly clientOptions: {
     readonly loginId: string;
     readonly apiKey: string;
+    /** The emulator's Account API (for `managementToken` calls), on the same `fetch`. */
+    readonly accountBaseUrl: string;
     readonly fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
   };
-  /** Every project, the default one first. */
+  /**
+   * The organisation that owns the default project, for the Account API: `baseUrl` (in-process;
+   * `protekt-emulator` prints its own) and the owner's `email` and `password`, which
+   * `Protekt.getManagementToken` exchanges for a management token.
+   */
+  readonly account: EmulatorAccount;
+  /**
+   * Adds an organisation of its own (its projects, keys, members and usage are invisible to the
+   * others) and returns where its owner signs in.
+   */
+  createOrganization(owner?: { email?: string; password?: string }): EmulatorAccount;
+  /** Every live project, the default one first (deleted ones are gone, API-made ones are in). */
   readonly projects: readonly EmulatorProject[];
   /** Adds a project. All projects share one issuer and one JWKS. */
   createProject(settings?: ProjectSettings): EmulatorProject;
@@ -234,6 +269,7 @@ function createState(options: EmulatorOptions): EmulatorState {
     lockout: new Lockout(),
     limits: resolveRateLimits(options.rateLimits),
     pbkdf2Iterations: iterations,
+    account: new AccountStore(iterations),
   };
 }
 
@@ -263,16 +299,57 @@ class EmulatorCore implements EmulatorStoreView {
   ensureProjects(): EmulatorProject[] {
     const { projectList, options, state } = this;
     if (projectList.length === 0) {
-      projectList.push(state.store.addProject(options.project));
-      for (const p of options.projects ?? []) projectList.push(state.store.addProject(p));
+      const now = state.clock.now();
+      this.defaultAccount();
+      projectList.push(state.store.addProject(options.project, { now }));
+      for (const p of options.projects ?? []) projectList.push(state.store.addProject(p, { now }));
     }
     return projectList;
+  }
+
+  /** Every live project (API-made ones too, not the deleted), the default one first. */
+  liveProjects(): EmulatorProject[] {
+    this.ensureProjects();
+    return [...this.state.store.projects.values()];
+  }
+
+  /** The default organisation's sign-in, created on first use (random password unless given). */
+  defaultAccount(): EmulatorAccount {
+    const { account, clock } = this.state;
+    const owner = () => ({
+      email: this.options.account?.email ?? 'owner@example.com',
+      password: this.options.account?.password ?? randomToken('pw_', 18),
+    });
+    return this.accountOf(account.defaultOrganization(owner, clock.now()));
+  }
+
+  /** {@link Emulator.createOrganization}. */
+  createOrganization(owner: { email?: string; password?: string } = {}): EmulatorAccount {
+    this.ensureProjects();
+    const id = this.state.account.addOrganization(
+      {
+        email: owner.email ?? `owner.${this.state.account.organizations.size + 1}@example.com`,
+        password: owner.password ?? randomToken('pw_', 18),
+      },
+      this.state.clock.now(),
+    );
+    return this.accountOf(id);
+  }
+
+  private accountOf(organizationId: string): EmulatorAccount {
+    const { email, password } = this.state.account.organizations.get(organizationId)!;
+    return { baseUrl: this.accountBaseUrl, email, password };
+  }
+
+  /** The Account API base URL in-process: `/account/v1` on the issuer's origin. */
+  get accountBaseUrl(): string {
+    return `${new URL(this.defaultIssuer).origin}/account/v1`;
   }
 
   /** Adds a project after the configured ones. */
   createProject(settings?: ProjectSettings): EmulatorProject {
     this.ensureProjects();
-    const p = this.state.store.addProject(settings);
+    const p = this.state.store.addProject(settings, { now: this.state.clock.now() });
     this.projectList.push(p);
     return p;
   }
@@ -294,6 +371,9 @@ class EmulatorCore implements EmulatorStoreView {
     if (request.signal.aborted) throw abortReason(request.signal);
     this.ensureProjects();
     const url = new URL(request.url);
+    // The control plane and dashboard: never logged, never faulted.
+    if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`))
+      return handleControl(this.controlContext(), request);
     const path = apiPath(url) ?? url.pathname;
     const method = request.method.toUpperCase();
     this.faults.record({
@@ -317,6 +397,21 @@ class EmulatorCore implements EmulatorStoreView {
     }
     if (request.signal.aborted) throw abortReason(request.signal);
     return response;
+  }
+
+  /** What the control plane reaches (see `control/`). */
+  private controlContext(): ControlContext {
+    return {
+      state: this.state,
+      faults: this.faults,
+      // The store's list: projects made or deleted through the Account API included.
+      projects: () => {
+        this.ensureProjects();
+        return [...this.state.store.projects.values()];
+      },
+      callApi: (request) => this.runApp(request),
+      reset: () => resetEmulator(this.state, this.faults),
+    };
   }
 
   /** The app's answer (built on first use); a throw becomes a 500 `internal_error`. */
@@ -439,7 +534,8 @@ export function stateOf(emulator: Emulator): EmulatorState | undefined {
  */
 function emulatorObject(core: EmulatorCore): Emulator {
   const { state, faults } = core;
-  const fetch: Emulator['fetch'] = async (input, init) => core.fetch(input, init);
+  // Not `async`: re-wrapping core's promise makes workerd report its rejection as unhandled.
+  const fetch: Emulator['fetch'] = (input, init) => core.fetch(input, init);
   return {
     fetch,
     get project() {
@@ -447,10 +543,14 @@ function emulatorObject(core: EmulatorCore): Emulator {
     },
     get clientOptions() {
       const { loginId, apiKey } = core.ensureProjects()[0]!;
-      return { loginId, apiKey, fetch };
+      return { loginId, apiKey, accountBaseUrl: core.accountBaseUrl, fetch };
     },
+    get account() {
+      return core.defaultAccount();
+    },
+    createOrganization: (owner) => core.createOrganization(owner),
     get projects() {
-      return core.ensureProjects();
+      return core.liveProjects();
     },
     createProject(settings?: ProjectSettings) {
       return core.createProject(settings);

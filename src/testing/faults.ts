@@ -78,6 +78,8 @@ export interface FaultRegistry extends Faults {
   readonly requests: readonly RequestRecord[];
   /** Forgets the request log. */
   clearRequests(): void;
+  /** The faults still to apply, in order, with their remaining uses (the control plane lists them). */
+  active(): { spec: FaultSpec; remaining: number }[];
 }
 
 function pathMatches(pattern: string | RegExp, path: string): boolean {
@@ -214,6 +216,9 @@ export function createFaults(): FaultRegistry {
     },
     clearRequests() {
       log.clear();
+    },
+    active() {
+      return active.map((f) => ({ spec: f.spec, remaining: f.remaining }));
     },
   };
 }

@@ -66,16 +66,28 @@ export function fromError(err: EmulatorError): Response {
   return errorResponse(err.code, err.status, err.message, err.details, err.headers);
 }
 
-/** An HTML answer. */
-export function html(markup: string, status = 200): Response {
+/**
+ * An HTML answer. Its forms may post only to the emulator itself and to `formTargets`: browsers
+ * apply `form-action` to every redirect after a submission too, so a page whose form ends in a
+ * redirect to the application must name the application's origin, or the browser stops there.
+ */
+export function html(markup: string, status = 200, formTargets: readonly string[] = []): Response {
+  const origins = new Set<string>();
+  for (const target of formTargets) {
+    try {
+      origins.add(new URL(target).origin);
+    } catch {
+      // not a URL: nothing to allow
+    }
+  }
+  const formAction = ["'self'", ...origins].join(' ');
   return new Response(markup, {
     status,
     headers: {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'x-frame-options': 'DENY',
-      'content-security-policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`,
     },
   });
 }

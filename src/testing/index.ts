@@ -13,6 +13,7 @@ export {
   type IssueAccessTokenOptions,
   type CreateUserOptions,
   type EmulatorStoreView,
+  type EmulatorAccount,
 } from './emulator.js';
 export type { EmulatorClock } from './clock.js';
 export type { Outbox, OutboxMessage, OutboxKind, OutboxFilter } from './outbox.js';

@@ -107,6 +107,11 @@ export class RateLimiter {
   sweep(now: number): void {
     sweepMap(this.windows, (w) => windowOver(w, now));
   }
+
+  /** Forgets every window (the control plane's reset). */
+  clearAll(): void {
+    this.windows.clear();
+  }
 }
 
 /** The consecutive failures of one key and its lock. */
@@ -155,6 +160,11 @@ export class Lockout {
   /** Clears the counter (a correct password, a password reset). */
   clear(key: string): void {
     this.state.delete(key);
+  }
+
+  /** Forgets every counter and lock (the control plane's reset). */
+  clearAll(): void {
+    this.state.clear();
   }
 
   /** Drops every key with no failures counted and no running lock. */

@@ -7,7 +7,9 @@ export type OutboxKind =
   | 'password_reset'
   | 'email_verification'
   | 'mfa_sms'
-  | 'mfa_enroll_sms';
+  | 'mfa_enroll_sms'
+  /** An invitation to join an organisation (Account API); `projectId` is the organisation's id. */
+  | 'member_invitation';
 
 /** One message a real service would have delivered. */
 export interface OutboxMessage {
@@ -45,6 +47,11 @@ export interface Outbox {
   last(filter?: OutboxFilter): OutboxMessage | undefined;
   /** Forgets every message. */
   clear(): void;
+  /**
+   * Calls `listener` with each message as it is sent (`protekt-emulator` prints them this way);
+   * returns a function that stops the calls. A listener that throws does not disturb the request.
+   */
+  subscribe(listener: (message: OutboxMessage) => void): () => void;
 }
 
 /** The outbox plus the emulator-internal `push`. */
@@ -62,6 +69,7 @@ export const MAX_OUTBOX_MESSAGES = 10_000;
 /** Creates an empty outbox. */
 export function createOutbox(): WritableOutbox {
   const messages: OutboxMessage[] = [];
+  const listeners = new Set<(message: OutboxMessage) => void>();
   return {
     get messages() {
       return messages;
@@ -80,8 +88,22 @@ export function createOutbox(): WritableOutbox {
       messages.length = 0;
     },
     push(message: OutboxMessage) {
-      messages.push(Object.freeze({ ...message }));
+      const sent = Object.freeze({ ...message });
+      messages.push(sent);
       if (messages.length > MAX_OUTBOX_MESSAGES) messages.shift();
+      for (const listener of listeners) {
+        try {
+          listener(sent);
+        } catch {
+          // a listener's failure is its own
+        }
+      }
+    },
+    subscribe(listener: (message: OutboxMessage) => void) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
   };
 }

@@ -4,6 +4,7 @@ import type { EmulatorState, OpContext } from './state.js';
 import { projectOf } from './state.js';
 import type { EmulatorProject, SessionRecord, UserRecord } from './store.js';
 import { randomId, randomToken } from './random.js';
+import { countUsage } from './account/store.js';
 
 /** Claims the metadata may not override. */
 const RESERVED_CLAIMS = new Set([
@@ -87,6 +88,7 @@ export async function signAccessToken(
   extraClaims: Record<string, unknown> = {},
 ): Promise<string> {
   const iat = Math.floor(state.clock.now() / 1000);
+  countUsage(state, project.projectId, state.clock.now(), 'token');
   const claims: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(user.metadata)) if (!RESERVED_CLAIMS.has(k)) claims[k] = v;
   for (const [k, v] of Object.entries(extraClaims)) claims[k] = v;
@@ -113,6 +115,7 @@ export async function openSession(
   requestedExpiry: unknown = c.body['token_expiry'],
 ): Promise<Record<string, unknown>> {
   const project = projectOf(c);
+  countUsage(c.state, project.projectId, c.now, { routeId: c.route.id, userId: user.id });
   return openSessionFor(
     c.state,
     c.origin,

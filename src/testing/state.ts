@@ -5,6 +5,7 @@ import type { KeyRing } from './keys.js';
 import type { Lockout, RateLimiter, ResolvedRateLimits } from './limits.js';
 import type { WritableOutbox } from './outbox.js';
 import type { EmulatorProject, Store } from './store.js';
+import type { AccountStore } from './account/store.js';
 
 /** Everything the handlers share. */
 export interface EmulatorState {
@@ -16,6 +17,8 @@ export interface EmulatorState {
   readonly lockout: Lockout;
   readonly limits: ResolvedRateLimits;
   readonly pbkdf2Iterations: number;
+  /** Organisations, members, management tokens and usage (the Account API's data). */
+  readonly account: AccountStore;
 }
 
 /** Where a request came from, as recorded on its session. */

@@ -22,6 +22,13 @@ export interface ProjectSettings {
   /** Refresh token lifetime in seconds, renewed on each rotation (default 2592000 = 30 days). */
   refreshTokenExpiry?: number | undefined;
   /**
+   * Seconds after a rotation during which the rotated refresh token, presented again, gets the
+   * same new pair instead of ending the session: concurrent refreshes by one user (parallel
+   * requests, several server instances) are not mistaken for a stolen token (default 10; 0 turns
+   * it off). Measured on the emulator clock.
+   */
+  refreshTokenReuseInterval?: number | undefined;
+  /**
    * Every user must use MFA: logins of users without MFA carry `mfa_enrollment_required`, unenroll
    * is refused (default false).
    */
@@ -60,6 +67,8 @@ export interface ResolvedProjectSettings {
   tokenExpiry: number;
   /** Refresh token lifetime, seconds. */
   refreshTokenExpiry: number;
+  /** Seconds a rotated refresh token is answered with its rotation's pair (0: never). */
+  refreshTokenReuseInterval: number;
   /** MFA is mandatory for every user. */
   mfaRequired: boolean;
   /** Password login needs a verified e-mail address. */
@@ -134,6 +143,21 @@ export interface RefreshRecord {
   readonly projectId: string;
   readonly expiresAt: number;
   state: 'active' | 'rotated' | 'revoked';
+  /** What its rotation answered (set with `state: 'rotated'`). */
+  rotation?: RotationRecord | undefined;
+}
+
+/** The pair a refresh token was rotated into, answered again within the reuse interval. */
+export interface RotationRecord {
+  /** Emulator-clock ms of the rotation. */
+  readonly at: number;
+  readonly refreshToken: string;
+  readonly expiresIn: number;
+  /**
+   * The access token and its `jti` (once that is revoked, the pair is not handed out again). A
+   * promise: a presentation that arrives while the rotation signs waits for it.
+   */
+  readonly access: Promise<{ readonly token: string; readonly jti: string }>;
 }
 
 /** A pending login MFA challenge. */
@@ -178,8 +202,46 @@ export interface SsoRequest {
 export interface SsoCode {
   readonly requestId: string;
   readonly email: string;
+  /** What an enterprise identity provider sends besides the address (SSO connections only). */
+  readonly profile: { readonly name: string; readonly groups: readonly string[] } | null;
   readonly expiresAt: number;
 }
+
+/** An API key of a project: the project's first key, or one made through `POST /api-keys`. */
+export interface ApiKeyRecord {
+  /** Public id (`key_…`). */
+  readonly id: string;
+  readonly projectId: string;
+  readonly label: string;
+  /** What the key may call on the Auth API (`API_KEY_SCOPES`; the first key has all four). */
+  readonly scopes: readonly string[];
+  /** Emulator-clock ms after which the key answers 401, or `null`. */
+  readonly expiresAt: number | null;
+  readonly createdAt: number;
+}
+
+/** What the Account API adds to a project: its organisation, description and times. */
+export interface ProjectRecord {
+  readonly organizationId: string;
+  description: string | null;
+  readonly createdAt: number;
+  updatedAt: number;
+}
+
+/** Where a project is created: its organisation and the time (the emulator clock). */
+export interface ProjectOrigin {
+  /** Default: the emulator's first organisation. */
+  readonly organizationId?: string | undefined;
+  readonly now?: number | undefined;
+  /** `false` for a project made through the Account API: its keys come from `/api-keys`. */
+  readonly withKey?: boolean | undefined;
+}
+
+/** The organisation of projects created without one (the one `emulator.account` signs in to). */
+export const DEFAULT_ORGANIZATION_ID = 'org_default';
+
+/** Every scope, as the first key of a project holds them. */
+const ALL_SCOPES = ['auth:read', 'auth:write', 'users:read', 'users:write'] as const;
 
 /** A stored answer for idempotent replay. */
 export interface StoredAnswer {
@@ -230,11 +292,15 @@ export class Store {
   readonly ssoRequests = new Map<string, SsoRequest>();
   readonly ssoCodes = new Map<string, SsoCode>();
   readonly idempotency = new Map<string, IdempotencyRecord>();
+  /** Raw API key → its record (`projectsByKey` holds the same keys). */
+  readonly apiKeys = new Map<string, ApiKeyRecord>();
+  /** projectId → its organisation, description and times. */
+  readonly projectRecords = new Map<string, ProjectRecord>();
   /** The `seq` of the last user created. */
   private userSeq = 0;
 
-  /** Registers a project. */
-  addProject(settings: ProjectSettings = {}): EmulatorProject {
+  /** Registers a project (with its first API key unless `origin.withKey` is `false`). */
+  addProject(settings: ProjectSettings = {}, origin: ProjectOrigin = {}): EmulatorProject {
     const fields = {
       loginId: settings.loginId ?? randomId('lp_', 20),
       apiKey: settings.apiKey ?? randomToken('pk_test_', 24),
@@ -242,6 +308,7 @@ export class Store {
       name: settings.name ?? 'Emulated project',
       tokenExpiry: settings.tokenExpiry ?? 3600,
       refreshTokenExpiry: settings.refreshTokenExpiry ?? 2_592_000,
+      refreshTokenReuseInterval: settings.refreshTokenReuseInterval ?? 10,
       mfaRequired: settings.mfaRequired ?? false,
       requireEmailVerification: settings.requireEmailVerification ?? false,
       redirectUrl: settings.redirectUrl ?? 'http://localhost:3000/auth/callback',
@@ -266,10 +333,77 @@ export class Store {
       );
     }
     this.projects.set(project.projectId, project);
-    this.projectsByKey.set(project.apiKey, project);
     this.projectsByLoginId.set(project.loginId, project);
     this.emailIndex.set(project.projectId, new Map());
+    this.registerForAccount(project, origin);
     return project;
+  }
+
+  /** What the Account API knows of a new project: its organisation, times, and first key. */
+  private registerForAccount(project: EmulatorProject, origin: ProjectOrigin): void {
+    const now = origin.now ?? Date.now();
+    const organizationId = origin.organizationId ?? DEFAULT_ORGANIZATION_ID;
+    this.projectRecords.set(project.projectId, {
+      organizationId,
+      description: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    if (origin.withKey === false) return;
+    this.addApiKey(project.apiKey, {
+      id: randomId('key_', 16),
+      projectId: project.projectId,
+      label: 'Default key',
+      scopes: ALL_SCOPES,
+      expiresAt: null,
+      createdAt: now,
+    });
+  }
+
+  /** Registers an API key of an existing project. */
+  addApiKey(key: string, record: ApiKeyRecord): void {
+    const project = this.projects.get(record.projectId);
+    if (!project) throw new Error('addApiKey: unknown project');
+    this.apiKeys.set(key, record);
+    this.projectsByKey.set(key, project);
+  }
+
+  /** Forgets an API key: it answers 401 from the next request. */
+  deleteApiKey(key: string): void {
+    this.apiKeys.delete(key);
+    this.projectsByKey.delete(key);
+  }
+
+  /**
+   * The project of an API key that is known and not expired at `now`, with the key's record;
+   * `undefined` otherwise.
+   */
+  keyAccess(key: string, now: number): { project: EmulatorProject; key: ApiKeyRecord } | undefined {
+    const record = this.apiKeys.get(key);
+    const project = this.projectsByKey.get(key);
+    if (!record || !project || (record.expiresAt !== null && record.expiresAt <= now))
+      return undefined;
+    return { project, key: record };
+  }
+
+  /**
+   * Deletes a project and everything of it: its keys (401 from the next call), its users, their
+   * sessions and refresh tokens (so every token it issued is refused).
+   */
+  deleteProject(project: EmulatorProject, now: number): void {
+    const { projectId } = project;
+    for (const [key, record] of this.apiKeys)
+      if (record.projectId === projectId) this.deleteApiKey(key);
+    for (const session of this.sessions.values())
+      if (session.projectId === projectId) this.endSession(session, now);
+    for (const refresh of this.refreshTokens.values())
+      if (refresh.projectId === projectId) refresh.state = 'revoked';
+    for (const user of this.users.values()) if (user.projectId === projectId) this.deleteUser(user);
+    this.projects.delete(projectId);
+    this.projectsByLoginId.delete(project.loginId);
+    this.projectsByKey.delete(project.apiKey);
+    this.emailIndex.delete(projectId);
+    this.projectRecords.delete(projectId);
   }
 
   /** Finds a user of a project by e-mail. */

@@ -6,7 +6,9 @@ export { createTokenVerifier, type TokenVerifier, type TokenVerifierConfig } fro
 export {
   validateTokenOptions,
   type JwksCacheStore,
+  type RevocationCacheStore,
   type RevocationCheckOptions,
+  type StoredRevocation,
   type StoredJwks,
   type TokenOptions,
   type VerifiedCacheOptions,

@@ -12,10 +12,10 @@
  * - An unknown `kid` triggers at most one refetch per cooldown, however many tokens ask, and waits
  *   for it at most one attempt's timeout; after a failed fetch, nothing is fetched again (but a
  *   cold start) until the cooldown, counted from the END of that failure, has passed.
- * - Concurrent misses share one fetch, except where the runtime forbids awaiting another
- *   request's I/O (Workers): there each call fetches for itself and never waits on another, and a
- *   background refresh (which the runtime may cancel with the request that started it) that has
- *   not settled within a cooldown is taken for lost: the next stale verification starts another.
+ * - Concurrent misses share one fetch. Where another request's I/O may never settle (Workers), a
+ *   call that joined waits at most the fetch's budget, then fetches itself (src/runtime/in-flight.ts),
+ *   and a background refresh (which the runtime may cancel with the request that started it) that
+ *   has not settled within a cooldown is taken for lost: the next stale verification starts another.
  * - A key that leaves the set is retired: its `CryptoKey` is dropped, and so is every cached
  *   verification that relied on it.
  *
@@ -25,7 +25,7 @@
 import { ProtektError } from '../errors/protekt-error.js';
 import { jwksProblem, keyFromJwk, type VerificationKey } from './keys.js';
 import type { JwksCacheStore, StoredJwks } from './options.js';
-import { canShareInFlight, shareInFlight, withSignal } from '../runtime/in-flight.js';
+import { shareInFlight, withSignal } from '../runtime/in-flight.js';
 import { isRecord } from '../util/record.js';
 
 /** What one fetch of the JWKS endpoint produced. */
@@ -54,6 +54,8 @@ export interface KeyLookup {
   store: JwksCacheStore | null;
   /** Longest wait for the hook and for a fetch, in ms (the client's per-attempt timeout). */
   timeout: number;
+  /** Longest one fetch takes, every attempt and retry wait included, in ms. */
+  fetchBudget: number;
   /** The verifier's clock (ms since the epoch). */
   now: () => number;
   /** Debug logger. */
@@ -214,10 +216,12 @@ export class KeySet {
     now: number,
     signal: AbortSignal | undefined,
   ): Promise<VerificationKey | undefined> {
+    // Awaited, not returned: workerd reports a returned promise that is already rejected (a
+    // refusal thrown before the callee's first await) as an unhandled rejection.
     if (this.#isStatic) return this.#keys!.get(kid);
-    if (this.#keys === null) return this.#loadCold(kid, lookup, now, signal);
-    if (!this.#usable(now, lookup)) return this.#reconfirm(kid, lookup, now, signal);
-    return this.#keys.get(kid) ?? this.#refetchForUnknownKid(kid, lookup, signal);
+    if (this.#keys === null) return await this.#loadCold(kid, lookup, now, signal);
+    if (!this.#usable(now, lookup)) return await this.#reconfirm(kid, lookup, now, signal);
+    return this.#keys.get(kid) ?? (await this.#refetchForUnknownKid(kid, lookup, signal));
   }
 
   // Whether the held keys may be used at `now`: confirmed less than maxStale ago (static keys
@@ -240,6 +244,8 @@ export class KeySet {
     if (!cooled(this.#failedAt, t, lookup) || (running && !cooled(running.since, t, lookup)))
       return;
     const mark = { since: t };
+    // A refresh still running after a cooldown is lost: the new one must not join it.
+    if (running) this.#inflight.delete(0);
     this.#background = mark;
     logLine(lookup.log, 'JWKS stale: served while refreshed in the background');
     const done = (): void => {
@@ -263,9 +269,9 @@ export class KeySet {
     // One attempt's timeout per step: the hook's read, the fetch, the hook's write.
     await this.#within(this.#load(lookup, signal), lookup, signal, lookup.store ? 3 : 1);
     if (this.#keys === null) throw unavailable(NO_KEY, 'timeout');
-    if (!this.#usable(now, lookup)) return this.#reconfirm(kid, lookup, now, signal);
+    if (!this.#usable(now, lookup)) return await this.#reconfirm(kid, lookup, now, signal);
     const key = this.#keys.get(kid);
-    return key || !this.#stored ? key : this.#refetchForUnknownKid(kid, lookup, signal);
+    return key || !this.#stored ? key : await this.#refetchForUnknownKid(kid, lookup, signal);
   }
 
   // Keys past maxStale are used again only once a fetch confirms them (or replaces them): one
@@ -297,10 +303,9 @@ export class KeySet {
     signal: AbortSignal | undefined,
   ): Promise<VerificationKey | undefined> {
     const t = lookup.now();
-    const fetching = this.#inflight.get(0);
-    if (fetching && canShareInFlight()) {
+    if (this.#inflight.has(0)) {
       // Someone is fetching already: their answer may hold the kid.
-      await this.#within(fetching, lookup, signal, 1);
+      await this.#within(this.#load(lookup, signal), lookup, signal, 1);
     } else if (cooled(this.#lastKidRefetch, t, lookup) && cooled(this.#failedAt, t, lookup)) {
       this.#lastKidRefetch = t;
       logLine(lookup.log, 'unknown kid: refetching the JWKS');
@@ -329,14 +334,15 @@ export class KeySet {
     }
   }
 
-  // Loads the set: joins the fetch in flight where sharing is allowed, else starts one. Throws
-  // `jwks_unavailable` only when no key set is held afterwards.
+  // Loads the set: joins the load in flight, else starts one. Throws `jwks_unavailable` only when
+  // no key set is held afterwards. Its budget: the fetch, and the hook's read and write.
   #load(lookup: KeyLookup, signal: AbortSignal | undefined): Promise<void> {
     return shareInFlight(
       this.#inflight,
       0,
       (shared) => this.#refresh(lookup, shared ? undefined : signal),
       signal,
+      lookup.fetchBudget + (lookup.store ? 2 * lookup.timeout : 0),
     );
   }
 

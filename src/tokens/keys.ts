@@ -167,12 +167,10 @@ export function keyFromJwk(input: unknown): VerificationKey | string {
 
 /**
  * Imports a key's material into WebCrypto, once. Resolves `null` when the material is rejected
- * (the key is then marked unusable). With `share`, concurrent callers await one import.
+ * (the key is then marked unusable). Concurrent callers await one import (on Workers, one
+ * started by another request for {@link IMPORT_BUDGET_MS} at most).
  */
-export function importVerificationKey(
-  k: VerificationKey,
-  share: boolean,
-): Promise<CryptoKey | null> {
+export function importVerificationKey(k: VerificationKey): Promise<CryptoKey | null> {
   if (k.key || k.unusable) return Promise.resolve(k.key ?? null);
   return shareInFlight(
     imports,
@@ -190,11 +188,18 @@ export function importVerificationKey(
       }
     },
     undefined,
-    share,
+    IMPORT_BUDGET_MS,
   );
 }
 
-// Imports in progress, shared by concurrent callers where the runtime allows it.
+/**
+ * How long a call waits for an import another request started before importing itself (Workers
+ * only): an import does no I/O and takes milliseconds, so one still pending after a second belongs
+ * to a request that has ended.
+ */
+export const IMPORT_BUDGET_MS = 1000;
+
+// Imports in progress, shared by concurrent callers.
 const imports = new Map<unknown, Promise<CryptoKey | null>>();
 
 /**

@@ -8,6 +8,9 @@ import { unknownOption } from '../util/option-names.js';
 import { isRecord, ownProps } from '../util/record.js';
 import { jwksProblem } from './keys.js';
 import { TOKEN_MAX_LENGTH } from '../util/limits.js';
+import type { RevocationCacheStore } from './revocation-store.js';
+
+export type { RevocationCacheStore, StoredRevocation } from './revocation-store.js';
 
 /**
  * A key set as persisted by a {@link JwksCacheStore}. Times are milliseconds since the epoch. An
@@ -59,6 +62,13 @@ export interface RevocationCheckOptions {
    * that a middleware answers 503 instead of letting the request in (fail-closed).
    */
   failClosed?: boolean | undefined;
+  /**
+   * `true` answers a token that has no revocation answer yet on its local verification alone,
+   * while its check runs in the background: a revoked token presented for the first time is
+   * accepted until that check answers (at most one attempt's `timeout`), then refused. Off by
+   * default (a first-seen token waits for its check). Not with `failClosed`.
+   */
+  acceptBeforeCheck?: boolean | undefined;
 }
 
 /** Options of a verified-token cache. */
@@ -80,6 +90,12 @@ export interface TokenOptions {
   jwks?: { keys: JsonWebKey[] } | undefined;
   /** Persistence hook for fetched keys (e.g. Workers KV), shared across isolates. */
   jwksCache?: JwksCacheStore | undefined;
+  /**
+   * Persistence hook for revocation answers (e.g. Workers KV), shared across isolates: read before
+   * asking Protekt about a token this isolate has no answer for, written after each answer. A
+   * stored pass is used for at most `revocationCheck.maxAge` from when it was asked.
+   */
+  revocationCache?: RevocationCacheStore | undefined;
   /**
    * Longest token accepted, in characters, checked before any parsing. Default 16,384: room for a
    * user with the largest metadata the emulator stores (8 KiB of UTF-8 JSON, whose top-level keys
@@ -120,6 +136,7 @@ export const TOKEN_OPTION_NAMES = [
   'revocationCheck',
   'jwks',
   'jwksCache',
+  'revocationCache',
   'maxTokenLength',
   'jwksCacheMaxAge',
   'jwksCooldown',
@@ -130,9 +147,10 @@ export const TOKEN_OPTION_NAMES = [
 /** Options with every default applied. Internal. */
 export interface ResolvedTokenOptions {
   clockTolerance: number;
-  revocation: { maxAge: number; failClosed: boolean } | null;
+  revocation: { maxAge: number; failClosed: boolean; acceptBeforeCheck: boolean } | null;
   staticKeys: readonly unknown[] | null;
   store: JwksCacheStore | null;
+  revocationStore: RevocationCacheStore | null;
   maxTokenLength: number;
   jwksCacheMaxAge: number | null;
   jwksCooldown: number;
@@ -209,7 +227,11 @@ export function resolveTokenOptions(
     clockTolerance: numberIn(options, 'clockTolerance', 0, 60, 5),
     revocation: resolveRevocationCheck(options.revocationCheck),
     staticKeys: checkStaticKeys(options.jwks),
-    store: checkJwksStore(options.jwksCache),
+    store: checkStore(options.jwksCache, 'jwksCache') as JwksCacheStore | null,
+    revocationStore: checkStore(
+      options.revocationCache,
+      'revocationCache',
+    ) as RevocationCacheStore | null,
     maxTokenLength: numberIn(
       options,
       'maxTokenLength',
@@ -234,12 +256,23 @@ function resolveRevocationCheck(check: unknown): ResolvedTokenOptions['revocatio
   }
   // Own properties only: a polluted Object.prototype must not set maxAge or failClosed.
   const given = ownProps(isRecord(check) ? check : {});
-  refuseUnknownOptions(given, ['maxAge', 'failClosed'], 'revocationCheck.');
+  refuseUnknownOptions(given, REVOCATION_OPTION_NAMES, 'revocationCheck.');
   const maxAge = numberIn(given, 'maxAge', 0, 86_400, 30);
-  const failClosed = given.failClosed ?? false;
-  if (typeof failClosed !== 'boolean') fail('revocationCheck.failClosed', 'must be a boolean.');
-  return { maxAge, failClosed };
+  const { failClosed = false, acceptBeforeCheck = false } = given;
+  for (const [name, value] of [
+    ['failClosed', failClosed],
+    ['acceptBeforeCheck', acceptBeforeCheck],
+  ])
+    if (typeof value !== 'boolean') fail(`revocationCheck.${name}`, 'must be a boolean.');
+  // Failing closed means refusing what was not checked: it cannot go with accepting before.
+  if (failClosed && acceptBeforeCheck)
+    fail('revocationCheck.acceptBeforeCheck', 'cannot be true with failClosed.');
+  return { maxAge, failClosed, acceptBeforeCheck } as NonNullable<
+    ResolvedTokenOptions['revocation']
+  >;
 }
+
+const REVOCATION_OPTION_NAMES = ['maxAge', 'failClosed', 'acceptBeforeCheck'];
 
 /** `jwks`: the static keys, `{ keys: [...] }` of objects, or `null` when not given. */
 function checkStaticKeys(jwks: unknown): readonly unknown[] | null {
@@ -253,13 +286,13 @@ function checkStaticKeys(jwks: unknown): readonly unknown[] | null {
   return jwks.keys;
 }
 
-/** `jwksCache`: an object with `get` and `set` methods, or `null` when not given. */
-function checkJwksStore(store: unknown): JwksCacheStore | null {
+/** `jwksCache`, `revocationCache`: an object with `get` and `set` methods, or `null` when not given. */
+function checkStore(store: unknown, option: string): object | null {
   if (store === undefined) return null;
   if (!(isRecord(store) && typeof store.get === 'function' && typeof store.set === 'function')) {
-    fail('jwksCache', 'must be an object with get and set methods.');
+    fail(option, 'must be an object with get and set methods.');
   }
-  return store as unknown as JwksCacheStore;
+  return store;
 }
 
 /** `verifiedCache`: `false` (0: off), `true` or `{ max }`; the most tokens kept. */
@@ -294,10 +327,11 @@ export function validateTokenOptions(options: unknown): TokenOptions {
   }
   const { revocationCheck, jwks, verifiedCache } = given;
   if (isRecord(revocationCheck)) {
-    const { maxAge, failClosed } = revocationCheck;
+    const { maxAge, failClosed, acceptBeforeCheck } = revocationCheck;
     out.revocationCheck = {
       ...(maxAge === undefined ? {} : { maxAge }),
       ...(failClosed === undefined ? {} : { failClosed }),
+      ...(acceptBeforeCheck === undefined ? {} : { acceptBeforeCheck }),
     };
   }
   if (jwks) out.jwks = { keys: jwks.keys.slice() };

@@ -19,10 +19,16 @@ import { ProtektError } from '../errors/protekt-error.js';
 import type { ThrownErrorCode } from '../errors/codes.js';
 import type { RequestOptions } from '../types.js';
 import { tokenFailure, type TokenFailure, type TokenErrorCode } from './token-failure.js';
-import { canShareInFlight, shareInFlight } from '../runtime/in-flight.js';
+import { shareInFlight } from '../runtime/in-flight.js';
 import { encodeBase64url } from '../util/base64url.js';
 import { LruCache } from '../util/lru-cache.js';
 import { own } from '../util/record.js';
+import {
+  readStoredAnswer,
+  type RevocationStoreLookup,
+  storeKey,
+  writeStoredAnswer,
+} from './revocation-store.js';
 
 /** Settings of a {@link RevocationChecker}. */
 export interface RevocationConfig {
@@ -40,13 +46,49 @@ export interface RevocationConfig {
   log: ((line: string) => void) | undefined;
   /** Most answers kept. */
   max?: number;
+  /**
+   * `true`: a token with no answer yet is accepted on its local verification while its check runs
+   * in the background (the `revocationCheck.acceptBeforeCheck` opt-in).
+   */
+  acceptBeforeCheck?: boolean;
+  /** The `revocationCache` hook, with the issuer and audience its entries are written for. */
+  store?: Omit<RevocationStoreLookup, 'maxAge' | 'timeout' | 'log'> | null;
 }
 
-// A cached answer: the refusal, or null for a pass, and until when it holds (ms).
+/**
+ * A cached answer: the refusal, or null for a pass; until when it holds and from when it is
+ * refreshed ahead (ms, both jittered); when its request was sent; and the revocation key it is
+ * for (answers are looked up by the key's last characters, see {@link slotOf}).
+ */
 interface Answer {
   failure: TokenFailure | null;
   until: number;
+  refreshAt: number;
+  sentAt: number;
+  key: string;
 }
+
+/**
+ * What a verification hands the checker so that work may outlive it: the token (a background
+ * check sends it), its `exp` (seconds), and the runtime's `waitUntil` (Workers' `ctx.waitUntil`)
+ * that keeps such work alive after the response.
+ */
+export interface CheckContext {
+  token: string;
+  exp: number;
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined;
+}
+
+/** Most checks running in the background at once (refreshes ahead, accepted-before-check tokens). */
+const MAX_BACKGROUND = 64;
+
+/**
+ * The slot of a revocation key in the answers map: its last 43 characters (the end of the
+ * signature, 258 bits), so a key arriving as a new string is hashed over 43 characters, not 86 to
+ * 683. The answer holds the whole key, compared on every hit: two keys sharing a slot never share
+ * an answer.
+ */
+export const slotOf = (key: string): string => (key.length > 43 ? key.slice(-43) : key);
 
 // The order n of P-256, big-endian (built on first use).
 const P256_ORDER_HEX = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
@@ -123,6 +165,9 @@ export class RevocationChecker {
   // Answers by token key; the requests in flight by token key.
   readonly #answers: LruCache<Answer>;
   readonly #inflight = new Map<string, Promise<TokenFailure | null>>();
+  // Keys whose check runs in the background (bounded by MAX_BACKGROUND).
+  readonly #background = new Set<string>();
+  readonly #store: RevocationStoreLookup | null;
   // While the endpoint fails: until when checks are skipped (min(maxAge, 5) s from the end of the
   // last miss) and why; then when the one check let through (the probe) started.
   #down: { until: number; code: ThrownErrorCode } | null = null;
@@ -131,17 +176,44 @@ export class RevocationChecker {
   constructor(config: RevocationConfig) {
     this.#config = config;
     this.#answers = new LruCache<Answer>(config.max ?? 10_000);
+    const { store, maxAge, timeout, log } = config;
+    this.#store = store && maxAge > 0 ? { ...store, maxAge, timeout, log } : null;
   }
 
   /**
    * The answer known without a request: the cached one while it holds, or, while the check is
-   * failing, `null` (fail-open; fail-closed throws). `undefined`: ask {@link check}.
+   * failing, `null` (fail-open; fail-closed throws). `undefined`: ask {@link check}. A pass past
+   * its refresh time starts one re-check in the background (given `context`), never awaited here.
    */
-  cachedAnswer(key: string, now: number): TokenFailure | null | undefined {
-    const answer = this.#answers.get(key);
-    if (answer && now < answer.until) return answer.failure;
-    if (answer) this.#answers.delete(key);
+  cachedAnswer(key: string, now: number, context?: CheckContext): TokenFailure | null | undefined {
+    const slot = slotOf(key);
+    const answer = this.#answers.get(slot);
+    if (answer?.key === key) {
+      if (now < answer.until) {
+        if (now >= answer.refreshAt && !answer.failure && context) this.#inBackground(key, context);
+        return answer.failure;
+      }
+      this.#answers.delete(slot);
+    }
     return this.#down && this.#skipping(this.#down.until, now) ? this.#skip() : undefined;
+  }
+
+  // Runs one check of `key` in the background (at most one per key, MAX_BACKGROUND in all):
+  // nobody awaits it, the runtime's waitUntil keeps it alive, and whatever it throws is only
+  // logged (a fail-closed miss has no caller to throw to). Returns whether it started.
+  #inBackground(key: string, { token, exp, waitUntil }: CheckContext): boolean {
+    const running = this.#background;
+    if (running.has(key) || running.size >= MAX_BACKGROUND) return false;
+    running.add(key);
+    const work = this.#ask(token, key, exp, this.#config.now(), undefined, waitUntil)
+      .catch((error: unknown) => {
+        const code = error instanceof ProtektError ? error.code : 'error';
+        this.#config.log?.(`[Protekt] verifyToken: background revocation check failed (${code})`);
+        return null;
+      })
+      .finally(() => running.delete(key));
+    waitUntil?.(work);
+    return true;
   }
 
   // Whether checks are skipped at `now`: within the window after a miss, or while the probe that
@@ -174,20 +246,39 @@ export class RevocationChecker {
     }
   }
 
-  /** Asks Protekt about a token whose answer is not cached; `exp` is its expiry (seconds). */
+  /**
+   * Asks Protekt about a token whose answer is not cached; `exp` is its expiry (seconds). With
+   * `acceptBeforeCheck`, resolves `null` at once while the check runs in the background (or waits,
+   * when MAX_BACKGROUND checks already run).
+   */
   check(
     token: string,
     key: string,
     exp: number,
     now: number,
     options: RequestOptions | undefined,
+    waitUntil?: CheckContext['waitUntil'],
   ): Promise<TokenFailure | null> {
-    // Concurrent checks of one token share a request, except with maxAge 0 (every call asks)
-    // and where the runtime forbids awaiting another request's I/O.
-    const share = this.#config.maxAge > 0 && canShareInFlight();
+    if (
+      this.#config.acceptBeforeCheck &&
+      (this.#background.has(key) || this.#inBackground(key, { token, exp, waitUntil }))
+    ) {
+      return Promise.resolve(null);
+    }
+    // Concurrent checks of one token share a request (on Workers, one started by another request
+    // is awaited at most one check's timeout), except with maxAge 0: every call asks.
+    const share = this.#config.maxAge > 0;
+    const budget = options?.timeout ?? this.#config.timeout;
     const ask = (shared: boolean): Promise<TokenFailure | null> =>
-      this.#ask(token, key, exp, now, shared ? { ...options, signal: undefined } : options);
-    const work = shareInFlight(this.#inflight, key, ask, options?.signal, share);
+      this.#ask(
+        token,
+        key,
+        exp,
+        now,
+        shared ? { ...options, signal: undefined } : options,
+        waitUntil,
+      );
+    const work = shareInFlight(this.#inflight, key, ask, options?.signal, budget, share);
     if (this.#down) {
       // After a window of skipped checks, this one is the probe: the others keep skipping.
       const probe = { at: now };
@@ -211,7 +302,18 @@ export class RevocationChecker {
     exp: number,
     sentAt: number,
     options: RequestOptions | undefined,
+    waitUntil?: CheckContext['waitUntil'],
   ): Promise<TokenFailure | null> {
+    // Another isolate's answer, when the revocationCache hook holds one young enough.
+    // A refresh takes only an answer newer than the one it refreshes (else it would read back its
+    // own write until that expired, never asking Protekt).
+    const hashed = this.#store && (await storeKey(key));
+    if (hashed) {
+      const held = this.#answers.peek(slotOf(key));
+      const stored = await readStoredAnswer(this.#store!, hashed, this.#config.now());
+      if (stored && !(held?.key === key && held.sentAt >= stored.checkedAt))
+        return this.#settle(key, stored.code, exp, stored.checkedAt);
+    }
     let response: ApiResponse;
     try {
       response = await this.#send(token, options);
@@ -233,9 +335,25 @@ export class RevocationChecker {
       const message = `The revocation check answered ${code}, not a verdict: check baseUrl and the API key's rights.`;
       throw new ProtektError('invalid_response', message, { status, details: { code } });
     }
-    const failure =
-      code === null ? null : tokenFailure(code as TokenErrorCode, 'remote', REFUSALS[code]!);
     this.#down = null;
+    const failure = this.#settle(key, code as TokenErrorCode | null, exp, sentAt);
+    if (hashed) {
+      // Kept in the store as long as it is of use: a pass for maxAge, a refusal until exp.
+      const ttl = failure ? exp - sentAt / 1000 : this.#config.maxAge;
+      const write = writeStoredAnswer(this.#store!, hashed, failure, sentAt, ttl);
+      waitUntil?.(write);
+    }
+    return failure;
+  }
+
+  // An answer (a refusal's code, or null for a pass), asked at `sentAt`: remembered and returned.
+  #settle(
+    key: string,
+    code: TokenErrorCode | null,
+    exp: number,
+    sentAt: number,
+  ): TokenFailure | null {
+    const failure = code === null ? null : tokenFailure(code, 'remote', REFUSALS[code]!);
     this.#remember(key, failure, exp, sentAt);
     return failure;
   }
@@ -269,12 +387,22 @@ export class RevocationChecker {
     }
   }
 
-  // A refusal is final for the token's lifetime; a pass is trusted for maxAge from when it was
-  // asked (with maxAge 0, not kept at all).
+  // A refusal is final for the token's lifetime; a pass is trusted for at most maxAge from when it
+  // was asked (with maxAge 0, not kept at all), and refreshed ahead from half of that. Both times
+  // are jittered, so answers asked together are neither refreshed nor dropped together; jitter
+  // only ever shortens the trust. An answer never replaces a refusal, nor one asked later (a slow
+  // refresh landing after a newer check).
   #remember(key: string, failure: TokenFailure | null, exp: number, sentAt: number): void {
-    const until = sentAt + this.#config.maxAge * 1000;
-    if (failure) this.#answers.set(key, { failure, until: Math.max(exp * 1000, until) });
-    else if (this.#config.maxAge > 0) this.#answers.set(key, { failure, until });
+    const span = this.#config.maxAge * 1000;
+    if (!failure && span === 0) return;
+    const slot = slotOf(key);
+    const held = this.#answers.peek(slot);
+    if (held?.key === key && (held.failure || held.sentAt > sentAt)) return;
+    const until = sentAt + span * (1 - 0.1 * Math.random());
+    const answer: Answer = failure
+      ? { failure, until: Math.max(exp * 1000, until), refreshAt: Infinity, sentAt, key }
+      : { failure, until, refreshAt: sentAt + span * (0.5 + 0.3 * Math.random()), sentAt, key };
+    this.#answers.set(slot, answer);
   }
 
   // A check that could not be completed: checks are skipped for min(maxAge, 5) s from now (the

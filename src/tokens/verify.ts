@@ -6,12 +6,15 @@
  */
 import type { ApiRequest, ApiResponse } from '../http/types.js';
 import { checkRequestOptions } from '../http/transport.js';
+import { abortedError, withSignal } from '../http/abort.js';
+import { callBudget } from '../http/retry.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import type {
   DefaultMetadata,
   ProtektClaims,
   ProtektUser,
   RequestOptions,
+  VerifyTokenOptions,
   VerifyTokenResult,
 } from '../types.js';
 import { checkClaims, checkTimes, type ClaimRules, userFromClaims } from './claims.js';
@@ -28,8 +31,7 @@ import {
 import { decodeSegment, parseCompactJws, type ParsedJws } from './jws.js';
 import { importVerificationKey, type VerificationKey, verifySignature } from './keys.js';
 import { resolveTokenOptions, type TokenOptions } from './options.js';
-import { RevocationChecker, revocationKey } from './revocation.js';
-import { canShareInFlight } from '../runtime/in-flight.js';
+import { type CheckContext, RevocationChecker, revocationKey, slotOf } from './revocation.js';
 import { LruCache } from '../util/lru-cache.js';
 import { own } from '../util/record.js';
 
@@ -54,6 +56,12 @@ export interface TokenVerifierConfig {
    * fetch of the keys, and for a revocation check.
    */
   timeout: number;
+  /**
+   * The longest one request of `send` takes, every attempt and retry wait included (default: with
+   * the client's default retries): on Workers, how long a verification waits for a JWKS fetch
+   * another request started before taking it for lost.
+   */
+  fetchBudget?: number | undefined;
   /** Debug logger, when `debug` is on. */
   log?: ((line: string) => void) | undefined;
 }
@@ -71,7 +79,7 @@ export interface TokenVerifier<M extends object = DefaultMetadata> {
    *   `maxStale`, and the JWKS cannot be fetched; the transport's error when revocation is fail-closed and the check cannot be
    *   completed; `invalid_api_key` or `aborted` from the revocation check.
    */
-  verify(token: unknown, options?: RequestOptions): Promise<VerifyTokenResult<M>>;
+  verify(token: unknown, options?: VerifyTokenOptions): Promise<VerifyTokenResult<M>>;
   /** What this client ended, refused by `verify` from now on (see {@link TokenEndings}). */
   readonly endings: TokenEndings;
 }
@@ -99,6 +107,8 @@ export interface TokenEndings {
 // What a cache hit needs: the key (still published?), the frozen claims (times, exp) and user
 // (built on first success), and the revocation key (see revocationKey: one per signed content).
 interface VerifiedEntry<M extends object> {
+  // The token itself: entries are found by its last characters (slotOf), then compared whole.
+  token: string;
   key: VerificationKey;
   claims: ProtektClaims;
   user: ProtektUser<M> | undefined;
@@ -137,7 +147,19 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(
     verified:
       opts.verifiedCacheMax > 0 ? new LruCache<VerifiedEntry<M>>(opts.verifiedCacheMax) : null,
     revocation:
-      opts.revocation && new RevocationChecker({ send, ...opts.revocation, timeout, now, log }),
+      opts.revocation &&
+      new RevocationChecker({
+        send,
+        ...opts.revocation,
+        timeout,
+        now,
+        log,
+        store: opts.revocationStore && {
+          store: opts.revocationStore,
+          issuer,
+          audience: config.audience,
+        },
+      }),
     // How this verifier fetches its JWKS and judges it (see KeyLookup).
     url,
     issuer,
@@ -147,10 +169,11 @@ export function createTokenVerifier<M extends object = DefaultMetadata>(
     maxStaleMs: opts.maxStale * 1000,
     store: opts.store,
     timeout,
+    fetchBudget: config.fetchBudget ?? callBudget(timeout, 2, 10_000),
     log,
   };
   return {
-    verify: (token, options) => verifyToken(state, token, options),
+    verify: (token, options) => verifyUnderSignal(state, token, options),
     endings: tokenEndings(state),
   };
 }
@@ -224,21 +247,60 @@ async function fetchJwks(
   return { keys, maxAge: parseMaxAge(headers.get('cache-control')) };
 }
 
+// The caller's signal ends a verification at any stage, also one that awaits no network (a cached
+// key and answer, a key import, the signature check).
+async function verifyUnderSignal<M extends object>(
+  state: VerifierState<M>,
+  input: unknown,
+  options: VerifyTokenOptions | undefined,
+): Promise<VerifyTokenResult<M>> {
+  const { request, waitUntil } = splitVerifyOptions(options);
+  const signal = checkRequestOptions(request)?.signal;
+  // Awaited here, so that a rejection is handled at once (workerd reports one handled later).
+  return await withSignal(verifyToken(state, input, request, waitUntil), signal);
+}
+
+// `waitUntil` (the one option of verifyToken that is not a request option), checked and taken
+// apart from the request options the revocation check passes on.
+function splitVerifyOptions(options: VerifyTokenOptions | undefined): {
+  request: RequestOptions | undefined;
+  waitUntil: CheckContext['waitUntil'];
+} {
+  if (typeof options !== 'object' || options === null || !Object.hasOwn(options, 'waitUntil'))
+    return { request: options, waitUntil: undefined };
+  const { waitUntil, ...request } = options;
+  if (waitUntil !== undefined && typeof waitUntil !== 'function') {
+    throw new ProtektError(
+      'invalid_argument',
+      'The per-call option waitUntil must be a function.',
+      {
+        details: { option: 'waitUntil' },
+      },
+    );
+  }
+  return { request, waitUntil };
+}
+
 // One verification: a cached entry re-checked, or a full verification; then revocation. A token
 // verified before, with its key set fresh and its revocation answer cached, awaits nothing.
 async function verifyToken<M extends object>(
   state: VerifierState<M>,
   input: unknown,
   options: RequestOptions | undefined,
+  waitUntil?: CheckContext['waitUntil'],
 ): Promise<VerifyTokenResult<M>> {
   checkRequestOptions(options);
+  const signal = options?.signal;
+  if (signal?.aborted) throw abortedError(signal.reason);
   const token = checkInput(input, state.maxLength);
   if (typeof token !== 'string') return refuse(state, token);
   const now = state.now();
-  const signal = options?.signal;
   const { keys, verified, revocation } = state;
 
-  let entry = verified?.get(token);
+  // Found by the token's last characters (see slotOf), so a token arriving as a new string is not
+  // hashed whole; then compared whole.
+  let entry = verified?.get(slotOf(token));
+  if (entry && entry.token !== token) entry = undefined;
   if (entry) {
     // A hit re-validates what may have changed since: the key still published, the clock.
     const { key } = entry;
@@ -255,24 +317,36 @@ async function verifyToken<M extends object>(
   }
 
   if (state.local.ended(entry.claims, entry.revocationKey)) {
-    verified?.delete(token);
+    verified?.delete(slotOf(token));
     return refuse(state, endedHere());
   }
   if (revocation) {
-    // Keyed by the signed content, never the jti: a jti is the issuer's to choose and may repeat.
-    const key = entry.revocationKey;
-    const cached = revocation.cachedAnswer(key, now);
-    const revoked =
-      cached !== undefined
-        ? cached
-        : await revocation.check(token, key, entry.claims.exp, now, options);
+    let revoked = revocationVerdict(revocation, token, entry, now, options, waitUntil);
+    if (revoked instanceof Promise) revoked = await revoked;
     if (revoked) {
       // Forget the token, so no later fail-open can bring it back from this cache.
-      verified?.delete(token);
+      verified?.delete(slotOf(token));
       return refuse(state, revoked);
     }
   }
   return accepted(state, token, entry);
+}
+
+// The revocation verdict of a locally valid token: its cached answer at once (refreshed ahead in
+// the background when due), else the check to await. Keyed by the signed content, never the jti:
+// a jti is the issuer's to choose and may repeat.
+function revocationVerdict<M extends object>(
+  revocation: RevocationChecker,
+  token: string,
+  entry: VerifiedEntry<M>,
+  now: number,
+  options: RequestOptions | undefined,
+  waitUntil: CheckContext['waitUntil'],
+): TokenFailure | null | Promise<TokenFailure | null> {
+  const key = entry.revocationKey;
+  const { exp } = entry.claims;
+  const cached = revocation.cachedAnswer(key, now, { token, exp, waitUntil });
+  return cached !== undefined ? cached : revocation.check(token, key, exp, now, options, waitUntil);
 }
 
 // The checks made before anything else: a string, not empty, not too long. Returns the token, or
@@ -308,14 +382,14 @@ function checkCachedEntry<M extends object>(
   const { key } = entry;
   if (published !== key || key.retired) {
     // Its key left the JWKS (or was replaced under the same kid): it can never verify again.
-    state.verified!.delete(token);
+    state.verified!.delete(slotOf(token));
     return invalidToken(
       'kid',
       "The token's key has left the JWKS (rotated out): the user must sign in again.",
     );
   }
   const timeFailure = checkTimes(entry.claims, now, state.rules.tolerance);
-  if (timeFailure?.code === 'token_expired') state.verified!.delete(token);
+  if (timeFailure?.code === 'token_expired') state.verified!.delete(slotOf(token));
   return timeFailure;
 }
 
@@ -350,6 +424,7 @@ async function verifyFresh<M extends object>(
   const claimsFailure = checkClaims(decoded.json, state.rules, now);
   if (claimsFailure) return explainClaims(claimsFailure, decoded.json, state.rules);
   return {
+    token,
     key,
     claims: decoded.json as ProtektClaims,
     user: undefined,
@@ -362,7 +437,7 @@ async function checkSignature(
   key: VerificationKey,
   parsed: ParsedJws,
 ): Promise<TokenFailure | null> {
-  const cryptoKey = key.key ?? (await importVerificationKey(key, canShareInFlight()));
+  const cryptoKey = key.key ?? (await importVerificationKey(key));
   if (!cryptoKey) {
     return invalidToken(
       'key',
@@ -389,7 +464,7 @@ function accepted<M extends object>(
 ): VerifyTokenResult<M> {
   if (!entry.user) {
     entry.user = userFromClaims<M>(entry.claims);
-    if (state.verified && !entry.key.retired) state.verified.set(token, entry);
+    if (state.verified && !entry.key.retired) state.verified.set(slotOf(token), entry);
   }
   return { user: entry.user, claims: entry.claims, error: null };
 }

@@ -1,8 +1,7 @@
-import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Protekt, ProtektError } from '../../src/index.js';
 import { createEmulator } from '../../src/testing/index.js';
-import { startHarness, type Harness, PASSWORD, freshEmail } from '../support/emulator.js';
+import { startHarness, type Harness, PASSWORD, freshEmail } from '../support/harness.js';
 
 const loginId = 'lp_7xqm9abc';
 const apiKey = 'pk_test_AbCdEfGh12345678';
@@ -65,14 +64,9 @@ describe('construction', () => {
     }
   });
 
-  it('never shows the API key when serialised or inspected', () => {
+  it('never shows the API key when serialised (inspected by Node: options.node.test.ts)', () => {
     const client = new Protekt({ loginId, apiKey });
-    for (const text of [
-      JSON.stringify(client),
-      inspect(client, { depth: 10, showHidden: true }),
-      String(client),
-      inspect(client.auth, { depth: 10 }),
-    ]) {
+    for (const text of [JSON.stringify(client), String(client), String(client.auth)]) {
       expect(text).not.toContain(apiKey);
     }
     expect(JSON.parse(JSON.stringify(client))).toEqual({

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Protekt, ProtektError } from '../../src/index.js';
 import { createEmulator } from '../../src/testing/index.js';
-import { PASSWORD, freshEmail, startHarness, type Harness } from '../support/emulator.js';
+import { PASSWORD, freshEmail, startHarness, type Harness } from '../support/harness.js';
 
 const loginId = 'lp_seams_project';
 const apiKey = 'pk_seams_key_0123456789';
@@ -201,20 +201,6 @@ describe('Protekt.fromEnv', () => {
     expect(
       (await protekt.auth.signUp({ email: freshEmail(), password: PASSWORD })).error,
     ).toBeNull();
-  });
-
-  it('without an env object, reads the process environment', () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, env, { PROTEKT_BASE_URL: '' });
-    try {
-      expect(Protekt.fromEnv().toJSON()).toEqual({
-        loginId,
-        baseUrl: 'https://auth.protekt.io/v1',
-      });
-    } finally {
-      for (const key of Object.keys(env).concat('PROTEKT_BASE_URL')) delete process.env[key];
-      Object.assign(process.env, saved);
-    }
   });
 });
 

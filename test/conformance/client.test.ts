@@ -181,7 +181,8 @@ describe('error model', () => {
   it('the client never serialises its API key', () => {
     const protekt = client();
     expect(JSON.stringify(protekt)).not.toContain(emulator.project.apiKey);
-    expect(String(Object.keys(protekt))).not.toContain('apiKey');
+    expect(Object.keys(protekt)).not.toContain('apiKey');
+    expect(Object.keys(protekt)).not.toContain('managementToken');
   });
 
   it("the runtime's console view of the client is its one-line summary (Deno and Bun; Node's is tested in test/client)", () => {

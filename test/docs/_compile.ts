@@ -74,6 +74,10 @@ export const COMPILER_OPTIONS: ts.CompilerOptions = {
   paths: {
     '@protekt/node': [`${ROOT}dist/index.d.ts`],
     '@protekt/node/hono': [`${ROOT}dist/hono.d.ts`],
+    '@protekt/node/express': [`${ROOT}dist/express.d.ts`],
+    '@protekt/node/fastify': [`${ROOT}dist/fastify.d.ts`],
+    '@protekt/node/next': [`${ROOT}dist/next.d.ts`],
+    '@protekt/node/nestjs': [`${ROOT}dist/nestjs.d.ts`],
     '@protekt/node/testing': [`${ROOT}dist/testing.d.ts`],
   },
 };

@@ -91,7 +91,9 @@ const PROTEKT_CLASS = `declare const Protekt: typeof import('@protekt/node').Pro
 
 export const PAGE_PRELUDES: Record<string, Partial<Prelude>> = {
   'README.md': {
-    globals: 'declare const oldRefreshToken: string;',
+    globals: `declare const oldRefreshToken: string;
+/** The web Request a route guard answers. */
+declare const request: Request;`,
   },
   'docs/emulator.md': {
     globals: `declare const emulator: import('@protekt/node/testing').Emulator;`,

@@ -1,5 +1,6 @@
 /** Helpers for the emulator's own tests: raw HTTP-level calls, no SDK client. */
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/testing/index.js';
+import { segmentJson } from '../support/web.js';
 
 /** Base URL used in-process (the client's default). */
 export const BASE = 'https://auth.protekt.io/v1';
@@ -87,10 +88,10 @@ export async function signUp(
 
 /** Decodes a JWT's payload without checking it. */
 export function claimsOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+  return segmentJson(token, 1);
 }
 
 /** Decodes a JWT's header without checking it. */
 export function headerOf(token: string): Record<string, any> {
-  return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
+  return segmentJson(token, 0);
 }

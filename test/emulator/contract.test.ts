@@ -15,6 +15,7 @@ import { API_ERROR_CODES } from '../../src/errors/codes.js';
 import { HANDLERS } from '../../src/testing/app.js';
 import { totp, type Emulator } from '../../src/testing/index.js';
 import { BASE, PASSWORD, call, email, fastEmulator, signUp, type Answer } from './_helpers.js';
+import { segmentJson } from '../support/web.js';
 
 /** The 25 operations of the Protekt docs' OpenAPI file, protekt-auth-api.yaml (method and path). */
 const OPENAPI_OPERATIONS = [
@@ -63,6 +64,10 @@ describe('route table', () => {
         'POST /auth/authorize',
         'GET /_idp/authorize',
         'POST /_idp/authorize',
+        'GET /_pages/password-reset',
+        'POST /_pages/password-reset',
+        'GET /_pages/verify-email',
+        'POST /_pages/verify-email',
       ].sort(),
     );
     const ids = ROUTES.map((r) => r.id);
@@ -227,7 +232,7 @@ const EXERCISES: Record<string, (s: Scenario) => Promise<Response | Answer>> = {
     }),
   'sessions.revoke': async (s) => {
     const u = await signUp(s.emu);
-    const sid = JSON.parse(Buffer.from(u.access.split('.')[1]!, 'base64url').toString()).sid;
+    const sid = segmentJson(u.access, 1).sid;
     return call(s.emu, 'DELETE', `/auth/sessions/${sid}`, { token: u.access });
   },
   jwks: (s) => call(s.emu, 'GET', '/.well-known/jwks.json', { key: null }),
@@ -251,7 +256,34 @@ const EXERCISES: Record<string, (s: Scenario) => Promise<Response | Answer>> = {
   'idp.page': async (s) => s.emu.fetch(`${BASE}/_idp/authorize?request=${await ssoRequestId(s)}`),
   'idp.submit': async (s) =>
     form(s.emu, '/_idp/authorize', { request: await ssoRequestId(s), email: email() }),
+  'landing.reset.page': async (s) =>
+    s.emu.fetch(`${BASE}/_pages/password-reset?token=${await resetToken(s)}`),
+  'landing.reset.submit': async (s) =>
+    form(s.emu, '/_pages/password-reset', {
+      token: await resetToken(s),
+      new_password: 'brand new pass',
+    }),
+  'landing.verify.page': async (s) =>
+    s.emu.fetch(`${BASE}/_pages/verify-email?token=${await verificationToken(s)}`),
+  'landing.verify.submit': async (s) =>
+    form(s.emu, '/_pages/verify-email', { token: await verificationToken(s) }),
 };
+
+/** A fresh password-reset token of a new user. */
+async function resetToken(s: Scenario): Promise<string> {
+  const u = await signUp(s.emu);
+  await call(s.emu, 'POST', '/auth/password/reset', { body: { email: u.email } });
+  return s.emu.outbox.last({ to: u.email, kind: 'password_reset' })!.token!;
+}
+
+/** A fresh e-mail verification token of a new user. */
+async function verificationToken(s: Scenario): Promise<string> {
+  const to = email();
+  await call(s.emu, 'POST', '/auth/signup', {
+    body: { email: to, password: PASSWORD, send_verification: true },
+  });
+  return s.emu.outbox.last({ to, kind: 'email_verification' })!.token!;
+}
 
 async function normalize(r: Response | Answer): Promise<Answer> {
   if (!(r instanceof Response)) return r;

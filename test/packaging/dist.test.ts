@@ -36,10 +36,17 @@ function targets(value: unknown): string[] {
 }
 
 /** The files of the web-standard entries (everything a Worker / Edge function loads). */
-const WEB_FILES = ['index', 'hono', 'testing', 'runtime/crypto'].flatMap((n) => [
-  `dist/${n}.js`,
-  `dist/${n}.cjs`,
-]);
+/** The framework adapters, and the one framework each may import (an optional peer). */
+const ADAPTERS: Record<string, (specifier: string) => boolean> = {
+  express: () => false,
+  fastify: () => false,
+  next: (s) => s === 'next/server.js',
+  nestjs: (s) => s === '@nestjs/common',
+};
+
+const WEB_FILES = ['index', 'hono', 'testing', 'runtime/crypto', ...Object.keys(ADAPTERS)].flatMap(
+  (n) => [`dist/${n}.js`, `dist/${n}.cjs`],
+);
 
 /**
  * The modules a built file imports or requires, as its runtime would see them: esbuild parses the
@@ -125,7 +132,11 @@ describe('package.json', () => {
   it('gives node10-resolution users types for the subpaths (typesVersions), pointing at built files', () => {
     const tv = (pkg as unknown as { typesVersions: Record<string, Record<string, string[]>> })
       .typesVersions['*']!;
-    expect(Object.keys(tv).sort()).toEqual(['hono', 'testing']);
+    // Every subpath of `exports` (but package.json) has its entry.
+    const subpaths = Object.keys(pkg.exports)
+      .filter((k) => k !== '.' && k !== './package.json')
+      .map((k) => k.slice(2));
+    expect(Object.keys(tv).sort()).toEqual(subpaths.sort());
     for (const [sub, files] of Object.entries(tv)) {
       expect(files).toEqual([`./dist/${sub}.d.cts`]);
       expect(existsSync(join(root, files[0]!)), files[0]).toBe(true);
@@ -144,8 +155,16 @@ describe('package.json', () => {
   it('has no runtime dependency: hono is an optional peer (>=4.6 <5), hono and uqr are dev-only', () => {
     // An Express user installs @protekt/node alone; a Hono user keeps the one hono of the app.
     expect(pkg.dependencies, 'no `dependencies` key').toBeUndefined();
-    expect(pkg.peerDependencies).toEqual({ hono: '>=4.6 <5' });
-    expect(pkg.peerDependenciesMeta).toEqual({ hono: { optional: true } });
+    expect(pkg.peerDependencies).toEqual({
+      '@nestjs/common': '>=10 <12',
+      express: '>=4 <6',
+      fastify: '>=4 <6',
+      hono: '>=4.6 <5',
+      next: '>=13.4',
+    });
+    // Every framework is optional: an app installs only its own.
+    for (const name of Object.keys(pkg.peerDependencies))
+      expect(pkg.peerDependenciesMeta[name], name).toEqual({ optional: true });
     // Exact versions: what ./testing and the CLI bundle is what was tested.
     expect(pkg.devDependencies.hono).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.devDependencies.uqr).toMatch(/^\d+\.\d+\.\d+$/);
@@ -180,9 +199,13 @@ describe('dist/', () => {
       expect(bad, f).toEqual([]);
       expect(read(f), f).not.toMatch(/\bBuffer\.(from|alloc|isBuffer|concat)\b/);
     }
-    for (const f of ['dist/runtime/crypto-node.js', 'dist/runtime/crypto-node.cjs']) {
-      expect((await imports(f)).filter((s) => s.startsWith('node:'))).toEqual(['node:crypto']);
-    }
+    // The Node shim requires node:crypto (the ESM one through node:module's createRequire).
+    expect(
+      (await imports('dist/runtime/crypto-node.js')).filter((s) => s.startsWith('node:')),
+    ).toEqual(['node:module']);
+    expect(
+      (await imports('dist/runtime/crypto-node.cjs')).filter((s) => s.startsWith('node:')),
+    ).toEqual(['node:crypto']);
   });
 
   it('keeps #crypto external (the runtime picks the shim, not the bundler)', () => {
@@ -214,15 +237,26 @@ describe('dist/', () => {
       expect(read(f), f).not.toMatch(bundledHono);
     }
     for (const f of ['dist/hono.js', 'dist/hono.cjs']) {
-      // The middleware imports the application's hono (here `hono/cookie`), never a copy of it,
-      // and nothing else.
+      // The middleware uses the application's hono (types only, today), never a copy of it, and
+      // imports nothing else.
       const deps = await imports(f);
-      expect(deps.length, `${f} imports hono`).toBeGreaterThan(0);
       expect(
         deps.filter((s) => !isHono(s)),
         f,
       ).toEqual([]);
       expect(read(f), f).not.toMatch(bundledHono);
+    }
+  });
+
+  it('each framework adapter imports at most its own framework, never a bundled copy', async () => {
+    for (const [name, framework] of Object.entries(ADAPTERS)) {
+      for (const f of [`dist/${name}.js`, `dist/${name}.cjs`]) {
+        expect(
+          (await imports(f)).filter((s) => !framework(s)),
+          f,
+        ).toEqual([]);
+        expect(read(f), f).not.toMatch(/\bclass NextResponse\b|\bfunction createParamDecorator\b/);
+      }
     }
   });
 

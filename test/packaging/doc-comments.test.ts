@@ -9,12 +9,15 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
-const ENTRIES = ['index.d.ts', 'hono.d.ts', 'testing.d.ts'];
+const ADAPTERS = ['express.d.ts', 'fastify.d.ts', 'next.d.ts', 'nestjs.d.ts'];
+const ENTRIES = ['index.d.ts', 'hono.d.ts', 'testing.d.ts', 'server.d.ts', ...ADAPTERS];
 /** What a user starts from: each needs an `@example`. */
 const WITH_EXAMPLE: Record<string, string[]> = {
   'index.d.ts': ['Protekt'],
   'hono.d.ts': ['protektAuth'],
   'testing.d.ts': ['createEmulator'],
+  'server.d.ts': ['serveEmulator'],
+  ...Object.fromEntries(ADAPTERS.map((entry) => [entry, ['protektAuth']])),
 };
 
 const program = ts.createProgram(

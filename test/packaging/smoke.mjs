@@ -10,7 +10,9 @@
 // The package has no dependencies; that project installs hono beside it, as a Hono user does.
 // Then fresh projects of their own (installed on first use):
 //   - `nohono`: the tarball alone (an Express user): only @protekt/node lands in node_modules; the
-//     flow runs from .mjs and .cjs (./testing carries its own hono; ./hono must fail to load);
+//     flow runs from .mjs and .cjs (./testing carries its own hono; hono does not resolve;
+//     ./hono, ./express and ./fastify load without their framework, ./next and ./nestjs fail
+//     naming theirs);
 //     `protekt-emulator` starts, serves its JWKS over 127.0.0.1 and stops on SIGTERM; a
 //     TypeScript file using ./testing type-checks without hono.
 //   - `hono-<version>`: the tarball + one hono, the lowest of the peer range and the newest 4.x;

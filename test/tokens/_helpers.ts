@@ -12,6 +12,7 @@ import {
   type TokenVerifier,
 } from '../../src/tokens/index.js';
 import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
+import { webCrypto } from '../support/web.js';
 
 export type Alg = 'RS256' | 'ES256' | 'EdDSA';
 
@@ -50,11 +51,11 @@ function signParams(alg: Alg): Algorithm | EcdsaParams {
 
 /** Generates a key pair; `kid` defaults to a fresh one. */
 export async function makeKey(alg: Alg = 'RS256', kid?: string): Promise<TestKey> {
-  const pair = (await crypto.subtle.generateKey(genParams(alg), true, [
+  const pair = (await webCrypto().subtle.generateKey(genParams(alg), true, [
     'sign',
     'verify',
   ])) as CryptoKeyPair;
-  const exported = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
+  const exported = (await webCrypto().subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
   const id = kid ?? `key_${++kidCounter}_${alg}`;
   const jwk: JsonWebKey & { kid: string } = {
     kty: exported.kty!,
@@ -78,7 +79,11 @@ export async function signRaw(
   const p = typeof payload === 'string' ? payload : encodeBase64urlText(JSON.stringify(payload));
   const input = `${h}.${p}`;
   const sig = new Uint8Array(
-    await crypto.subtle.sign(signParams(key.alg), key.privateKey, new TextEncoder().encode(input)),
+    await webCrypto().subtle.sign(
+      signParams(key.alg),
+      key.privateKey,
+      new TextEncoder().encode(input),
+    ),
   );
   return `${input}.${encodeBase64url(sig)}`;
 }

@@ -8,6 +8,7 @@ import { parseCompactJws } from '../../src/tokens/jws.js';
 import { validateTokenOptions } from '../../src/tokens/index.js';
 import { encodeBase64url, encodeBase64urlText } from '../../src/util/base64url.js';
 import { makeKey } from './_helpers.js';
+import { webCrypto } from '../support/web.js';
 
 describe('keyFromJwk: the key pins the algorithm', () => {
   it('RSA → RS256, EC P-256 → ES256, OKP Ed25519 → EdDSA, public members only', async () => {
@@ -15,7 +16,7 @@ describe('keyFromJwk: the key pins the algorithm', () => {
     const ec = await makeKey('ES256');
     const ed = await makeKey('EdDSA');
     const privateRsa = {
-      ...(await crypto.subtle.exportKey('jwk', rsa.privateKey)),
+      ...(await webCrypto().subtle.exportKey('jwk', rsa.privateKey)),
       kid: 'priv',
       key_ops: undefined,
     };
@@ -41,7 +42,7 @@ describe('keyFromJwk: the key pins the algorithm', () => {
   it('ignores keys that are not public signature keys of a supported kind', async () => {
     const rsa = await makeKey('RS256');
     const ec = await makeKey('ES256');
-    const small = (await crypto.subtle.generateKey(
+    const small = (await webCrypto().subtle.generateKey(
       {
         name: 'RSASSA-PKCS1-v1_5',
         modulusLength: 1024,
@@ -51,7 +52,10 @@ describe('keyFromJwk: the key pins the algorithm', () => {
       true,
       ['sign', 'verify'],
     )) as CryptoKeyPair;
-    const smallJwk = { ...(await crypto.subtle.exportKey('jwk', small.publicKey)), kid: 'small' };
+    const smallJwk = {
+      ...(await webCrypto().subtle.exportKey('jwk', small.publicKey)),
+      kid: 'small',
+    };
     const cases: unknown[] = [
       null,
       'x',

@@ -6,22 +6,35 @@ import { describe, expect, it } from 'vitest';
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import { revocationKey } from '../../src/tokens/revocation.js';
 import { fakeWith } from './_helpers.js';
+import {
+  bytesOfBase64url,
+  bytesOfHex,
+  concatBytes,
+  encodeBase64url,
+  hexOfBytes,
+  segmentJson,
+} from '../support/web.js';
 
 function jtiOf(token: string): string {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).jti as string;
+  return segmentJson(token, 1).jti as string;
 }
 
 describe('revocation check', () => {
-  it('asks once, then trusts the answer for maxAge (default 30 s)', async () => {
+  it('asks once, trusts the answer, and refreshes it ahead of maxAge (default 30 s) in the background', async () => {
     const fake = await fakeWith();
     const v = fake.verifier();
     const token = await fake.sign();
     expect((await v.verify(token)).error).toBeNull();
     expect(fake.verifyCalls).toBe(1);
-    fake.clock.advance(29);
+    fake.clock.advance(14); // before the refresh window (from 15 s, jittered up to 24 s)
     expect((await v.verify(token)).error).toBeNull();
     expect(fake.verifyCalls).toBe(1);
-    fake.clock.advance(1);
+    fake.clock.advance(10); // 24 s: past the refresh time, within the answer's life (27-30 s)
+    expect((await v.verify(token)).error).toBeNull();
+    // Lets the background refresh run to its end.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(fake.verifyCalls).toBe(2);
+    fake.clock.advance(12); // 36 s: the refreshed answer (asked at 24 s) holds, not yet due again
     expect((await v.verify(token)).error).toBeNull();
     expect(fake.verifyCalls).toBe(2);
   });
@@ -326,10 +339,10 @@ describe('a hanging revocation endpoint', () => {
 function es256Twin(token: string): string {
   const n = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
   const [h, p, s] = token.split('.') as [string, string, string];
-  const sig = Buffer.from(s, 'base64url');
-  const high = (n - BigInt(`0x${sig.subarray(32).toString('hex')}`)).toString(16).padStart(64, '0');
-  const twin = Buffer.concat([sig.subarray(0, 32), Buffer.from(high, 'hex')]);
-  return `${h}.${p}.${twin.toString('base64url')}`;
+  const sig = bytesOfBase64url(s);
+  const high = (n - BigInt(`0x${hexOfBytes(sig.subarray(32))}`)).toString(16).padStart(64, '0');
+  const twin = concatBytes([sig.subarray(0, 32), bytesOfHex(high)]);
+  return `${h}.${p}.${encodeBase64url(twin)}`;
 }
 
 describe('one revocation verdict per signed content', () => {
@@ -341,7 +354,7 @@ describe('one revocation verdict per signed content', () => {
     const v = fake.verifier({ revocationCheck: false });
     expect((await v.verify(token)).error).toBeNull();
     expect((await v.verify(twin)).error).toBeNull();
-    const sig = (t: string) => Buffer.from(t.split('.')[2]!, 'base64url');
+    const sig = (t: string) => bytesOfBase64url(t.split('.')[2]!);
     expect(revocationKey('ES256', sig(twin), twin.split('.')[2]!)).toBe(
       revocationKey('ES256', sig(token), token.split('.')[2]!),
     );
@@ -383,20 +396,18 @@ describe('one revocation verdict per signed content', () => {
     const L = 2n ** 252n + 27742317777372353535851937790883648493n;
     const ed = await fake.sign({}, fake.keys[0]);
     const [eh, ep, es] = ed.split('.') as [string, string, string];
-    const edSig = Buffer.from(es, 'base64url');
-    const s = BigInt(`0x${Buffer.from(edSig.subarray(32)).reverse().toString('hex')}`);
-    const bigS = Buffer.from((s + L).toString(16).padStart(64, '0'), 'hex').reverse();
-    const edTwin = `${eh}.${ep}.${Buffer.concat([edSig.subarray(0, 32), bigS]).toString('base64url')}`;
+    const edSig = bytesOfBase64url(es);
+    const s = BigInt(`0x${hexOfBytes(edSig.slice(32).reverse())}`);
+    const bigS = bytesOfHex((s + L).toString(16).padStart(64, '0')).reverse();
+    const edTwin = `${eh}.${ep}.${encodeBase64url(concatBytes([edSig.subarray(0, 32), bigS]))}`;
     expect((await v.verify(ed)).error).toBeNull();
     expect((await v.verify(edTwin)).error).toMatchObject({ details: { reason: 'signature' } });
 
     const rs = await fake.sign({}, fake.keys[1]);
     const [rh, rp, rsig] = rs.split('.') as [string, string, string];
-    const modulus = BigInt(`0x${Buffer.from(fake.keys[1]!.jwk.n!, 'base64url').toString('hex')}`);
-    const sum = (BigInt(`0x${Buffer.from(rsig, 'base64url').toString('hex')}`) + modulus).toString(
-      16,
-    );
-    const rsTwin = `${rh}.${rp}.${Buffer.from(sum.padStart(sum.length + (sum.length % 2), '0'), 'hex').toString('base64url')}`;
+    const modulus = BigInt(`0x${hexOfBytes(bytesOfBase64url(fake.keys[1]!.jwk.n!))}`);
+    const sum = (BigInt(`0x${hexOfBytes(bytesOfBase64url(rsig))}`) + modulus).toString(16);
+    const rsTwin = `${rh}.${rp}.${encodeBase64url(bytesOfHex(sum.padStart(sum.length + (sum.length % 2), '0')))}`;
     expect((await v.verify(rs)).error).toBeNull();
     expect((await v.verify(rsTwin)).error).toMatchObject({ details: { reason: 'signature' } });
   });

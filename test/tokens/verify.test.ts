@@ -6,6 +6,7 @@ import { createLocalJWKSet, jwtVerify, SignJWT, importJWK, type JWK } from 'jose
 import { describe, expect, it } from 'vitest';
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import { AUDIENCE, claimsAt, fakeWith, ISSUER, makeKey, signRaw, type Alg } from './_helpers.js';
+import { base64urlOfText, webCrypto } from '../support/web.js';
 
 const ALGS: Alg[] = ['RS256', 'ES256', 'EdDSA'];
 
@@ -65,11 +66,7 @@ describe('verifyToken: valid tokens', () => {
       /^\{/,
       '{"__proto__":{"polluted":true},"constructor":1,',
     );
-    const token = await signRaw(
-      { alg: 'RS256', kid: k.kid },
-      Buffer.from(payload).toString('base64url'),
-      k,
-    );
+    const token = await signRaw({ alg: 'RS256', kid: k.kid }, base64urlOfText(payload), k);
     const { user, error } = await v.verify(token);
     expect(error).toBeNull();
     expect(Object.getPrototypeOf(user!.metadata)).toBe(Object.prototype);
@@ -80,7 +77,7 @@ describe('verifyToken: valid tokens', () => {
   it('agrees with jose on a token jose signed (independent cross-check)', async () => {
     const fake = await fakeWith('ES256');
     const k = fake.keys[0]!;
-    const priv = await crypto.subtle.exportKey('jwk', k.privateKey);
+    const priv = await webCrypto().subtle.exportKey('jwk', k.privateKey);
     const joseKey = await importJWK(priv as JWK, 'ES256');
     const token = await new SignJWT(claimsAt(fake.clock))
       .setProtectedHeader({ alg: 'ES256', kid: k.kid, typ: 'JWT' })
@@ -119,11 +116,7 @@ describe('verifyToken: claims', () => {
     const k = fake.keys[0]!;
     let payload = JSON.stringify(claimsAt(fake.clock, extra));
     if (extra.exp === 'INF') payload = payload.replace('"exp":"INF"', '"exp":1e400');
-    const token = await signRaw(
-      { alg: 'RS256', kid: k.kid },
-      Buffer.from(payload).toString('base64url'),
-      k,
-    );
+    const token = await signRaw({ alg: 'RS256', kid: k.kid }, base64urlOfText(payload), k);
     const { user, claims, error } = await v.verify(token);
     expect(user).toBeNull();
     expect(claims).toBeNull();
@@ -135,11 +128,7 @@ describe('verifyToken: claims', () => {
     const v = fake.verifier({ revocationCheck: false });
     const k = fake.keys[0]!;
     for (const body of ['[1,2]', '"str"', 'null', '{bad json', '']) {
-      const token = await signRaw(
-        { alg: 'RS256', kid: k.kid },
-        Buffer.from(body).toString('base64url'),
-        k,
-      );
+      const token = await signRaw({ alg: 'RS256', kid: k.kid }, base64urlOfText(body), k);
       expect((await v.verify(token)).error?.code, body).toBe('token_invalid');
     }
   });

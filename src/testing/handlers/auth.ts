@@ -107,6 +107,18 @@ export async function passwordLogin(
   return { kind: 'tokens', body: await openSession(c, user, requestedExpiry) };
 }
 
+/**
+ * Tokens for a user who proved who they are by a code, a link or an identity provider, or the MFA
+ * challenge when the user has MFA: every sign-in path asks for the second factor.
+ */
+export async function signInOrChallenge(
+  c: OpContext,
+  user: UserRecord,
+): Promise<Record<string, unknown>> {
+  if (mfaMethods(user).length > 0) return startMfaChallenge(c, user, c.body['token_expiry']);
+  return openSession(c, user);
+}
+
 /** POST /auth/login */
 export const login: Handler = async (c) => {
   const result = await passwordLogin(

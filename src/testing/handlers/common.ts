@@ -116,12 +116,13 @@ export function sendLink(
 /** Sends the e-mail verification message for a user's current address. */
 export function sendVerification(c: OpContext, user: UserRecord): void {
   if (user.email === null) return;
+  // The link lands on the emulator's own confirmation page (handlers/landing.ts).
   sendLink(
     c,
     'email_verification',
     user.email,
     user,
-    projectOf(c).settings.redirectUrl,
+    `${c.origin}/v1/_pages/verify-email`,
     24 * 3_600_000,
   );
 }

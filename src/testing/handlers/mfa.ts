@@ -132,7 +132,9 @@ export async function completeMfaChallenge(
 export const verify: Handler = async (c) => {
   const code = normalizeCode(c.body['code'] as string);
   const mfaToken = c.body['mfa_token'];
-  if (typeof mfaToken === 'string' && mfaToken !== '') return completeChallenge(c, mfaToken, code);
+  // Awaited, not returned: workerd reports a returned promise that is already rejected as unhandled.
+  if (typeof mfaToken === 'string' && mfaToken !== '')
+    return await completeChallenge(c, mfaToken, code);
   const { user } = await requireBearer(c);
   const method = c.body['method'] as 'totp' | 'sms' | undefined;
   const totp =

@@ -2,7 +2,7 @@
 import { fail, json } from '../http.js';
 import { constantTimeEqualText } from '../password.js';
 import { randomDigits } from '../random.js';
-import { openSession } from '../sessions.js';
+import { signInOrChallenge } from './auth.js';
 import type { Handler, OpContext } from '../state.js';
 import { projectOf } from '../state.js';
 import { normalizeEmail, type UserRecord } from '../store.js';
@@ -96,7 +96,7 @@ export const verifyOtp: Handler = async (c) => {
     if (!user) fail('user_not_found', 'No user has this verified phone number.');
     if (user.disabled) fail('account_disabled', 'This account has been disabled.');
   }
-  return json(await openSession(c, user));
+  return json(await signInOrChallenge(c, user));
 };
 
 /** POST /auth/magic-link/send */
@@ -118,5 +118,5 @@ export const verifyMagicLink: Handler = async (c) => {
     fail('magic_link_expired', 'The magic link is invalid, expired or already used.');
   }
   c.state.store.magicLinks.delete(token);
-  return json(await openSession(c, userForEmail(c, record.email)));
+  return json(await signInOrChallenge(c, userForEmail(c, record.email)));
 };

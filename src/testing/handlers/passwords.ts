@@ -16,7 +16,7 @@ export const reset: Handler = async (c) => {
   rateLimit(c, 'reset', email, c.state.limits.passwordReset);
   const user = c.state.store.userByEmail(project.projectId, email);
   if (user && !user.disabled)
-    sendLink(c, 'password_reset', email, user, project.settings.redirectUrl, 15 * 60_000);
+    sendLink(c, 'password_reset', email, user, `${c.origin}/v1/_pages/password-reset`, 15 * 60_000);
   return json({ message: RESET_MESSAGE });
 };
 

@@ -199,6 +199,8 @@ describe('argument parsing', () => {
       help: false,
       loginId: 'lp_fixed',
       apiKey: 'pk_test_fixed',
+      settings: {},
+      openControlPlane: false,
     });
     expect(() => parseArgs(['--port', 'abc'])).toThrow(/--port/);
     expect(() => parseArgs(['--port', '70000'])).toThrow(/--port/);

@@ -1,0 +1,2 @@
+// The example's Next.js configuration: nothing to set for the guard.
+export default {};

@@ -1,0 +1,29 @@
+/**
+ * RSA private keys whose moduli are 2041 and 2047 bits long (both fill 256 bytes), made once with
+ * Node's WebCrypto: workerd and Deno generate only multiples of 8 bits, so the tests that need
+ * such keys import them. Test keys, never used for anything else.
+ */
+export const ODD_RSA_KEYS: Record<number, JsonWebKey> = {
+  2041: {
+    kty: 'RSA',
+    n: 'AZq5EDdMQ7rJ-Sli7AclC586rFY_jvoPnIah1_4Qh6c-9TSp7zVvIhXcLTnLPeZoHyXE_R5eF-8Wmpg_yGkHycDtsoZrClfWkeQO06S8XhHJXckj0sNqbBIRh8q58YdhLIwnl37SJGGneAx2Z95mLTO236UliFI2Va8qkabvp5GDkmbjaUeprhkfv-XDDKHKyUEf1Kz5HfvVRXU1ZpgeXd58lhyOVuKvdrVLz6zjprNKnMZ73Q-5-s6OaqqXYExh5r5fkZvgu6kPy6PsVT8Qho_9VJlptteJqHx2Vs48Z8jxSGo8ZMnE0Koc-OzX4Dc4Zfc6Qqr2HWgBqx9wilPiSw',
+    e: 'AQAB',
+    d: 'AQOcsKxTb4hU_EJ1vb1yZBs8ygwmVqinT4gmKtHz_trvR60HMSW0XnY02v1qA3FtJSsJjfkw_q3ousU7o-EHxDZHyQ2AAWSuQz9FQ_AgBNH3V2m5VBKjZTYykIPK7ulkufTJXdAS4l47rf0qptMEANRsZocL51QX9icnoDNFzsRnQx8wDqApB3EdZ7wDtAx5Vlzrqmsqyspe83rVGLvdqG3SDNC9NkQMzbKNRqmh_DTX4uPc8oPPc45kGUbtEfKXcy1RCiWNTAcnzmNqEaN7fgMsEsug3cZsrSDYPtQuC2iVZ-tNEM2c6rASVofIhjiklG3NhxSxtzqHulp39SVC8Q',
+    p: 'HbPv04cC1gRFeM4HLzRwjjroVCWsrpKpKoBwl6fDUP952MJvHeL2qspAsYiScrxq_sZCphLvv4stpDl3Dc9U0E6ofv4Dq2orhhcq67uEQ150S65EZRSMd4Z1AtOeH1c9e302uPVzTPGQDoDiy2agnUw_ww_vuc_yIZqVomZA3uM',
+    q: 'DdPlD-jkbfhopJXExiK7hUAjrGyBzpn_wPMx9dd-yFYlcSEy4WVGK1xsn-gAkw25kOY7W-I1kiL2YMRTHtKXyO4JQbVdHrvMpz3DQBXw7glb_qNvg1-1tq4hDU_uAJpSC1rvDzQq8gIPrJnnb2Ig6wxzzYNEBxN5NNpPGEVAo3k',
+    dp: 'FdWCUtypAgdrxgy1DUcgAf1dcRWspTsb7SkzGtfwZGcX-3WZ1r9TEWLRQW-iL4M_p3632XqMECJP76tqT5V7xBA-HfO9YNEPo2b-XwCdjiQtmsBEeIUtaGNHOkeysVkg0djOVBHhqsrbWT32-Qu8v0QgjtP1JYKte3Q10IYX438',
+    dq: 'ByzzjGsFx0-GNgqGX298sixTltGEFwtxXdaWEYZvg1S4_1kEB1U_sZa3w89oJOeVaW0gVpEvzZMZGaQnojIUlC96XD_af-1iyVLStLnuGgh_VcfIQXt0V8VK35af4m4yrzPUJKaktot9SMtg_zsD7BW9LmO09JsVZej37JdbcLk',
+    qi: 'E0aJd-hTr55CVaALJhcw1TKvi3fUNKCJBiWetKkKRPxby7R71DmdMYp_m1ORSw0Hq4YtBsiLlfKSL5r4SdzrTzJGqtcrSWe9oxxl3-xQZuvTblTRHhdKGxri9x38SYFjQHWMzGuhctkTsntJA8-dpquNpRpW9O9JCCKtd4K2ObI',
+  },
+  2047: {
+    kty: 'RSA',
+    n: 'bSqEKiOIYOSH3Ho6mEWMAV78eolGsnZf2X838CoH-MCLLLvc259zGTGwxX0XXR9RkyfWEqjNkaFXVU6lp4WSJ5rls7OqKdTmjTMixAzZ6CIccAGvwT8rmJHzGIP4YoxWxdJjR1_WcRWLZ9KY2H_l4xk7UvCW4QE7jslnUx40INLx0eP5bWqT-hKFfqyjET0iSjO1kRYB-uLfgaGuP1Aq5yNTFrOPpL_RDO9piJXN1hFhh3VrjWlpLh04QNgkXprHVJLIiMBxnlvQuY6Rp6W-wdNLLCLTLtqvyzjV7cp3uhhRaAv4iyJYffkDc4AqvqikIYrvDeIr6Q_biXFEaOvuuw',
+    e: 'AQAB',
+    d: 'IhZUjpPp0deKVN4VzdZpkUQHsnuLB87OvytqXCPDuXjl_GHs5Oc1GXjaqdAVq45L-pdF0S3EguTOUGTudRDQQm2rrCE90TIZi52cDXu1zzZXiuH772u6QTnRnqYWuS75KWw4c-EJJOaFUTYBZBkLv43xaESX2Ep6PmvFR772qAjIAwrbjkZyHGHI0bp9kmMdtcGGBaQ2XpuT-Miz36IXR1gpZ2vlRZGgy01sSqi2BhWDmCrRj1pqWdXEeTDsaBWBAzmyf2C0nBHZSDGmaSCoycuF-4H5Dm3vrNKsc3QyxkNptaCTIbocXaiW6g-iGSXXUkQfaFF7Ajwi3ZuDbUJ8AQ',
+    p: '6ds0ciCZm8rea5HVMRu5kO-RH5yh8SOHe0SVSaHo6aeS9oxm7-sfheLJq0BRWUpZpPl_sTLrLJgjYbZMgtApgPFDIrzTc1YrW7Mi3a3RYNkcVzkDoET6Mi2YUg7Rq7oJNj9qlkES0o38AmYvTp-pbNAGb_9ZV3nTNLwH0hMWcKE',
+    q: 'd4DB9d9OQzUo09OUmgeE97keVdCykIF3LleCui1w-d_laygoCWOsOTBf5M-173T0qcTSlDJP4Q-rZd2-M1uUMELztEtioqaVEZ80E7dKCOl2GuRpMxvUGs3V10JxA1ALTa9oOtRnNy3GTeD_2DVQrII2ahW6oIwrkxCvSctAdds',
+    dp: 't34_bZl0zhBla2Q3Mtw9Q6MmbPZ6_vnQ0YEj3m3DkqrhHsFV98S2rFghw1SpP_Wd11vJvOFmNEx_3qiq6i2pkzo7YmNlSud_B-nMXsKHOoXAvhPHa5cT9hFepmxoSmWj2sPxv0n6Geo8pilFz1xqFS45DuH-WSwG9CbhwA0oG2E',
+    dq: 'ZXiPOZdDfQ3GfRdLNv7riO1HNNbgyJMl_9OOzUeIhqP2yeZvGInp0yWgR0mX0pwco4rcw7l02kXT48tFlZZNXi17gbwBJNsN-MiWD6ey1Z5nCq6oJR2cHKZqzT09ePKepngqqMlyWwgjOj2zAINE3TYzviB1N53N4jJopOBQ-8E',
+    qi: 'ejn9A_M6ovPYhf0ShMQH0T7wQCd3VlChUHiNkxsF1xFk5-_wQsmmdsrirH8tf3_ABBKz6MIK_jYe4ZCaGy0CFGf2t-XK7yppxMqNBI7gtg42g-S_F_0q1ol5gMODRK591WG1P9yHfdDsrGDeH1gAarlfZq3y46zdBtD5hl3Pln8',
+  },
+};
