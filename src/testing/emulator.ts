@@ -373,7 +373,7 @@ class EmulatorCore implements EmulatorStoreView {
     const url = new URL(request.url);
     // The control plane and dashboard: never logged, never faulted.
     if (url.pathname === CONTROL_PREFIX || url.pathname.startsWith(`${CONTROL_PREFIX}/`))
-      return handleControl(this.controlContext(), request);
+      return await handleControl(this.controlContext(), request);
     const path = apiPath(url) ?? url.pathname;
     const method = request.method.toUpperCase();
     this.faults.record({
