@@ -73,8 +73,10 @@ async function callStore(
   what: string,
 ): Promise<unknown> {
   try {
+    // `await run()` inside: a store's rejected promise gets its handler at once (workerd reports
+    // one that is only adopted a microtask later as unhandled).
     return await withSignal(
-      Promise.resolve().then(run),
+      (async () => await run())(),
       AbortSignal.timeout(lookup.timeout),
       (reason) => reason,
     );

@@ -60,17 +60,17 @@ async function route(
   const [area, id, action] = parts;
   const m = c.request.method;
   if (area === 'outbox' && (id === undefined || (id === 'clear' && m === 'POST')))
-    return api.outbox(ctx, c);
-  if (area === 'clock' && id === undefined) return api.clock(ctx, c);
-  if (area === 'faults' && id === undefined) return api.faults(ctx, c);
-  if (area === 'projects' && action === undefined) return api.projects(ctx, c, id);
-  if (area === 'users') return users(ctx, c, id, action);
+    return await api.outbox(ctx, c);
+  if (area === 'clock' && id === undefined) return await api.clock(ctx, c);
+  if (area === 'faults' && id === undefined) return await api.faults(ctx, c);
+  if (area === 'projects' && action === undefined) return await api.projects(ctx, c, id);
+  if (area === 'users') return await users(ctx, c, id, action);
   if (area === 'sessions' && id !== undefined && (m === 'DELETE' || action === 'revoke'))
-    return revokeSession(ctx, c, id);
-  if (area === 'requests' && m === 'GET') return api.requests(ctx, c);
-  if (area === 'reset' && m === 'POST') return api.reset(ctx, c);
-  if (area === 'tokens' && m === 'POST') return api.tokens(ctx, c);
-  if (area === undefined && m === 'GET') return api.projects(ctx, c, undefined);
+    return await revokeSession(ctx, c, id);
+  if (area === 'requests' && m === 'GET') return await api.requests(ctx, c);
+  if (area === 'reset' && m === 'POST') return await api.reset(ctx, c);
+  if (area === 'tokens' && m === 'POST') return await api.tokens(ctx, c);
+  if (area === undefined && m === 'GET') return await api.projects(ctx, c, undefined);
   return null;
 }
 
