@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/testing/index.js';
-import { call, fastEmulator, signUp } from './_helpers.js';
+import { BASE, call, fastEmulator, signUp } from './_helpers.js';
 
 const refresh = (emu: Emulator, token: string, extra: Record<string, unknown> = {}) =>
   call(emu, 'POST', '/auth/token/refresh', { body: { refresh_token: token, ...extra } });
@@ -32,6 +32,35 @@ describe('refresh token reuse interval', () => {
     expect(answers[0]!.body).toMatchObject({ token_type: 'Bearer', user: { id: s.user.id } });
     expect(await verify(emu, s.access)).toBeNull();
     expect((await refresh(emu, answers[0]!.body.refresh_token)).status).toBe(200);
+  });
+
+  it('a presentation that arrived before the rotation but finished after it gets the same pair', async () => {
+    const emu = fastEmulator();
+    const s = await signUp(emu);
+    // The slow request's clock is read when it arrives; its body only completes later.
+    let finish!: (body: string) => void;
+    const slowBody = new ReadableStream<Uint8Array>({
+      start(controller) {
+        finish = (body) => {
+          controller.enqueue(new TextEncoder().encode(body));
+          controller.close();
+        };
+      },
+    });
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-protekt-key': emu.project.apiKey },
+      body: slowBody,
+      duplex: 'half',
+    } as RequestInit;
+    const slow = emu.fetch(new Request(`${BASE}/auth/token/refresh`, init));
+    emu.clock.advance(1_000);
+    const first = await refresh(emu, s.refresh);
+    finish(JSON.stringify({ refresh_token: s.refresh }));
+    const late = await slow;
+    expect(late.status).toBe(200);
+    expect(pairOf(await late.json())).toEqual(pairOf(first.body));
+    expect(await verify(emu, first.body.access_token)).toBeNull();
   });
 
   it('presented again within the interval: the same pair (also with another token_expiry)', async () => {

@@ -26,8 +26,10 @@ async function replayOfRotation(
   const { store } = c.state;
   const rotation = record.rotation;
   if (!rotation || !session) return undefined;
-  const elapsed = c.now - rotation.at;
-  if (elapsed < 0 || elapsed >= project.settings.refreshTokenReuseInterval * 1000) return undefined;
+  // A request whose clock was read before the rotation was recorded (it waited on its body or
+  // an injected latency) is concurrent with it: negative elapsed time is inside the interval.
+  const interval = project.settings.refreshTokenReuseInterval * 1000;
+  if (interval <= 0 || c.now - rotation.at >= interval) return undefined;
   const access = await rotation.access;
   if (session.endedAt !== null || store.revokedJtis.has(access.jti)) return undefined;
   if (store.refreshTokens.get(rotation.refreshToken)?.state !== 'active') return undefined;
