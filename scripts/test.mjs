@@ -322,6 +322,10 @@ const STEPS = {
         '--project',
         'unit',
         '--project',
+        'nestjs10',
+        '--project',
+        'fastify4',
+        '--project',
         'conformance',
       ]);
     },

@@ -1,5 +1,7 @@
 /**
- * `@protekt/node/fastify` (src/fastify) under the real Fastify 5, through `app.inject`: the
+ * `@protekt/node/fastify` (src/fastify) under the real Fastify, through `app.inject` — 5 in the
+ * `unit` project, 4 in the `fastify4` one (runtimes/node20/vitest.config.ts sets `FASTIFY_MAJOR`
+ * there and resolves `fastify` to test/fixtures/previous-majors): the
  * plugin's `request.auth` decoration, the `preHandler` per route and per scope, the refusal table,
  * optional mode, and errors to Fastify's error handler.
  */
@@ -54,7 +56,13 @@ async function fastifyApp(options: Parameters<typeof protektAuth>[0]) {
   return app;
 }
 
-describe('protektAuth on Fastify 5', () => {
+const FASTIFY_MAJOR = process.env['FASTIFY_MAJOR'] ?? '5';
+
+describe(`protektAuth on Fastify ${FASTIFY_MAJOR}`, () => {
+  it(`runs under Fastify ${FASTIFY_MAJOR}`, () => {
+    expect(Fastify().version.split('.')[0]).toBe(FASTIFY_MAJOR);
+  });
+
   it('answers every row of the refusal table, per route and per scope', async () => {
     const app = await fastifyApp({ client: fixture.client() });
     await checkRefusalTable(fixture, (headers) => inject(app, '/api/me', headers));

@@ -1,5 +1,7 @@
 /**
- * `@protekt/node/nestjs` (src/nestjs) under the real NestJS 11 on `@nestjs/platform-express`,
+ * `@protekt/node/nestjs` (src/nestjs) under the real NestJS on `@nestjs/platform-express`: 11 in
+ * the `unit` project, 10 in the `nestjs10` one (runtimes/node20/vitest.config.ts sets
+ * `NESTJS_MAJOR` there and resolves `@nestjs/*` to test/fixtures/previous-majors),
  * served on 127.0.0.1: `ProtektModule.forRoot({ client })` with `@UseGuards(ProtektGuard)` and
  * `@ProtektUser()`, the refusal table through Nest's exception filter, a global guard made with
  * `protektAuth`, and the client injectable by `PROTEKT_CLIENT`. Decorators are applied as
@@ -68,7 +70,20 @@ async function start(app: INestApplication): Promise<string> {
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
 
-describe('ProtektModule, ProtektGuard and @ProtektUser on NestJS 11 (Express platform)', () => {
+const NESTJS_MAJOR = process.env['NESTJS_MAJOR'] ?? '11';
+
+describe(`ProtektModule, ProtektGuard and @ProtektUser on NestJS ${NESTJS_MAJOR} (Express platform)`, () => {
+  it(`runs under NestJS ${NESTJS_MAJOR}, core and common alike`, async () => {
+    const versionOf = async (name: string) =>
+      (
+        (await import(`${name}/package.json`, { with: { type: 'json' } })) as {
+          default: { version: string };
+        }
+      ).default.version;
+    expect((await versionOf('@nestjs/core')).split('.')[0]).toBe(NESTJS_MAJOR);
+    expect((await versionOf('@nestjs/common')).split('.')[0]).toBe(NESTJS_MAJOR);
+  });
+
   it('answers every row of the refusal table; the user reaches the handler', async () => {
     const client = fixture.client();
     const app = await nestApp([ProtektModule.forRoot({ client })], true);
