@@ -1,5 +1,11 @@
 /** `Protekt.mock()`: a client whose answers a unit test chooses, typed like the real one. */
 import { ProtektError } from './errors/protekt-error.js';
+import { authenticateRequest } from './guard/authenticate-request.js';
+import type {
+  AuthenticateRequestOptions,
+  RequestWithHeaders,
+  TokenVerifier,
+} from './guard/types.js';
 import type { AuthResource } from './resources/auth.js';
 import type { ApiKeysResource } from './resources/api-keys.js';
 import { ACCOUNT_RESOURCE_METHODS, RESOURCE_METHODS } from './resources/index.js';
@@ -67,6 +73,16 @@ export function createMock<M extends object>(
       }
       // A method that answers without a promise (a URL builder, an iterator) throws instead.
       stub[name] = impl ?? notMocked(`${resource}.${name}`, builders[name]!.synchronous === true);
+      // Unless given, `authenticateRequest` is the real one over the mock's `verifyToken`: a
+      // guard under test gets the refusal table from the verification the test chose.
+      if (name === 'authenticateRequest' && impl === undefined) {
+        const verifier: TokenVerifier = {
+          verifyToken: (token, options) =>
+            (stub['verifyToken'] as TokenVerifier['verifyToken'])(token, options),
+        };
+        stub[name] = (request: RequestWithHeaders, options?: AuthenticateRequestOptions) =>
+          authenticateRequest(verifier, request, options);
+      }
     }
     field(resource, Object.freeze(stub));
   }

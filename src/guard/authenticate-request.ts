@@ -230,11 +230,12 @@ function invalidToken(
 
 /**
  * 503 with a bounded `Retry-After` when verification threw a `ProtektError` (an outage is not the
- * caller's fault); anything else is thrown on.
+ * caller's fault); anything else is thrown on, and so is `not_mocked` (a `Protekt.mock` without
+ * `verifyToken`: a test's mistake, which a 503 would hide).
  */
 function outage(token: string, err: unknown): RefusedRequest {
   // Only a ProtektError (recognised by the brand every copy of the SDK sets) means an outage.
-  if (!(err instanceof ProtektError)) throw err;
+  if (!(err instanceof ProtektError) || err.code === 'not_mocked') throw err;
   const after = err.details.retryAfter;
   // Protekt's own Retry-After, kept between 1 s and 5 min: never an answer that parks a client.
   const seconds = typeof after === 'number' && after > 0 ? Math.min(Math.ceil(after), 300) : 5;

@@ -177,6 +177,39 @@ describe('protekt.auth.authenticateRequest', () => {
     ).rejects.toThrow(TypeError);
   });
 
+  it('Protekt.mock: authenticateRequest runs over the mocked verifyToken unless mocked itself', async () => {
+    const user = { id: 'usr_mock', email: 'm@example.com', emailVerified: true, metadata: {} };
+    const claims = { iss: 'x', sub: 'usr_mock', aud: 'lp_x', iat: 0, exp: 0 };
+    const seen: string[] = [];
+    const mock = Protekt.mock({
+      verifyToken: async (token) => {
+        seen.push(token);
+        return token === 'good'
+          ? { user, claims, error: null }
+          : {
+              user: null,
+              claims: null,
+              error: { code: 'token_expired', message: 'expired', status: 401 },
+            };
+      },
+    });
+    const ok = await mock.auth.authenticateRequest(request({ authorization: 'bearer good' }));
+    expect(ok).toMatchObject({ user: { id: 'usr_mock' }, token: 'good', response: null });
+    const refused = await mock.auth.authenticateRequest(request({ authorization: 'Bearer old' }));
+    expect(refused.response?.status).toBe(401);
+    expect(refused.response?.headers.get('www-authenticate')).toContain('invalid_token');
+    expect((await mock.auth.authenticateRequest(request())).error?.code).toBe('token_missing');
+    expect(seen).toEqual(['good', 'old']);
+    const own = Protekt.mock({ auth: { authenticateRequest: async () => ok } });
+    expect(await own.auth.authenticateRequest(request())).toBe(ok);
+    await expect(
+      Protekt.mock({}).auth.authenticateRequest(request({ authorization: 'Bearer x' })),
+    ).rejects.toMatchObject({
+      code: 'not_mocked',
+      message: expect.stringContaining('verifyToken'),
+    });
+  });
+
   it('types: user is a ProtektUser once the response is ruled out (required mode)', async () => {
     const result = await fixture.client().auth.authenticateRequest(request());
     if (!result.response) expectTypeOf(result.user).toEqualTypeOf<ProtektUser>();
