@@ -3,7 +3,7 @@
  * checked when the app is built, and the verifier for a request's environment.
  */
 import { ProtektError } from '../errors/protekt-error.js';
-import type { DefaultMetadata } from '../types.js';
+import type { DefaultMetadata, VerifyTokenOptions } from '../types.js';
 import { ownProps } from '../util/record.js';
 import { GUARD_OPTION_NAMES, guardSettings, type GuardSettings } from './authenticate-request.js';
 import type { AuthenticateRequestOptions, TokenVerifier } from './types.js';
@@ -93,6 +93,23 @@ export function adapterGuard<M extends object, E extends object>(
     options,
     verifierFor: envResolver(fromEnv as (env: E) => ProtektTokenClient<M>),
   };
+}
+
+/**
+ * The verifier with `waitUntil` passed to each `verifyToken`: on Workers and the Edge runtime the
+ * background work of a verification (a revocation answer refreshed ahead) then survives the
+ * response. A verifier that takes no `waitUntil` (a mock) ignores it.
+ */
+export function verifierWithWaitUntil<M extends object>(
+  verifier: TokenVerifier<M>,
+  waitUntil: (promise: Promise<unknown>) => void,
+): TokenVerifier<M> {
+  // verifyToken as the SDK's verifiers declare it (TokenVerifier names RequestOptions).
+  const verifyToken = verifier.verifyToken as (
+    token: string,
+    options?: VerifyTokenOptions,
+  ) => ReturnType<TokenVerifier<M>['verifyToken']>;
+  return { verifyToken: (token, options) => verifyToken(token, { ...options, waitUntil }) };
 }
 
 /** The `verifyToken` holder of a client: `client.auth`, or the verifier itself. */

@@ -20,6 +20,7 @@ import {
   adapterGuard,
   type ProtektAuthClientOptions as GuardClientOptions,
   type ProtektAuthEnvOptions as GuardEnvOptions,
+  verifierWithWaitUntil,
 } from '../guard/adapter.js';
 import { authenticateWith } from '../guard/authenticate-request.js';
 import type {
@@ -27,7 +28,7 @@ import type {
   ProtektAuthError,
   TokenVerifier,
 } from '../guard/types.js';
-import type { DefaultMetadata, ProtektClaims, ProtektUser, VerifyTokenOptions } from '../types.js';
+import type { DefaultMetadata, ProtektClaims, ProtektUser } from '../types.js';
 
 export type { ProtektTokenClient } from '../guard/adapter.js';
 export type { ProtektAuthError } from '../guard/types.js';
@@ -186,15 +187,5 @@ function withWaitUntil<M extends object>(
     seen.noExecutionContext = true;
     return verifier;
   }
-  const waitUntil = (promise: Promise<unknown>): void => ctx.waitUntil(promise);
-  return {
-    verifyToken: (token, options) =>
-      (verifier.verifyToken as ProtektVerifyToken<M>)(token, { ...options, waitUntil }),
-  };
+  return verifierWithWaitUntil(verifier, (promise) => ctx.waitUntil(promise));
 }
-
-// verifyToken as the SDK's verifiers declare it (src/guard's TokenVerifier names RequestOptions).
-type ProtektVerifyToken<M extends object> = (
-  token: string,
-  options?: VerifyTokenOptions,
-) => ReturnType<TokenVerifier<M>['verifyToken']>;

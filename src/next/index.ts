@@ -14,7 +14,7 @@
  * Web standards and `next/server` only (no `node:*`, no `process`).
  */
 import { NextResponse } from 'next/server.js';
-import { adapterGuard, type ProtektAuthOptions } from '../guard/adapter.js';
+import { adapterGuard, type ProtektAuthOptions, verifierWithWaitUntil } from '../guard/adapter.js';
 import { authenticateWith } from '../guard/authenticate-request.js';
 import { ProtektError } from '../errors/protekt-error.js';
 import { processEnv } from '../runtime/env.js';
@@ -43,8 +43,15 @@ export type ProtektNextOptions<M extends object = DefaultMetadata> = ProtektAuth
   userIdHeader?: string | undefined;
 };
 
-/** A Next.js middleware: the request in, the answer (or `NextResponse.next()`) out. */
-export type ProtektNextMiddleware = (request: Request) => Promise<Response>;
+/**
+ * A Next.js middleware: the request in, the answer (or `NextResponse.next()`) out. The second
+ * argument is Next's `NextFetchEvent`: its `waitUntil` keeps the verification's background work
+ * (a revocation answer refreshed ahead) alive after the answer.
+ */
+export type ProtektNextMiddleware = (
+  request: Request,
+  event?: { waitUntil(promise: Promise<unknown>): void },
+) => Promise<Response>;
 
 /**
  * Next.js middleware (Edge runtime) that requires (or, with `optional: true`, accepts) a Protekt
@@ -83,8 +90,13 @@ export function protektAuth<M extends object = DefaultMetadata>(
       },
     );
   }
-  const verifier = () => guard.verifierFor(processEnv() ?? {});
-  return async (request) => {
+  return async (request, event) => {
+    const verifier = () => {
+      const made = guard.verifierFor(processEnv() ?? {});
+      return typeof event?.waitUntil === 'function'
+        ? verifierWithWaitUntil(made, (promise) => event.waitUntil(promise))
+        : made;
+    };
     const result = await authenticateWith(verifier, request.headers, guard.settings);
     if (result.response) return result.response;
     // Every header of the request is kept (the forwarded set replaces the request's).

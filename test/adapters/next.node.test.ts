@@ -8,7 +8,9 @@
 import { NextRequest, type NextMiddleware } from 'next/server.js';
 import { beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { protektAuth, type ProtektNextMiddleware } from '../../src/next/index.js';
+import { createVerifier } from '../../src/verify/index.js';
 import { checkRefusalTable, guardFixture } from '../support/guard-table.js';
+import { freshEmail, testEmulator } from '../support/harness.js';
 
 let fixture: Awaited<ReturnType<typeof guardFixture>>;
 beforeEach(async () => {
@@ -75,6 +77,31 @@ describe('protektAuth as Next.js middleware', () => {
     expect(() => protektAuth({ client: fixture.client(), matcher: '/api' } as never)).toThrow(
       'protektAuth option matcher is unknown',
     );
+  });
+
+  it("hands the verification's background work to the NextFetchEvent's waitUntil", async () => {
+    const emulator = testEmulator();
+    const user = await emulator.createUser({ email: freshEmail('next'), emailVerified: true });
+    const token = await emulator.issueAccessToken({ userId: user.id as string, expiresIn: 3600 });
+    const verifier = createVerifier({
+      loginId: emulator.project.loginId,
+      apiKey: emulator.project.apiKey,
+      fetch: emulator.fetch,
+      now: () => emulator.clock.now(),
+      revocationCheck: { maxAge: 10 },
+    });
+    const middleware = protektAuth({ client: verifier });
+    const handed: Promise<unknown>[] = [];
+    // What Next hands a middleware as its second argument, reduced to what the guard uses.
+    const event = { waitUntil: (promise: Promise<unknown>) => void handed.push(promise) };
+    const call = () => middleware(request({ authorization: `Bearer ${token}` }), event);
+    expect(forwarded(await call())?.get('x-protekt-user-id')).toBe(user.id);
+    expect(handed).toHaveLength(0); // the first check is awaited
+    emulator.clock.advance(8_500); // past the refresh time (5-8 s), within the answer (9-10 s)
+    expect(forwarded(await call())?.get('x-protekt-user-id')).toBe(user.id);
+    expect(handed).toHaveLength(1);
+    await expect(handed[0]).resolves.toBeNull();
+    expect(emulator.faults.hits('/auth/token/verify')).toBe(2);
   });
 
   it('is a NextMiddleware', () => {
