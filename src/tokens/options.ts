@@ -196,7 +196,8 @@ export function checkNumber(
   return value as number | undefined;
 }
 
-// A number option, from `min` to `max` (whole with `integer`), or `fallback` when unset.
+// A number option, from `min` to `max` (whole with `integer`), or `fallback` when unset. `name`
+// is the option's full name (`revocationCheck.maxAge`), `options` the object holding its key.
 function numberIn<T>(
   options: Record<string, unknown>,
   name: string,
@@ -207,8 +208,14 @@ function numberIn<T>(
   integer?: boolean,
 ): number | T {
   return (
-    checkNumber(options[name], name, min, max, integer, `${what} between ${min} and ${max}`) ??
-    fallback
+    checkNumber(
+      options[name.slice(name.lastIndexOf('.') + 1)],
+      name,
+      min,
+      max,
+      integer,
+      `${what} between ${min} and ${max}`,
+    ) ?? fallback
   );
 }
 
@@ -257,7 +264,7 @@ function resolveRevocationCheck(check: unknown): ResolvedTokenOptions['revocatio
   // Own properties only: a polluted Object.prototype must not set maxAge or failClosed.
   const given = ownProps(isRecord(check) ? check : {});
   refuseUnknownOptions(given, REVOCATION_OPTION_NAMES, 'revocationCheck.');
-  const maxAge = numberIn(given, 'maxAge', 0, 86_400, 30);
+  const maxAge = numberIn(given, 'revocationCheck.maxAge', 0, 86_400, 30);
   const { failClosed = false, acceptBeforeCheck = false } = given;
   for (const [name, value] of [
     ['failClosed', failClosed],
@@ -303,7 +310,15 @@ function resolveVerifiedCache(cache: unknown): number {
   }
   const given = ownProps(isRecord(cache) ? cache : {});
   refuseUnknownOptions(given, ['max'], 'verifiedCache.');
-  return numberIn(given, 'max', 1, 1_000_000, 1000, 'a whole number of entries', true);
+  return numberIn(
+    given,
+    'verifiedCache.max',
+    1,
+    1_000_000,
+    1000,
+    'a whole number of entries',
+    true,
+  );
 }
 
 /**

@@ -41,7 +41,7 @@ describe('createVerifier', () => {
     const good = { loginId: 'lp_project_1', apiKey: 'pk_secret_key_1' };
     for (const [bad, option] of [
       [{ ...good, apiKey: undefined }, 'apiKey'],
-      [{ ...good, revocationCheck: { maxAge: -1 } }, 'maxAge'],
+      [{ ...good, revocationCheck: { maxAge: -1 } }, 'revocationCheck.maxAge'],
       [{ ...good, revocationCach: {} }, 'revocationCache'],
       [{ ...good, baseUrl: 'http://example.com/v1' }, 'baseUrl'],
     ] as const) {

@@ -324,7 +324,7 @@ describe('validateTokenOptions through createTokenVerifier', () => {
     [{ clockTolerance: 61 }, 'clockTolerance'],
     [{ clockTolerance: Number.NaN }, 'clockTolerance'],
     [{ revocationCheck: 'yes' }, 'revocationCheck'],
-    [{ revocationCheck: { maxAge: -1 } }, 'maxAge'],
+    [{ revocationCheck: { maxAge: -1 } }, 'revocationCheck.maxAge'],
     [{ revocationCheck: { failClosed: 'no' } }, 'revocationCheck.failClosed'],
     [{ jwks: { keys: 'x' } }, 'jwks'],
     [{ jwksCache: { get() {} } }, 'jwksCache'],
@@ -332,7 +332,7 @@ describe('validateTokenOptions through createTokenVerifier', () => {
     [{ maxTokenLength: 1000.5 }, 'maxTokenLength'],
     [{ jwksCooldown: -5 }, 'jwksCooldown'],
     [{ jwksCacheMaxAge: 0 }, 'jwksCacheMaxAge'],
-    [{ verifiedCache: { max: 0 } }, 'max'],
+    [{ verifiedCache: { max: 0 } }, 'verifiedCache.max'],
     [{ verifiedCache: 3 }, 'verifiedCache'],
   ])('%j → config_invalid naming %s', async (options, option) => {
     const fake = await fakeWith();
