@@ -86,6 +86,29 @@ export default defineConfig([
     // The frameworks are the application's own (optional peers): never bundled.
     external: ['#crypto', 'node:crypto', ...FRAMEWORKS],
   },
+  // The Node builds of `.` and `./verify` (package.json `exports`, condition `node`): the same
+  // code, with `#crypto` written as the relative path of Node's shim. Node's resolver for a
+  // package's `imports` costs milliseconds on first use, paid at every cold start of an app.
+  {
+    ...web,
+    entry: { 'node/index': 'src/index.ts', 'node/verify': 'src/verify/index.ts' },
+    clean: false,
+    external: ['node:crypto', ...FRAMEWORKS],
+    esbuildPlugins: [
+      {
+        name: 'node-crypto-shim',
+        setup(build) {
+          // tsup builds both formats as ESM first; the CJS one is told apart by its extension.
+          const cjs = build.initialOptions.outExtension?.['.js'] === '.cjs';
+          const file = cjs ? 'crypto-node.cjs' : 'crypto-node.js';
+          build.onResolve({ filter: /^#crypto$/ }, () => ({
+            path: `../runtime/${file}`,
+            external: true,
+          }));
+        },
+      },
+    ],
+  },
   // Node's #crypto shim, one source per format: each requires node:crypto on first use, and only
   // where WebCrypto is missing (Node 18); the ESM one through node:module's createRequire.
   {

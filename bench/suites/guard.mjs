@@ -66,7 +66,7 @@ async function startServer(framework, variant, env, pin) {
 }
 
 /** The entries the servers load. */
-const ENTRY_FILES = ['index', ...FRAMEWORKS, 'runtime/crypto-node', 'runtime/crypto'];
+const ENTRY_FILES = ['index', 'node/index', ...FRAMEWORKS, 'runtime/crypto-node', 'runtime/crypto'];
 
 /**
  * Copies dist/ and package.json to `dir`, again until every entry the servers load is there (a

@@ -129,6 +129,29 @@ describe('package.json', () => {
     for (const t of targets(map)) expect(existsSync(join(root, t)), t).toBe(true);
   });
 
+  it('gives Node its own build of . and ./verify, after the web runtimes that also match node', () => {
+    for (const [entry, name] of [
+      ['.', 'index'],
+      ['./verify', 'verify'],
+    ] as const) {
+      const e = pkg.exports[entry] as Record<string, Record<string, Record<string, string>>>;
+      const keys = Object.keys(e);
+      for (const c of ['deno', 'bun', 'workerd', 'worker', 'edge-light', 'browser']) {
+        expect(keys.indexOf(c), `${entry} ${c}`).toBeGreaterThan(-1);
+        expect(keys.indexOf(c), `${entry} ${c}`).toBeLessThan(keys.indexOf('node'));
+        expect(e[c]!.import!.default, `${entry} ${c}`).toBe(`./dist/${name}.js`);
+      }
+      expect(e['node']!.import).toEqual({
+        types: `./dist/${name}.d.ts`,
+        default: `./dist/node/${name}.js`,
+      });
+      expect(e['node']!.require).toEqual({
+        types: `./dist/${name}.d.cts`,
+        default: `./dist/node/${name}.cjs`,
+      });
+    }
+  });
+
   it('gives node10-resolution users types for the subpaths (typesVersions), pointing at built files', () => {
     const tv = (pkg as unknown as { typesVersions: Record<string, Record<string, string[]>> })
       .typesVersions['*']!;
@@ -206,6 +229,16 @@ describe('dist/', () => {
     expect(
       (await imports('dist/runtime/crypto-node.cjs')).filter((s) => s.startsWith('node:')),
     ).toEqual(['node:crypto']);
+  });
+
+  it("the Node builds import Node's shim by its path (no #crypto to resolve) and nothing else", async () => {
+    for (const name of ['index', 'verify']) {
+      expect(await imports(`dist/node/${name}.js`)).toEqual(['../runtime/crypto-node.js']);
+      expect(await imports(`dist/node/${name}.cjs`)).toEqual(['../runtime/crypto-node.cjs']);
+      // The same code as the web build but for that one import.
+      const strip = (code: string) => code.replace(/^.*(#crypto|crypto-node).*$/gm, '');
+      expect(strip(read(`dist/node/${name}.js`))).toBe(strip(read(`dist/${name}.js`)));
+    }
   });
 
   it('keeps #crypto external (the runtime picks the shim, not the bundler)', () => {
