@@ -73,16 +73,7 @@ export function createMock<M extends object>(
       }
       // A method that answers without a promise (a URL builder, an iterator) throws instead.
       stub[name] = impl ?? notMocked(`${resource}.${name}`, builders[name]!.synchronous === true);
-      // Unless given, `authenticateRequest` is the real one over the mock's `verifyToken`: a
-      // guard under test gets the refusal table from the verification the test chose.
-      if (name === 'authenticateRequest' && impl === undefined) {
-        const verifier: TokenVerifier = {
-          verifyToken: (token, options) =>
-            (stub['verifyToken'] as TokenVerifier['verifyToken'])(token, options),
-        };
-        stub[name] = (request: RequestWithHeaders, options?: AuthenticateRequestOptions) =>
-          authenticateRequest(verifier, request, options);
-      }
+      if (name === 'authenticateRequest' && impl === undefined) stub[name] = guardOver(stub);
     }
     field(resource, Object.freeze(stub));
   }
@@ -97,6 +88,17 @@ export function createMock<M extends object>(
   field('loginId', 'lp_mock');
   field('baseUrl', 'mock:');
   return Object.create(proto, fields) as Protekt<M>;
+}
+
+// Unless given, `authenticateRequest` is the real one over the mock's `verifyToken`: a guard under
+// test gets the refusal table from the verification the test chose.
+function guardOver(auth: Record<string, unknown>): unknown {
+  const verifier: TokenVerifier = {
+    verifyToken: (token, options) =>
+      (auth['verifyToken'] as TokenVerifier['verifyToken'])(token, options),
+  };
+  return (request: RequestWithHeaders, options?: AuthenticateRequestOptions) =>
+    authenticateRequest(verifier, request, options);
 }
 
 function notMocked(name: string, sync: boolean): () => unknown {
