@@ -225,9 +225,9 @@ export class KeySet {
   }
 
   // Whether the held keys may be used at `now`: confirmed less than maxStale ago (static keys
-  // always). Past their lifetime, a background refresh is started.
+  // always: confirmed at Infinity, their age is never positive). Past their lifetime, a background
+  // refresh is started.
   #usable(now: number, lookup: KeyLookup): boolean {
-    if (this.#isStatic) return true;
     const age = now - this.#fetchedAt;
     if (age >= lookup.maxStaleMs) return false;
     const lifetime = Math.min(lookup.ttl(this.#maxAge) * 1000, lookup.maxStaleMs / 2);
@@ -311,7 +311,7 @@ export class KeySet {
       logLine(lookup.log, 'unknown kid: refetching the JWKS');
       await this.#within(this.#load(lookup, signal), lookup, signal, 1);
     }
-    return this.#keys?.get(kid);
+    return this.#keys!.get(kid);
   }
 
   // Waits for a load at most `times` attempts' timeout, or until the caller's signal aborts;

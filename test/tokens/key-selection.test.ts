@@ -208,6 +208,9 @@ describe('why a JWK is ignored (the reason its debug line gives)', () => {
       [{ ...ec, y: '*'.repeat(43) }, 'malformed P-256 key'],
       [{ ...rsa, n: undefined }, 'malformed RSA key'],
       [{ ...rsa, e: 65537 }, 'malformed RSA key'],
+      // Members that are arrays of characters (a JWKS is untrusted JSON): ignored, not thrown.
+      [{ ...rsa, n: Array.from(rsa!.n!) }, 'malformed RSA key'],
+      [{ ...ec, x: Array.from(ec!.x!) }, 'malformed P-256 key'],
       [{ ...ed, x: '!'.repeat(43) }, 'malformed Ed25519 key'],
       [{ ...ec, kty: 'OKP' }, 'unsupported key type'],
       [{ ...ed, kty: 'EC' }, 'unsupported key type'],
