@@ -44,8 +44,6 @@ export interface RevocationConfig {
   now: () => number;
   /** Debug logger. */
   log: ((line: string) => void) | undefined;
-  /** Most answers kept. */
-  max?: number;
   /**
    * `true`: a token with no answer yet is accepted on its local verification while its check runs
    * in the background (the `revocationCheck.acceptBeforeCheck` opt-in).
@@ -81,6 +79,9 @@ export interface CheckContext {
 
 /** Most checks running in the background at once (refreshes ahead, accepted-before-check tokens). */
 const MAX_BACKGROUND = 64;
+
+/** Most answers kept (the least recently used goes first). */
+const MAX_ANSWERS = 10_000;
 
 /**
  * The slot of a revocation key in the answers map: its last 43 characters (the end of the
@@ -175,7 +176,7 @@ export class RevocationChecker {
 
   constructor(config: RevocationConfig) {
     this.#config = config;
-    this.#answers = new LruCache<Answer>(config.max ?? 10_000);
+    this.#answers = new LruCache<Answer>(MAX_ANSWERS);
     const { store, maxAge, timeout, log } = config;
     this.#store = store && maxAge > 0 ? { ...store, maxAge, timeout, log } : null;
   }

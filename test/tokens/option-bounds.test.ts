@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtektError } from '../../src/errors/protekt-error.js';
 import { validateTokenOptions } from '../../src/tokens/index.js';
+import { refuseUnknownOptions } from '../../src/tokens/options.js';
 import { fakeWith } from './_helpers.js';
 
 /** The error `validateTokenOptions(options)` throws, or null. */
@@ -149,5 +150,79 @@ describe('defaults', () => {
     const token = await fake.sign();
     expect((await v.verify(token)).error).toBeNull();
     expect(fake.verifyCalls).toBe(1);
+  });
+});
+
+describe('the clean copy validateTokenOptions returns', () => {
+  it('holds only what was given, copied: no key for an option left out, no shared object', () => {
+    const keys = [{ kty: 'RSA' }];
+    const given = {
+      revocationCheck: { acceptBeforeCheck: true },
+      jwks: { keys },
+      verifiedCache: {},
+      clockTolerance: undefined,
+    };
+    const out = validateTokenOptions(given);
+    expect(out).toStrictEqual({
+      revocationCheck: { acceptBeforeCheck: true },
+      jwks: { keys: [{ kty: 'RSA' }] },
+      verifiedCache: {},
+    });
+    expect(out.revocationCheck).not.toBe(given.revocationCheck);
+    expect(out.jwks).not.toBe(given.jwks);
+    expect(out.jwks?.keys).not.toBe(keys);
+    expect(out.verifiedCache).not.toBe(given.verifiedCache);
+    const full = { maxAge: 5, failClosed: false, acceptBeforeCheck: false };
+    expect(validateTokenOptions({ revocationCheck: full }).revocationCheck).toStrictEqual(full);
+    expect(validateTokenOptions({ revocationCheck: {} }).revocationCheck).toStrictEqual({});
+  });
+
+  it('refuses what is not an object as the option "options"', () => {
+    for (const options of [7, 'x', [], true]) {
+      expect(refusal(options)).toMatchObject({
+        code: 'config_invalid',
+        message: 'Token options must be an object.',
+        details: { option: 'options' },
+      });
+    }
+  });
+
+  it('names acceptBeforeCheck when it is not a boolean, or set with failClosed', () => {
+    expect(refusal({ revocationCheck: { acceptBeforeCheck: 'yes' } })).toMatchObject({
+      message: 'Protekt option revocationCheck.acceptBeforeCheck must be a boolean.',
+      details: { option: 'revocationCheck.acceptBeforeCheck' },
+    });
+    expect(
+      refusal({ revocationCheck: { acceptBeforeCheck: true, failClosed: true } }),
+    ).toMatchObject({
+      message: 'Protekt option revocationCheck.acceptBeforeCheck cannot be true with failClosed.',
+      details: { option: 'revocationCheck.acceptBeforeCheck' },
+    });
+  });
+
+  it('refuses a store without both a get and a set method', () => {
+    const method = async () => null;
+    for (const option of ['jwksCache', 'revocationCache']) {
+      for (const store of [{ set: method }, { get: method }, { get: 1, set: method }, 'kv']) {
+        expect(refusal({ [option]: store })).toMatchObject({
+          message: `Protekt option ${option} must be an object with get and set methods.`,
+          details: { option },
+        });
+      }
+    }
+  });
+
+  it('names an unknown option by its own name at the top level', () => {
+    let thrown: unknown;
+    try {
+      refuseUnknownOptions({ clockTolerence: 5 }, ['clockTolerance']);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      code: 'config_invalid',
+      message: 'Protekt option clockTolerence is unknown: did you mean clockTolerance?',
+      details: { option: 'clockTolerence' },
+    });
   });
 });
