@@ -58,7 +58,7 @@ function gateJwks(fake: FakeProtekt) {
       const outcome = await new Promise<ProtektError | undefined>((r) => waiting.push(r));
       if (outcome) throw outcome;
     }
-    return original(req);
+    return await original(req);
   };
   return gate;
 }
