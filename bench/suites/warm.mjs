@@ -82,9 +82,8 @@ export const GUARD_MODES = {
 };
 
 /** The guard under load: `{ [count]: { [mode]: { rps, p50, p99, … } } }`. */
-export async function guardLoad({ serveBundle, quick, log }) {
+export async function guardLoad({ serveBundle, quick, log, counts = [1000, 10000] }) {
   const guard = await buildGuard();
-  const counts = [1000, 10000];
   const tokensFile = `${os.tmpdir()}/protekt-warm-tokens-${process.pid}.txt`;
   const node = process.execPath;
   const emulator = await startChild('1', [
