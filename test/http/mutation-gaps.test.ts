@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRequestOptions } from '../../src/http/transport.js';
 import { callBudget, parseRetryAfter } from '../../src/http/retry.js';
+import { watchedSignal } from '../support/web.js';
 import { rejectionOf, transportRig } from './_transport.js';
 
 const VERIFY = '/auth/token/verify';
@@ -104,22 +105,3 @@ describe('the signal option', () => {
     expect(live()).toBe(0);
   });
 });
-
-/** An AbortSignal whose abort listeners are counted (added minus removed). */
-function watchedSignal(): { signal: AbortSignal; live: () => number } {
-  const { signal } = new AbortController();
-  const listeners = new Set<unknown>();
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  Object.assign(signal, {
-    addEventListener(type: string, listener: EventListener, options?: AddEventListenerOptions) {
-      if (type === 'abort') listeners.add(listener);
-      add(type, listener, options);
-    },
-    removeEventListener(type: string, listener: EventListener) {
-      if (type === 'abort') listeners.delete(listener);
-      remove(type, listener);
-    },
-  });
-  return { signal, live: () => listeners.size };
-}

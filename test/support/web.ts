@@ -137,3 +137,22 @@ export function onUnhandledRejection(listener: Listener): () => void {
   host.on('unhandledRejection', listener);
   return () => host.off('unhandledRejection', listener);
 }
+
+/** An AbortSignal whose abort listeners are counted (added minus removed). */
+export function watchedSignal(): { signal: AbortSignal; live: () => number } {
+  const { signal } = new AbortController();
+  const listeners = new Set<unknown>();
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  Object.assign(signal, {
+    addEventListener(type: string, listener: EventListener, options?: AddEventListenerOptions) {
+      if (type === 'abort') listeners.add(listener);
+      add(type, listener, options);
+    },
+    removeEventListener(type: string, listener: EventListener) {
+      if (type === 'abort') listeners.delete(listener);
+      remove(type, listener);
+    },
+  });
+  return { signal, live: () => listeners.size };
+}

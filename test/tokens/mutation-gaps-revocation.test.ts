@@ -13,7 +13,13 @@ import { setInFlightSharing } from '../../src/runtime/in-flight.js';
 import { revocationKey } from '../../src/tokens/revocation.js';
 import { createVerifier, type StoredRevocation } from '../../src/verify/index.js';
 import { freshEmail, testEmulator } from '../support/harness.js';
-import { bytesOfHex, concatBytes, encodeBase64url, segmentJson } from '../support/web.js';
+import {
+  bytesOfHex,
+  concatBytes,
+  encodeBase64url,
+  segmentJson,
+  watchedSignal,
+} from '../support/web.js';
 
 const VERIFY = '/auth/token/verify';
 
@@ -531,25 +537,6 @@ describe("a call's own timeout and signal", () => {
     }
   });
 });
-
-/** An AbortSignal whose abort listeners are counted (added minus removed). */
-function watchedSignal(): { signal: AbortSignal; live: () => number } {
-  const { signal } = new AbortController();
-  const listeners = new Set<unknown>();
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  Object.assign(signal, {
-    addEventListener(type: string, listener: EventListener, options?: AddEventListenerOptions) {
-      if (type === 'abort') listeners.add(listener);
-      add(type, listener, options);
-    },
-    removeEventListener(type: string, listener: EventListener) {
-      if (type === 'abort') listeners.delete(listener);
-      remove(type, listener);
-    },
-  });
-  return { signal, live: () => listeners.size };
-}
 
 describe('revocationCache writes', () => {
   function recordingStore(): {
